@@ -1,0 +1,18 @@
+"""Run WSGI and ASGI web apps on AWS Lambda, unchanged: ``handler = adapt(app)``."""
+
+from __future__ import annotations
+
+from ._adapt import adapt as adapt
+from ._errors import InvalidResponse as InvalidResponse
+from ._errors import LifespanFailure as LifespanFailure
+from ._errors import UnsupportedEvent as UnsupportedEvent
+
+__all__ = ["InvalidResponse", "LifespanFailure", "UnsupportedEvent", "adapt", "testing"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "testing":  # imported on first use: it costs start-up time nobody else pays
+        from . import testing
+
+        return testing
+    raise AttributeError(f"module 'lambda_adapter' has no attribute {name!r}")

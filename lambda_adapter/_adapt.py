@@ -1,0 +1,133 @@
+"""``adapt()``: choose the runner once, then per event detect, translate, run, translate back."""
+
+from __future__ import annotations
+
+from ._detect import NAMES, detect
+from ._errors import BadRequest, UnsupportedEvent
+from ._events import SOURCES
+from ._faults import bad_request
+from ._log import logger, request_id
+from ._options import Options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+    from ._model import Environ, Event, LambdaContext, Response, Result
+
+    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
+    Handler = Callable[[Any, Any], Result]
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
+_NO_BODY = frozenset((204, 304))
+_LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
+_LIMIT = 6_291_456  # a synchronous Lambda answer: 6 MB
+_MALFORMED = (BadRequest, KeyError, TypeError, AttributeError, ValueError, IndexError)
+
+
+def adapt(
+    app: Any,
+    *,
+    interface: str = "auto",
+    base_path: str = "",
+    lifespan: str = "auto",
+    text_mime_types: Iterable[str] = (),
+    stage_in_url: bool | None = None,
+    eager_startup: bool = False,
+) -> Handler:
+    """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
+
+    interface: "auto" (detect), "wsgi" or "asgi".
+    base_path: a custom-domain mapping prefix such as "/api", moved from the path to the root.
+    lifespan: ASGI lifespan, "auto" (tolerate apps without it), "on" (must succeed) or "off".
+    text_mime_types: more response media types sent as text rather than base64.
+    stage_in_url: whether the client's URL holds the API Gateway stage; None decides by host
+        (execute-api hosts hold it; custom domains and SAM CLI do not; serverless-offline does).
+    eager_startup: run ASGI lifespan startup now, in the Lambda init phase.
+    """
+    options = Options(
+        interface=interface,
+        base_path=base_path,
+        lifespan=lifespan,
+        text_mime_types=text_mime_types,
+        stage_in_url=stage_in_url,
+        eager_startup=eager_startup,
+    )
+    if not callable(app):
+        raise TypeError(f"adapt() needs a WSGI or ASGI app, got {type(app).__name__}")
+    if _interface_of(app, options.interface) == "asgi":
+        from ._asgi import make_runner as make_asgi_runner
+
+        return _make_handler(make_asgi_runner(app, options), options)
+    from ._wsgi import make_runner as make_wsgi_runner
+
+    return _make_handler(make_wsgi_runner(app), options)
+
+
+def _interface_of(app: Any, choice: str) -> str:
+    if choice != "auto":
+        return choice
+    return "asgi" if is_coroutine_function(app) else "wsgi"
+
+
+def is_coroutine_function(app: Any) -> bool:
+    """Whether ``app`` (or its ``__call__``) is an ``async def``: the mark of an ASGI 3 app."""
+    for candidate in (app, getattr(type(app), "__call__", None)):
+        while hasattr(candidate, "func") and hasattr(candidate, "args"):  # functools.partial
+            candidate = candidate.func
+        function = getattr(candidate, "__func__", candidate)
+        code = getattr(function, "__code__", None)
+        if code is not None and code.co_flags & _CO_COROUTINE:
+            return True
+        # asgiref.sync.markcoroutinefunction and inspect.markcoroutinefunction
+        if getattr(function, "_is_coroutine", None) or getattr(function, "_is_coroutine_marker", None):
+            return True
+    return False
+
+
+def _make_handler(run: Runner, options: Options) -> Handler:
+    def handler(event: Any, context: Any) -> Result:
+        source = detect(event)
+        module = SOURCES.get(source)
+        if module is None:
+            raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
+        try:
+            environ, body = module.to_request(event, options)
+        except _MALFORMED as exc:
+            response = bad_request(exc, context)
+        else:
+            response = run(environ, body, event, context)
+            if environ["REQUEST_METHOD"] == "HEAD" or response.status in _NO_BODY or response.status < 200:
+                response.body = b""
+        return _checked_result(module.from_response(response, event, options), response, source, context)
+
+    return handler
+
+
+def _checked_result(result: Result, response: Response, source: str, context: Any) -> Result:
+    limit = _LIMITS.get(source, _LIMIT)
+    size = len(result["body"])
+    if size > limit:
+        logger().error(
+            "response too large (request %s): %d bytes once encoded, over the %d-byte limit of %s",
+            request_id(context), size, limit, NAMES[source],
+        )  # fmt: skip
+        message = f"Response too large: {size} bytes once encoded; the limit is {limit} bytes."
+        result.update(statusCode=500, body=message, isBase64Encoded=False)
+        for key in ("headers", "multiValueHeaders", "cookies"):
+            result.pop(key, None)
+        result["headers"] = {"Content-Type": "text/plain; charset=utf-8"}
+    elif "statusDescription" in result and "headers" in result:  # ALB without multi-value
+        _warn_dropped_cookies(response, context)
+    return result
+
+
+def _warn_dropped_cookies(response: Response, context: Any) -> None:
+    cookies = sum(1 for name, _ in response.headers if name.lower() == "set-cookie")
+    if cookies > 1:
+        logger().warning(
+            "ALB without multi-value headers carries one Set-Cookie; %d of %d dropped (request %s). "
+            "Turn on multi-value headers on the target group to keep them all.",
+            cookies - 1, cookies, request_id(context),
+        )  # fmt: skip

@@ -1,0 +1,19 @@
+"""The errors the adapter raises; each names whose fault it was."""
+
+from __future__ import annotations
+
+
+class UnsupportedEvent(ValueError):
+    """The event is no source the adapter knows (bad input, the caller's fault)."""
+
+
+class InvalidResponse(RuntimeError):
+    """The app broke the WSGI or ASGI protocol (the app's fault)."""
+
+
+class LifespanFailure(RuntimeError):
+    """The ASGI app's lifespan startup failed."""
+
+
+class BadRequest(ValueError):
+    """A known event whose content is unusable: answered with a 400, never raised to Lambda."""

@@ -1,0 +1,30 @@
+"""One module per payload format, all with the same two functions.
+
+Rules of this package (as in h11's core):
+1. Pure: an event dict and the options in, a CGI environ and the body out; a ``Response`` in, a result dict
+   out. No I/O, no app calls, no ``os.environ``, no logging, no asyncio.
+2. Every module implements ``EventSource``; ``adapt`` reaches them only through ``SOURCES``.
+3. A malformed field raises ``BadRequest`` (or a ``KeyError``/``TypeError``/``AttributeError``
+   that the shell turns into a 400); nothing else escapes.
+"""
+
+from __future__ import annotations
+
+from . import alb, apigw_v1, apigw_v2
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
+
+    class EventSource(Protocol):
+        """What every payload-format module provides."""
+
+        def to_request(self, event: Event, options: Options) -> tuple[Environ, bytes]: ...
+
+        def from_response(self, response: Response, event: Event, options: Options) -> Result: ...
+
+
+SOURCES: dict[str, EventSource] = {"v1": apigw_v1, "v2": apigw_v2, "alb": alb}

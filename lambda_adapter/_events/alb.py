@@ -1,0 +1,87 @@
+"""Application Load Balancer events, with and without multi-value headers.
+
+AWS: docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+Invariant: pure (see ``lambda_adapter._events``).
+"""
+
+from __future__ import annotations
+
+from .._encoding import (
+    add_headers,
+    add_multi_headers,
+    decode_body,
+    encode_ascii,
+    encode_body,
+    group_headers,
+    query_from_encoded,
+    set_path,
+    set_request,
+    set_server,
+    split_root,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
+
+_REASONS = {
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
+    301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+    307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request",
+    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
+    422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
+    501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+}  # fmt: skip
+
+
+def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
+    """The request an ALB event describes, as CGI variables and body; path and query still encoded."""
+    environ: Environ = {}
+    multi = event.get("multiValueHeaders")
+    if multi:
+        add_multi_headers(environ, multi)
+    elif event.get("headers"):
+        add_headers(environ, event["headers"])
+    set_server(environ, "", "http")  # a health check carries no X-Forwarded-*: plain HTTP
+    params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
+    set_path(
+        environ,
+        *split_root(encode_ascii(event.get("path") or "/"), options.base_path),
+        query_from_encoded(params) if params else "",  # no second encoding: no %2520
+    )
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    # ALB appends the peer it saw to X-Forwarded-For: the last entry, not the client-written first
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    client = forwarded.rpartition(",")[2].strip() if forwarded else None
+    set_request(environ, event["httpMethod"], client, None, body)
+    return environ, body
+
+
+def from_response(response: Response, event: Event, options: Options) -> Result:
+    """The result dict ALB expects, multi-value when the target group has it on."""
+    body, is_base64 = encode_body(response, options.text_mime_types)
+    status = response.status
+    result: Result = {
+        "statusCode": status,
+        "statusDescription": f"{status} {_REASONS.get(status, 'Unknown')}",
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+    if "multiValueHeaders" in event:  # the request tells whether multi-value is on
+        result["multiValueHeaders"] = group_headers(response.headers)
+    else:
+        result["headers"] = single_value_headers(response.headers)
+    return result
+
+
+def single_value_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """One value per name: repeats join with ``, ``; a second Set-Cookie cannot be carried."""
+    single: dict[str, str] = {}
+    for name, value in headers:
+        if name not in single:
+            single[name] = value
+        elif name.lower() != "set-cookie":  # the shell logs the dropped cookie
+            single[name] = f"{single[name]}, {value}"
+    return single

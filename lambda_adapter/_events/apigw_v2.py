@@ -1,0 +1,104 @@
+"""HTTP API events of payload format 2.0, and Lambda Function URL events (the same shape).
+
+AWS: docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+and docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html.
+Invariant: pure (see ``lambda_adapter._events``).
+"""
+
+from __future__ import annotations
+
+from .._encoding import (
+    add_headers,
+    decode_body,
+    encode_ascii,
+    encode_body,
+    encode_path,
+    query_from_decoded,
+    set_path,
+    set_request,
+    set_server,
+    split_root,
+    stage_prefix,
+    wsgi_str,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
+
+
+def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
+    """The request an HTTP API 2.0 or Function URL event describes, as CGI variables and body."""
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    environ: Environ = {}
+    if event.get("headers"):
+        add_headers(environ, event["headers"])
+    cookies = event.get("cookies")
+    if cookies:  # cookies[] holds the Cookie header's parts, split by AWS
+        _add_cookies(environ, cookies)
+    domain = context.get("domainName") or ""
+    set_server(environ, domain, "https")
+    set_path(environ, *_split_path(event, context, domain or environ["SERVER_NAME"], options), _query(event))
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    set_request(environ, http.get("method") or "GET", http.get("sourceIp"), _user(context), body)
+    return environ, body
+
+
+def _add_cookies(environ: Environ, cookies: list[str]) -> None:
+    parts = [wsgi_str(part) for part in cookies if part]
+    if environ.get("HTTP_COOKIE"):
+        parts.insert(0, environ["HTTP_COOKIE"])
+    environ["HTTP_COOKIE"] = "; ".join(parts)
+
+
+def _split_path(event: Event, context: Any, domain: str, options: Options) -> tuple[str, str]:
+    # rawPath, never requestContext.http.path: the latter loses a trailing slash
+    path = event.get("rawPath") or (context.get("http") or {}).get("path") or "/"
+    if ".lambda-url." in domain:  # Function URLs keep the path as sent; HTTP APIs decode it
+        return split_root(encode_ascii(path), options.base_path)
+    prefix = stage_prefix(context.get("stage"), domain, options.stage_in_url)
+    return split_root(encode_path(path), prefix or options.base_path)
+
+
+def _query(event: Event) -> str:
+    raw = event.get("rawQueryString")
+    if raw is None:  # a hand-made event; queryStringParameters joins repeats with commas
+        params = event.get("queryStringParameters")
+        return query_from_decoded(params) if params else ""
+    return encode_ascii(raw)
+
+
+def _user(context: Any) -> object:
+    authorizer = context.get("authorizer")
+    if not authorizer:
+        return None
+    claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    return authorizer.get("principalId") or claims.get("sub")
+
+
+def from_response(response: Response, event: Event, options: Options) -> Result:
+    """The result dict: Set-Cookie values in cookies[], other repeats joined with ``, ``."""
+    body, is_base64 = encode_body(response, options.text_mime_types)
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in response.headers:
+        if name in headers:
+            headers[name] = f"{headers[name]}, {value}"
+        elif name.lower() == "set-cookie":
+            if value not in cookies:  # no cookie twice
+                cookies.append(value)
+        else:
+            headers[name] = value
+    result: Result = {
+        "statusCode": response.status,
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+    if cookies:
+        result["cookies"] = cookies
+    return result

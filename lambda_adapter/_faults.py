@@ -1,0 +1,23 @@
+"""The answers the adapter gives on its own: a 400 for a malformed event, a 500 for a failed app."""
+
+from __future__ import annotations
+
+from ._errors import BadRequest
+from ._log import logger, request_id
+from ._model import Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def bad_request(exc: BaseException, context: Any) -> Response:
+    """The 400 for an event whose content is unusable; the reason is logged, not echoed."""
+    reason = str(exc) if isinstance(exc, BadRequest) else f"{type(exc).__name__}: {exc}"
+    logger().warning("400 for a malformed event (request %s): %s", request_id(context), reason)
+    return Response(400, [("Content-Type", "text/plain; charset=utf-8")], b"Bad Request")
+
+
+def server_error() -> Response:
+    """The 500 for an app that failed: a generic body, never the traceback."""
+    return Response(500, [("Content-Type", "text/plain; charset=utf-8")], b"Internal Server Error")

@@ -1,0 +1,115 @@
+"""ASGI lifespan, once per container: startup on demand, shutdown on SIGTERM.
+
+Invariants: startup runs at most once per loop; a failure in mode "on" (or a
+``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto" treats an app
+that raises or returns before startup completes as one without lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+
+from ._errors import LifespanFailure
+from ._log import logger
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+SHUTDOWN_TIMEOUT = 1.0  # seconds; Lambda gives the runtime little time after SIGTERM
+_DONE: dict[str, Any] = {"type": "lambda_adapter.app_returned"}
+
+
+class Lifespan:
+    """One lifespan conversation with the app, on the container's loop."""
+
+    def __init__(self, app: Any, mode: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.app = app
+        self.mode = mode
+        self.loop = loop
+        self.state: dict[str, Any] = {}
+        self.supported = False
+        self.error: BaseException | None = None
+        self._to_app: asyncio.Queue[dict[str, Any]] | None = None
+        self._from_app: asyncio.Queue[dict[str, Any]] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run startup to its end; raise ``LifespanFailure`` when it failed."""
+        self.loop.run_until_complete(self._startup())
+        if self.supported:
+            _chain_sigterm(self)
+
+    async def _startup(self) -> None:
+        self._to_app, self._from_app = asyncio.Queue(), asyncio.Queue()
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
+        self._task = asyncio.ensure_future(self._main(scope))
+        await self._to_app.put({"type": "lifespan.startup"})
+        message = await self._from_app.get()
+        kind = message["type"]
+        if kind == "lifespan.startup.complete":
+            self.supported = True
+        elif kind == "lifespan.startup.failed":
+            raise LifespanFailure(f"ASGI lifespan startup failed: {message.get('message') or 'no message'}")
+        elif self.mode == "on":
+            why = f"raised {self.error!r}" if self.error else "returned"
+            raise LifespanFailure(f"lifespan='on', but the app {why} before lifespan startup completed")
+        else:
+            logger().debug("the ASGI app does not support lifespan (%r); going on without", self.error)
+
+    async def _main(self, scope: dict[str, Any]) -> None:
+        assert self._to_app is not None and self._from_app is not None
+        try:
+            await self.app(scope, self._to_app.get, self._send)
+        except BaseException as exc:  # the app's own failure: reported, never raised here
+            self.error = exc
+        finally:
+            self._from_app.put_nowait(_DONE)
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        assert self._from_app is not None
+        self._from_app.put_nowait(message)
+
+    def shutdown(self) -> None:
+        """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it."""
+        if not self.supported or self.loop.is_closed():
+            return
+        self.supported = False
+        if self.loop.is_running():  # SIGTERM inside an invocation: let the loop do it
+            self.loop.create_task(self._shutdown())
+            return
+        self.loop.run_until_complete(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        assert self._to_app is not None and self._from_app is not None
+        await self._to_app.put({"type": "lifespan.shutdown"})
+        try:
+            message = await asyncio.wait_for(self._from_app.get(), SHUTDOWN_TIMEOUT)
+        except asyncio.TimeoutError:
+            logger().warning("ASGI lifespan shutdown did not finish within %.1f s", SHUTDOWN_TIMEOUT)
+            return
+        if message["type"] == "lifespan.shutdown.failed":
+            logger().error("ASGI lifespan shutdown failed: %s", message.get("message") or "no message")
+
+
+def _chain_sigterm(lifespan: Lifespan) -> None:
+    """Run lifespan shutdown on SIGTERM, then whatever handled SIGTERM before."""
+    if threading.current_thread() is not threading.main_thread():
+        logger().debug("not in the main thread: lifespan shutdown will not run on SIGTERM")
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        try:
+            lifespan.shutdown()
+        finally:
+            if callable(previous):
+                previous(signum, frame)
+            elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_sigterm)

@@ -1,0 +1,81 @@
+"""The options of ``adapt()``, checked once when the handler is made."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+_INTERFACES = ("auto", "wsgi", "asgi")
+_LIFESPANS = ("auto", "on", "off")
+
+
+class Options:
+    """Checked, immutable settings, passed only to the functions that read them."""
+
+    __slots__ = ("interface", "base_path", "lifespan", "text_mime_types", "stage_in_url",
+                 "eager_startup")  # fmt: skip
+
+    interface: str
+    base_path: str
+    lifespan: str
+    text_mime_types: frozenset[str]
+    stage_in_url: bool | None
+    eager_startup: bool
+
+    def __init__(
+        self,
+        *,
+        interface: str = "auto",
+        base_path: str = "",
+        lifespan: str = "auto",
+        text_mime_types: Iterable[str] = (),
+        stage_in_url: bool | None = None,
+        eager_startup: bool = False,
+    ) -> None:
+        _check_choice("interface", interface, _INTERFACES)
+        _check_choice("lifespan", lifespan, _LIFESPANS)
+        set_ = object.__setattr__
+        set_(self, "interface", interface)
+        set_(self, "base_path", _checked_base_path(base_path))
+        set_(self, "lifespan", lifespan)
+        set_(self, "text_mime_types", _checked_mime_types(text_mime_types))
+        set_(self, "stage_in_url", _checked_optional_bool("stage_in_url", stage_in_url))
+        set_(self, "eager_startup", _checked_optional_bool("eager_startup", eager_startup) or False)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Options are immutable; cannot set {name!r}")
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Options({fields})"
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"adapt(): {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def _checked_base_path(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"adapt(): base_path must be a str such as '/api', got {type(value).__name__}")
+    path = value.rstrip("/")
+    if path and (not path.startswith("/") or "?" in path or "#" in path or not path.isascii()):
+        raise ValueError(f"adapt(): base_path must be an ASCII path that starts with '/', got {value!r}")
+    return path
+
+
+def _checked_mime_types(value: object) -> frozenset[str]:
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise TypeError(f"adapt(): text_mime_types must be a list of media types, got {value!r}")
+    types = frozenset(str(item).strip().lower() for item in value)
+    bad = sorted(item for item in types if item.count("/") != 1)
+    if bad:
+        raise ValueError(f"adapt(): text_mime_types holds entries that are no media type: {bad}")
+    return types
+
+
+def _checked_optional_bool(name: str, value: object) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"adapt(): {name} must be True, False or None, got {value!r}")
+    return value

@@ -1,0 +1,134 @@
+"""The WSGI runner: the environ completed, the app run per PEP 3333, a ``Response`` out.
+
+Invariants: never imports asyncio; ``close()`` is called on every iterable the app returns,
+whatever happens; every environ passes ``wsgiref.validate``.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from ._encoding import checked_headers
+from ._errors import InvalidResponse
+from ._faults import server_error
+from ._model import Response
+from ._log import logger, request_id
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+    from ._model import Environ, Event, LambdaContext
+
+    WSGIApp = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
+    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
+
+
+class FileWrapper:
+    """``wsgi.file_wrapper``: a file the runner reads whole instead of iterating."""
+
+    def __init__(self, filelike: Any, block_size: int = 65536) -> None:
+        self.filelike = filelike
+        self.block_size = block_size
+
+    def __iter__(self) -> Any:
+        return iter(lambda: self.filelike.read(self.block_size), b"")
+
+    def close(self) -> None:
+        close = getattr(self.filelike, "close", None)
+        if close is not None:
+            close()
+
+
+class _ErrorStream:
+    """``wsgi.errors``: what the app writes goes to the log, a line at a time."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def write(self, text: str) -> None:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        for line in lines:
+            logger().error("%s", line)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self._pending:
+            logger().error("%s", self._pending)
+            self._pending = ""
+
+
+_TEMPLATE: dict[str, Any] = {
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "wsgi.version": (1, 0),
+    "wsgi.errors": _ErrorStream(),
+    "wsgi.multithread": False,  # Lambda sends a process one request at a time
+    "wsgi.multiprocess": True,  # ...and runs many processes side by side
+    "wsgi.run_once": False,
+    "wsgi.file_wrapper": FileWrapper,
+}
+
+
+def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> Response:
+    """Run ``app`` on ``environ`` and collect its whole answer; ``close()`` always called."""
+    started: list[Any] = []
+    chunks: list[bytes] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info is not None:
+            if any(chunks):  # a real server would have sent the headers by now
+                raise exc_info[1].with_traceback(exc_info[2])
+        elif started:
+            raise InvalidResponse("start_response() was called twice without exc_info")
+        started[:] = (status, headers)
+        return chunks.append
+
+    result = app(environ, start_response)
+    try:
+        if type(result) is FileWrapper:  # wsgi.file_wrapper honoured: read whole, not per block
+            chunks.append(result.filelike.read())
+        else:
+            for chunk in result:
+                if chunk and not started:
+                    raise InvalidResponse("the app sent body bytes before calling start_response()")
+                chunks.append(chunk)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return _to_response(started, chunks)
+
+
+def _to_response(started: list[Any], chunks: list[bytes]) -> Response:
+    if not started:
+        raise InvalidResponse("the app returned without calling start_response()")
+    status, headers = started
+    if not isinstance(status, str) or len(status) < 3 or not status[:3].isdigit():
+        raise InvalidResponse(f"the app's status must be a str such as '200 OK', got {status!r}")
+    try:
+        body = b"".join(chunks)
+    except TypeError:
+        raise InvalidResponse("the app's body must be an iterable of bytes") from None
+    return Response(int(status[:3]), checked_headers(headers), body)
+
+
+def make_runner(app: WSGIApp) -> Runner:
+    """The runner ``adapt()`` calls per event: environ completed, app run; a fault is a 500."""
+
+    def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
+        environ.update(_TEMPLATE)
+        environ["wsgi.input"] = BytesIO(body)
+        environ["aws.event"] = event
+        environ["aws.context"] = context
+        try:
+            return run_wsgi(app, environ)
+        except Exception:
+            logger().exception("the WSGI app failed (request %s)", request_id(context))
+            return server_error()
+
+    return run

@@ -1,0 +1,245 @@
+"""Event builders and a Lambda context for testing handlers, as AWS would call them.
+
+Each builder takes the HTTP request a client sent (method, path and query as on the wire,
+headers, body) and returns the event that source delivers, with AWS's quirks: REST decodes
+query values, HTTP APIs decode the path and split cookies, ALB keeps the query encoded, and
+so on. All arguments are keyword-only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+__all__ = [
+    "FORMATS", "LambdaContext", "alb_event", "body_of", "event_for", "http1_event", "http_event",
+    "json_of", "rest_event", "set_cookies_of", "url_event",
+]  # fmt: skip
+
+Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi")
+
+
+class LambdaContext:
+    """A Lambda context with the attributes the Python runtime provides."""
+
+    def __init__(self, *, function_name: str = "app", timeout_ms: int = 30_000, request_id: str | None = None) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.memory_limit_in_mb = 512
+        self.aws_request_id = request_id or str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "2026/11/22/[$LATEST]0123456789abcdef"
+        self._deadline = time.monotonic() + timeout_ms / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _pairs(headers: Headers | None) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+
+
+def _body(body: bytes | str, binary: bool | None) -> tuple[str, bool]:
+    data = body.encode() if isinstance(body, str) else body
+    if binary is None:
+        try:
+            return data.decode("utf-8"), False
+        except UnicodeDecodeError:
+            binary = True
+    if binary:
+        return base64.b64encode(data).decode("ascii"), True
+    return data.decode("utf-8"), False
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    return grouped
+
+
+def _decoded_query(query: str) -> dict[str, list[str]]:
+    return _multi(parse_qsl(query, keep_blank_values=True))
+
+
+def _encoded_query(query: str) -> dict[str, list[str]]:
+    return _multi([(part.partition("=")[0], part.partition("=")[2]) for part in query.split("&") if part])
+
+
+def rest_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers | None = None,
+    body: bytes | str = b"",
+    binary: bool | None = None,
+    stage: str = "prod",
+    host: str = "abc123.execute-api.us-east-1.amazonaws.com",
+    source_ip: str = "203.0.113.7",
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST API proxy event (payload 1.0); ``path`` without the stage."""
+    pairs = [("Host", host), *_pairs(headers)]
+    text, is_b64 = _body(body, binary)
+    multi_query = _decoded_query(query)
+    url_path = path if stage == "$default" or ".execute-api." not in host else f"/{stage}{path}"
+    return {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": {name: values[-1] for name, values in _multi(pairs).items()},
+        "multiValueHeaders": _multi(pairs),
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": {"proxy": path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "abc123", "authorizer": authorizer,
+            "domainName": host, "httpMethod": method, "path": url_path, "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()), "requestTimeEpoch": int(time.time() * 1000),
+            "resourcePath": "/{proxy+}", "stage": stage,
+            "identity": {"sourceIp": source_ip, "userAgent": dict(pairs).get("User-Agent")},
+        },  # fmt: skip
+        "body": text or None,
+        "isBase64Encoded": is_b64,
+    }
+
+
+def http1_event(**kwargs: Any) -> dict[str, Any]:
+    """An HTTP API event of payload format 1.0: REST's shape, with the path decoded."""
+    stage = kwargs.setdefault("stage", "$default")
+    event = rest_event(**kwargs)
+    path = unquote(kwargs.get("path", "/"))
+    event["version"] = "1.0"
+    event["path"] = path if stage == "$default" else f"/{stage}{path}"
+    event["requestContext"]["path"] = event["path"]
+    return event
+
+
+def http_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers | None = None,
+    body: bytes | str = b"",
+    binary: bool | None = None,
+    stage: str = "$default",
+    host: str = "abc123.execute-api.us-east-1.amazonaws.com",
+    source_ip: str = "203.0.113.7",
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An HTTP API event of payload 2.0: path decoded, stage in it, cookies split out."""
+    pairs = [(name.lower(), value) for name, value in [("host", host), *_pairs(headers)]]
+    cookies = [part.strip() for name, value in pairs if name == "cookie" for part in value.split(";")]
+    joined = {name: ",".join(values) for name, values in _multi(pairs).items() if name != "cookie"}
+    text, is_b64 = _body(body, binary)
+    raw_path = unquote(path) if stage == "$default" else f"/{stage}{unquote(path)}"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": raw_path,
+        "rawQueryString": query,
+        "headers": joined,
+        "queryStringParameters": {k: ",".join(v) for k, v in _decoded_query(query).items()} or None,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "abc123", "authorizer": authorizer,
+            "domainName": host, "domainPrefix": host.split(".")[0],
+            "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1",
+                     "sourceIp": source_ip, "userAgent": joined.get("user-agent", "")},
+            "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": stage,
+            "timeEpoch": int(time.time() * 1000),
+        },  # fmt: skip
+        "body": text or None,
+        "isBase64Encoded": is_b64,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    return event
+
+
+def url_event(*, host: str = "abc123.lambda-url.us-east-1.on.aws", **kwargs: Any) -> dict[str, Any]:
+    """A Lambda Function URL event: the 2.0 shape, path kept as sent, no stage."""
+    path = kwargs.get("path", "/")
+    event = http_event(host=host, stage="$default", **kwargs)
+    event["rawPath"] = path
+    event["requestContext"]["http"]["path"] = path
+    return event
+
+
+def alb_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers | None = None,
+    body: bytes | str = b"",
+    binary: bool | None = None,
+    multi_value: bool = False,
+    host: str = "my-alb-123.us-east-1.elb.amazonaws.com",
+    source_ip: str = "203.0.113.7",
+) -> dict[str, Any]:
+    """An ALB event: path and query as sent; X-Forwarded-For with the peer appended."""
+    pairs = [("host", host), *[(n.lower(), v) for n, v in _pairs(headers)]]
+    forwarded = [v for n, v in pairs if n == "x-forwarded-for"]
+    pairs = [(n, v) for n, v in pairs if n != "x-forwarded-for"]
+    pairs += [("x-forwarded-for", ", ".join([*forwarded, source_ip])), ("x-forwarded-proto", "https"),
+              ("x-forwarded-port", "443")]  # fmt: skip
+    text, is_b64 = _body(body, binary)
+    event: dict[str, Any] = {
+        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc"}},
+        "httpMethod": method,
+        "path": path,
+        "body": text,
+        "isBase64Encoded": is_b64,
+    }
+    if multi_value:
+        event["multiValueHeaders"] = _multi(pairs)
+        event["multiValueQueryStringParameters"] = _encoded_query(query)
+    else:
+        event["headers"] = {name: values[-1] for name, values in _multi(pairs).items()}
+        event["queryStringParameters"] = {k: v[-1] for k, v in _encoded_query(query).items()}
+    return event
+
+
+def event_for(format: str, **kwargs: Any) -> dict[str, Any]:
+    """The event of ``format`` (one of ``FORMATS``) for the request described by ``kwargs``."""
+    if format == "alb-multi":
+        return alb_event(multi_value=True, **kwargs)
+    builders = {"rest": rest_event, "http": http_event, "http1": http1_event, "url": url_event, "alb": alb_event}
+    if format not in builders:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    return builders[format](**kwargs)
+
+
+def body_of(result: Mapping[str, Any]) -> bytes:
+    """The bytes the client receives from a handler's result."""
+    body = result.get("body") or ""
+    return base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+
+
+def set_cookies_of(result: Mapping[str, Any]) -> list[str]:
+    """Every Set-Cookie the client receives from a handler's result, whatever the format."""
+    cookies = list(result.get("cookies") or [])
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        if name.lower() == "set-cookie":
+            cookies.extend(values)
+    for name, value in (result.get("headers") or {}).items():
+        if name.lower() == "set-cookie":
+            cookies.append(value)
+    return cookies
+
+
+def json_of(result: Mapping[str, Any]) -> Any:
+    """The JSON body of a handler's result."""
+    return json.loads(body_of(result))
