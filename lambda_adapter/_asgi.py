@@ -112,6 +112,16 @@ class _Container:
             self.lifespan = lifespan
         return loop
 
+    def __del__(self) -> None:  # the handler is gone (tests; never on Lambda): free the loop
+        loop = self.loop
+        if loop is not None and not loop.is_closed() and not loop.is_running():
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.close()
+
     def state(self) -> dict[str, Any]:
         return self.lifespan.state if self.lifespan is not None else {}
 

@@ -1,0 +1,12 @@
+"""The Django sample's Lambda handler (WSGI): ``app.handler``."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from lambda_adapter import adapt  # noqa: E402
+
+application = get_wsgi_application()
+handler = adapt(application)

@@ -1,0 +1,22 @@
+"""URLs of the Django sample."""
+
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from . import views
+
+urlpatterns = [
+    path("api/items", views.items, name="items"),
+    path("query", views.query),
+    path("request", views.describe),
+    path("form", views.form),
+    path("login", csrf_exempt(views.login)),
+    path("me", views.me, name="me"),
+    path("upload", csrf_exempt(views.upload)),
+    path("echo", csrf_exempt(views.echo)),
+    path("image.png", views.image),
+    path("gzip", views.compressed),
+    path("go", views.go),
+    path("links", views.links),
+    path("boom", views.boom),
+]
