@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ._model import Response
 
 _HEX = "0123456789ABCDEF"
+_BLANKS = (" ", "\t")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # RFC 3986 pchar without "%": what may stand literally in an encoded path segment, plus "/".
 _PATH_SAFE = _UNRESERVED | frozenset(b"!$&'()*+,;=:@/")
@@ -280,15 +281,24 @@ def group_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def checked_headers(headers: object) -> list[tuple[str, str]]:
-    """The app's response headers, refused when malformed or holding CR or LF (SPEC 7)."""
+    """The app's response headers, refused when malformed or holding CR or LF (SPEC 7).
+
+    Values lose surrounding blanks, as a server writing them on the wire does (gunicorn): Django
+    sends ``Set-Cookie: " sessionid=..."``.
+    """
     if type(headers) is not list:
         raise InvalidResponse(f"response headers must be a list of (name, value), got {headers!r}")
-    for pair in headers:
+    checked = headers
+    for index, pair in enumerate(headers):
         if type(pair) is not tuple or len(pair) != 2:
             raise InvalidResponse(f"response header must be a (name, value) tuple, got {pair!r}")
         name, value = pair
-        if type(name) is not str or type(value) is not str:
+        if type(name) is not str or type(value) is not str or not name:
             raise InvalidResponse(f"response header name and value must be str, got {pair!r}")
-        if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
-            raise InvalidResponse(f"response header {name!r} holds CR or LF, or has no name")
-    return headers
+        if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
+            raise InvalidResponse(f"response header {name!r} holds CR or LF")
+        if value[:1] in _BLANKS or value[-1:] in _BLANKS:
+            if checked is headers:
+                checked = list(headers)  # the app's own list stays as it was
+            checked[index] = (name, value.strip(" \t"))
+    return checked

@@ -121,7 +121,8 @@ def http1_event(**kwargs: Any) -> dict[str, Any]:
     event = rest_event(**kwargs)
     path = unquote(kwargs.get("path", "/"))
     event["version"] = "1.0"
-    event["path"] = path if stage == "$default" else f"/{stage}{path}"
+    in_url = stage != "$default" and ".execute-api." in event["requestContext"]["domainName"]
+    event["path"] = f"/{stage}{path}" if in_url else path
     event["requestContext"]["path"] = event["path"]
     return event
 
@@ -144,7 +145,8 @@ def http_event(
     cookies = [part.strip() for name, value in pairs if name == "cookie" for part in value.split(";")]
     joined = {name: ",".join(values) for name, values in _multi(pairs).items() if name != "cookie"}
     text, is_b64 = _body(body, binary)
-    raw_path = unquote(path) if stage == "$default" else f"/{stage}{unquote(path)}"
+    in_url = stage != "$default" and ".execute-api." in host  # custom domains hide the stage
+    raw_path = f"/{stage}{unquote(path)}" if in_url else unquote(path)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": "$default",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -39,9 +41,33 @@ async def list_items(limit: int = 10) -> dict[str, Any]:
     return {"items": [{"id": i, "name": f"item {i}"} for i in range(1, 3)][:limit]}
 
 
+@app.get("/products")
+async def products(request: Request) -> dict[str, Any]:
+    return {"products": [], "url": str(request.url_for("products"))}
+
+
 @app.post("/api/items", status_code=201)
 async def create_item(item: Item) -> dict[str, Any]:  # a bad body gets FastAPI's 422
     return {"created": item.model_dump()}
+
+
+@app.get("/query")
+async def query(request: Request) -> dict[str, Any]:
+    args: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        args.setdefault(key, []).append(value)
+    return {"raw": request.url.query, "args": args}
+
+
+@app.post("/echo")
+async def echo(request: Request) -> Response:
+    return Response(await request.body(), media_type="application/octet-stream")
+
+
+@app.get("/gzip")
+async def compressed() -> Response:
+    body = gzip.compress(json.dumps({"items": list(range(200))}).encode())
+    return Response(body, media_type="application/json", headers={"Content-Encoding": "gzip"})
 
 
 @app.get("/request")

@@ -35,6 +35,11 @@ def items():  # type: ignore[no-untyped-def]
     return jsonify(items=ITEMS[:limit] if limit else ITEMS)
 
 
+@app.get("/products")
+def products():  # type: ignore[no-untyped-def]
+    return jsonify(products=ITEMS, url=url_for("products"))
+
+
 @app.get("/query")
 def query():  # type: ignore[no-untyped-def]
     return jsonify(raw=request.query_string.decode(), args=request.args.to_dict(flat=False))

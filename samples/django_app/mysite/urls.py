@@ -7,6 +7,7 @@ from . import views
 
 urlpatterns = [
     path("api/items", views.items, name="items"),
+    path("products", views.products, name="products"),
     path("query", views.query),
     path("request", views.describe),
     path("form", views.form),

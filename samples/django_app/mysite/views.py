@@ -36,6 +36,11 @@ def items(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+def products(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"products": ITEMS, "url": reverse("products")})
+
+
+@require_GET
 def query(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"raw": request.META["QUERY_STRING"], "args": dict(request.GET.lists())})
 
