@@ -269,9 +269,14 @@ def stage_prefix(stage: object, domain: str, stage_in_url: bool | None) -> str:
 
 
 def group_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Response headers as a multi-value map: every value kept, in order, per name as sent."""
+    """Response headers as a multi-value map: every value kept, in order, names lower-case.
+
+    Lower-case, as HTTP/2 carries them and as ASGI hands them over: a WSGI app and the same
+    app behind an ASGI bridge answer with the same result.
+    """
     grouped: dict[str, list[str]] = {}
     for name, value in headers:
+        name = name.lower()
         values = grouped.get(name)
         if values is None:
             grouped[name] = [value]

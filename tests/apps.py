@@ -49,3 +49,34 @@ async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     }
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+
+
+class LifespanApp:
+    """An ASGI app with lifespan that counts startups and shares state with requests."""
+
+    def __init__(self, fail: str | None = None) -> None:
+        self.startups = 0
+        self.shutdowns = 0
+        self.fail = fail
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    if self.fail == "raise":
+                        raise RuntimeError("database unreachable")
+                    if self.fail == "failed":
+                        await send({"type": "lifespan.startup.failed", "message": "database unreachable"})
+                        return
+                    self.startups += 1
+                    scope["state"]["greeting"] = f"hello #{self.startups}"
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    self.shutdowns += 1
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        state = scope["state"]
+        body = f"{state.get('greeting')} {self.startups}".encode()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": body})

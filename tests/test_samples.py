@@ -172,4 +172,4 @@ def test_head_has_headers_and_no_body(flask_sample: Any, format: str) -> None:
     assert result["body"] == ""
     headers = result.get("headers") or {k: v[-1] for k, v in result["multiValueHeaders"].items()}
     get_headers = get.get("headers") or {k: v[-1] for k, v in get["multiValueHeaders"].items()}
-    assert headers["Content-Length"] == get_headers["Content-Length"] == str(len(body_of(get)))
+    assert headers["content-length"] == get_headers["content-length"] == str(len(body_of(get)))

@@ -80,8 +80,9 @@ def single_value_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     """One value per name: repeats join with ``, ``; a second Set-Cookie cannot be carried."""
     single: dict[str, str] = {}
     for name, value in headers:
+        name = name.lower()
         if name not in single:
             single[name] = value
-        elif name.lower() != "set-cookie":  # the shell logs the dropped cookie
+        elif name != "set-cookie":  # the shell logs the dropped cookie
             single[name] = f"{single[name]}, {value}"
     return single

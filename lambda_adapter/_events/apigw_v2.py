@@ -86,9 +86,10 @@ def from_response(response: Response, event: Event, options: Options) -> Result:
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in response.headers:
+        name = name.lower()  # as HTTP/2 carries them, and as ASGI apps send them
         if name in headers:
             headers[name] = f"{headers[name]}, {value}"
-        elif name.lower() == "set-cookie":
+        elif name == "set-cookie":
             if value not in cookies:  # no cookie twice
                 cookies.append(value)
         else:

@@ -1,0 +1,152 @@
+"""adapt(): options checked up front, interfaces chosen, limits and malformed events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lambda_adapter import UnsupportedEvent, adapt
+from lambda_adapter.testing import LambdaContext, body_of, event_for, json_of
+
+from .apps import asgi_echo, wsgi_echo
+from .conftest import load_event
+
+
+@pytest.mark.parametrize(
+    "options, error, words",
+    [
+        ({"interface": "rsgi"}, ValueError, "interface"),
+        ({"lifespan": "maybe"}, ValueError, "lifespan"),
+        ({"base_path": "api"}, ValueError, "base_path"),
+        ({"base_path": 3}, TypeError, "base_path"),
+        ({"text_mime_types": "text/csv"}, TypeError, "text_mime_types"),
+        ({"text_mime_types": ["csv"]}, ValueError, "text_mime_types"),
+        ({"stage_in_url": "yes"}, TypeError, "stage_in_url"),
+        ({"eager_startup": 1}, TypeError, "eager_startup"),
+    ],
+)
+def test_wrong_options_fail_at_adapt_time_naming_the_option(options: dict[str, Any], error: type, words: str) -> None:
+    with pytest.raises(error, match=words):
+        adapt(wsgi_echo, **options)
+
+
+def test_unknown_option_and_non_app_fail_at_adapt_time() -> None:
+    with pytest.raises(TypeError):
+        adapt(wsgi_echo, binary=True)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="WSGI or ASGI app"):
+        adapt("app:handler")
+
+
+def test_interface_can_be_forced() -> None:
+    class AsyncCallable:
+        def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+            return asgi_echo(scope, receive, send)
+
+    result = adapt(AsyncCallable(), interface="asgi", lifespan="off")(event_for("http"), LambdaContext())
+    assert json_of(result)["has_event"] is True
+
+
+def test_text_mime_types_extend_the_text_rule() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/vnd.custom")])
+        return [b"plain words"]
+
+    assert adapt(app)(event_for("http"), LambdaContext())["isBase64Encoded"] is True
+    result = adapt(app, text_mime_types=["application/vnd.custom"])(event_for("http"), LambdaContext())
+    assert (result["isBase64Encoded"], result["body"]) == (False, "plain words")
+
+
+@pytest.mark.parametrize(
+    "content_type, body, is_base64",
+    [
+        ("text/html; charset=utf-8", "caf\u00e9".encode(), False),
+        ("application/json", b"{}", False),
+        ("application/problem+json", b"{}", False),
+        ("image/svg+xml", b"<svg/>", False),
+        ("text/plain", b"\xff\xfe not utf-8", True),
+        ("image/png", b"\x89PNG", True),
+        (None, b"no type", False),
+    ],
+)
+def test_text_or_base64(content_type: str | None, body: bytes, is_base64: bool) -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", content_type)] if content_type else [])
+        return [body]
+
+    for format in ("rest", "http", "alb"):
+        result = adapt(app)(event_for(format), LambdaContext())
+        assert result["isBase64Encoded"] is is_base64
+        assert body_of(result) == body
+
+
+def test_too_large_a_response_is_a_clear_error(caplog: pytest.LogCaptureFixture) -> None:
+    size = {"n": 7_000_000}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Set-Cookie", "a=1")])
+        return [b"x" * size["n"]]
+
+    handler = adapt(app)
+    result = handler(event_for("http"), LambdaContext())
+    assert result["statusCode"] == 500
+    assert "7000000 bytes" in result["body"] and "6291456" in result["body"]
+    assert "cookies" not in result
+    assert "over the 6291456-byte limit" in caplog.text
+    size["n"] = 1_200_000  # under Lambda's cap, over ALB's
+    assert handler(event_for("http"), LambdaContext())["statusCode"] == 200
+    assert handler(event_for("alb"), LambdaContext())["statusCode"] == 500
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: e.update(headers={"host": None}),
+        lambda e: e.update(headers=["not", "a", "dict"]),
+        lambda e: e.update(body="!!!", isBase64Encoded=True),
+        lambda e: e.update(requestContext={"http": "GET"}),
+    ],
+    ids=["null-header", "list-headers", "bad-base64", "bad-context"],
+)
+@pytest.mark.parametrize("app", [wsgi_echo, asgi_echo], ids=["wsgi", "asgi"])
+def test_malformed_events_are_a_400_and_the_next_event_works(change: Any, app: Any) -> None:
+    handler = adapt(app, lifespan="off")
+    event = event_for("http")
+    change(event)
+    result = handler(event, LambdaContext())
+    assert result["statusCode"] == 400
+    assert handler(event_for("http"), LambdaContext())["statusCode"] == 200
+
+
+def test_websocket_events_are_recognised_but_refused_clearly() -> None:
+    with pytest.raises(UnsupportedEvent, match="WebSocket events are recognised"):
+        adapt(wsgi_echo)(load_event("powertools/apiGatewayWebSocketApiMessage.json"), LambdaContext())
+
+
+def test_no_body_for_204_and_304() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(environ["PATH_INFO"][1:] + " X", [("Content-Type", "text/plain")])
+        return [b"should not be sent"]
+
+    for status in ("204", "304"):
+        assert adapt(app)(event_for("http", path=f"/{status}"), LambdaContext())["body"] == ""
+
+
+def test_alb_status_description() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(environ["PATH_INFO"][1:] + " Whatever", [])
+        return []
+
+    handler = adapt(app)
+    assert handler(event_for("alb", path="/404"), LambdaContext())["statusDescription"] == "404 Not Found"
+    assert handler(event_for("alb", path="/599"), LambdaContext())["statusDescription"] == "599 Unknown"
+    assert "statusDescription" not in handler(event_for("rest", path="/404"), LambdaContext())
+
+
+def test_os_environ_is_untouched_by_requests() -> None:
+    import os
+
+    before = dict(os.environ)
+    adapt(wsgi_echo)(event_for("rest", headers={"X-Env": "1"}, stage="dev"), LambdaContext())
+    adapt(asgi_echo)(event_for("http"), LambdaContext())
+    assert dict(os.environ) == before

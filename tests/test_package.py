@@ -1,0 +1,79 @@
+"""The package itself: public surface, import cost rules, typing marker, SAM templates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lambda_adapter
+
+ROOT = Path(__file__).resolve().parent.parent
+CFN_LINT = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or "cfn-lint"
+
+
+def test_exported_members() -> None:
+    assert sorted(lambda_adapter.__all__) == ["InvalidResponse", "LifespanFailure", "UnsupportedEvent", "adapt", "testing"]
+    public = {name for name in dir(lambda_adapter) if not name.startswith("_")}
+    assert public - {"annotations", "testing"} <= set(lambda_adapter.__all__)
+    assert lambda_adapter.testing.event_for  # reachable as an attribute
+
+
+def _modules_after(code: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_import_and_a_wsgi_event_never_import_asyncio() -> None:
+    loaded = _modules_after(
+        "import lambda_adapter\n"
+        "from lambda_adapter import adapt\n"
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'hi']\n"
+        "event = {'version': '2.0', 'rawPath': '/', 'rawQueryString': '', 'headers': {'host': 'x'},\n"
+        "         'requestContext': {'http': {'method': 'GET', 'sourceIp': '1.2.3.4'}}}\n"
+        "assert adapt(app)(event, None)['statusCode'] == 200\n"
+        "assert adapt(app)({'x': 1} if False else event, None)['body'] == 'hi'\n"
+    )
+    assert "asyncio" not in loaded
+    assert "lambda_adapter._asgi" not in loaded
+    for heavy in ("typing", "logging", "urllib.parse", "base64", "dataclasses", "inspect"):
+        assert heavy not in loaded, heavy
+
+
+def test_asgi_path_imports_asyncio_only_then() -> None:
+    loaded = _modules_after(
+        "from lambda_adapter import adapt\n"
+        "async def app(scope, receive, send):\n"
+        "    pass\n"
+        "adapt(app, lifespan='off')\n"
+    )
+    assert "asyncio" in loaded and "lambda_adapter._wsgi" not in loaded
+
+
+def test_py_typed_is_shipped() -> None:
+    assert (ROOT / "lambda_adapter" / "py.typed").exists()
+
+
+@pytest.mark.parametrize("template", sorted(ROOT.glob("samples/*/template.yaml")), ids=lambda p: p.parent.name)
+def test_sam_templates_pass_cfn_lint(template: Path) -> None:
+    done = subprocess.run([CFN_LINT, str(template)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_cfn_lint_catches_a_broken_template(tmp_path: Path) -> None:
+    broken = tmp_path / "template.yaml"
+    broken.write_text(
+        (ROOT / "samples" / "flask_app" / "template.yaml").read_text().replace("Handler: app.handler", "Handlr: app.handler")
+    )
+    done = subprocess.run([CFN_LINT, str(broken)], capture_output=True, text=True)
+    assert done.returncode != 0
