@@ -73,7 +73,8 @@ def _interface_of(app: Any, choice: str) -> str:
 
 def is_coroutine_function(app: Any) -> bool:
     """Whether ``app`` (or its ``__call__``) is an ``async def``: the mark of an ASGI 3 app."""
-    for candidate in (app, getattr(type(app), "__call__", None)):
+    candidates: tuple[Any, ...] = (app, vars(type(app)).get("__call__") or type(app).__call__)
+    for candidate in candidates:
         while hasattr(candidate, "func") and hasattr(candidate, "args"):  # functools.partial
             candidate = candidate.func
         function = getattr(candidate, "__func__", candidate)

@@ -12,8 +12,9 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import sys
 
-from ._errors import InvalidResponse, LifespanFailure  # noqa: F401  (raised by Lifespan)
+from ._errors import InvalidResponse, LifespanFailure
 from ._faults import server_error
 from ._lifespan import Lifespan
 from ._log import logger, request_id
@@ -39,7 +40,7 @@ START, BODY, TRAILERS, COMPLETE = "start", "body", "trailers", "complete"
 class _Cycle:
     """One request and its response: ``receive`` and ``send`` for the app."""
 
-    __slots__ = ("body", "state", "status", "headers", "chunks", "trailers", "done", "received")
+    __slots__ = ("body", "chunks", "done", "headers", "received", "state", "status", "trailers")
 
     def __init__(self, body: bytes) -> None:
         self.body = body
@@ -65,7 +66,9 @@ class _Cycle:
         kind = message.get("type")
         if self.state == START and kind == "http.response.start":
             self.status = int(message["status"])
-            self.headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
+            self.headers = [
+                (bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())
+            ]
             self.trailers = bool(message.get("trailers", False))
             self.state = BODY
         elif self.state == BODY and kind == "http.response.body":
@@ -97,14 +100,14 @@ class _Container:
     def __init__(self, app: ASGIApp, options: Options) -> None:
         self.app = app
         self.mode = options.lifespan
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.loop: EagerLoop | None = None
         self.lifespan: Lifespan | None = None
 
-    def ready_loop(self) -> asyncio.AbstractEventLoop:
+    def ready_loop(self) -> EagerLoop:
         """The container's loop, made anew if something closed it; lifespan started on it."""
         loop = self.loop
         if loop is None or loop.is_closed():
-            loop = self.loop = asyncio.new_event_loop()
+            loop = self.loop = EagerLoop()
             self.lifespan = None
         if self.lifespan is None and self.mode != "off":
             lifespan = Lifespan(self.app, self.mode, loop)
@@ -126,6 +129,46 @@ class _Container:
         return self.lifespan.state if self.lifespan is not None else {}
 
 
+class EagerLoop(asyncio.SelectorEventLoop):
+    """The container's loop: a task's first step runs at once, as Python 3.12's eager tasks do.
+
+    Most requests never wait on I/O, so they finish in that first step and no loop iteration
+    (two ``select()`` calls, callbacks, hooks) is paid; a task that does wait goes on in the
+    ordinary ``run_until_complete``. The step runs as a real ``Task`` with this loop as the
+    running loop, so ``current_task()``, ``get_running_loop()``, contextvars and anyio behave.
+    """
+
+    _captured: list[tuple[Any, Any]] | None = None
+
+    def call_soon(self, callback: Any, *args: Any, context: Any = None) -> Any:
+        captured = self._captured
+        if captured is not None and not captured:  # the new task's first step: kept for run()
+            captured.append((callback, context))
+            return None
+        return super().call_soon(callback, *args, context=context)
+
+    def run(self, coroutine: Any) -> None:
+        """Run ``coroutine`` as a task to its end; raise what it raised."""
+        captured: list[tuple[Any, Any]] = []
+        self._captured = captured
+        try:
+            task = self.create_task(coroutine)
+        finally:
+            self._captured = None
+        step, context = captured[0]
+        hooks = sys.get_asyncgen_hooks()
+        sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook)
+        asyncio.events._set_running_loop(self)
+        try:
+            context.run(step)
+        finally:
+            asyncio.events._set_running_loop(None)
+            sys.set_asyncgen_hooks(*hooks)
+        if not task.done() or self._ready:  # it waits, or it scheduled work of its own
+            self.run_until_complete(task)
+        task.result()
+
+
 def make_runner(app: ASGIApp, options: Options) -> Runner:
     """The runner ``adapt()`` calls per event: scope, app on the container's loop, response."""
     container = _Container(app, options)
@@ -137,7 +180,7 @@ def make_runner(app: ASGIApp, options: Options) -> Runner:
         cycle = _Cycle(body)
         scope = to_scope(environ, container.state(), event, context)
         try:
-            loop.run_until_complete(app(scope, cycle.receive, cycle.send))
+            loop.run(app(scope, cycle.receive, cycle.send))
             if cycle.state != COMPLETE:
                 raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
         except Exception:

@@ -33,19 +33,45 @@ _COMPONENT_CHARS = frozenset(chr(b) for b in _UNRESERVED)
 _HEX_BYTES = {a + b: bytes((int(a + b, 16),)) for a in _HEX + "abcdef" for b in _HEX + "abcdef"}
 # Header names seen on nearly every request, in the spellings AWS sends: no per-event upper().
 _COMMON_HEADERS = (
-    "accept", "accept-encoding", "accept-language", "authorization", "cache-control",
-    "cloudfront-forwarded-proto", "cloudfront-is-desktop-viewer", "cloudfront-is-mobile-viewer",
-    "cloudfront-is-smarttv-viewer", "cloudfront-is-tablet-viewer", "cloudfront-viewer-country",
-    "connection", "content-length", "content-type", "cookie", "host", "if-modified-since",
-    "if-none-match", "origin", "pragma", "referer", "sec-fetch-dest", "sec-fetch-mode",
-    "sec-fetch-site", "sec-fetch-user", "upgrade-insecure-requests", "user-agent", "via",
-    "x-amz-cf-id", "x-amzn-trace-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "authorization",
+    "cache-control",
+    "cloudfront-forwarded-proto",
+    "cloudfront-is-desktop-viewer",
+    "cloudfront-is-mobile-viewer",
+    "cloudfront-is-smarttv-viewer",
+    "cloudfront-is-tablet-viewer",
+    "cloudfront-viewer-country",
+    "connection",
+    "content-length",
+    "content-type",
+    "cookie",
+    "host",
+    "if-modified-since",
+    "if-none-match",
+    "origin",
+    "pragma",
+    "referer",
+    "sec-fetch-dest",
+    "sec-fetch-mode",
+    "sec-fetch-site",
+    "sec-fetch-user",
+    "upgrade-insecure-requests",
+    "user-agent",
+    "via",
+    "x-amz-cf-id",
+    "x-amzn-trace-id",
+    "x-forwarded-for",
+    "x-forwarded-port",
+    "x-forwarded-proto",
     "x-requested-with",
 )
 _CGI_KEYS = {
     spelling: ("HTTP_" + name.upper().replace("-", "_")).replace("HTTP_CONTENT_", "CONTENT_")
     for name in _COMMON_HEADERS
-    for spelling in (name, name.title())
+    for spelling in (name, name.title(), name.title().replace("Cloudfront", "CloudFront"))
 }
 _TEXT_TYPES = frozenset(
     ("application/json", "application/javascript", "application/xml", "application/ecmascript",
@@ -96,9 +122,7 @@ def encode_ascii(text: str) -> str:
     """Escape what a raw query string may not hold literally (non-ASCII, spaces, controls)."""
     if text.isascii() and text.isprintable() and " " not in text:
         return text
-    return "".join(
-        [chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in text.encode("utf-8", "surrogateescape")]
-    )
+    return "".join([chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in text.encode("utf-8", "surrogateescape")])
 
 
 def query_from_decoded(params: Mapping[str, Iterable[str] | str | None]) -> str:
@@ -146,33 +170,41 @@ def cgi_key(name: str) -> str | None:
 def add_headers(environ: dict[str, Any], headers: Mapping[str, str]) -> None:
     """Add one-value-per-name headers as CGI variables; two spellings of a name are joined."""
     for name, value in headers.items():
-        key = _CGI_KEYS.get(name) or cgi_key(name)
+        key = _CGI_KEYS.get(name)
         if key is None:
-            continue
+            key = cgi_key(name)
+            if key is None:
+                continue
         if not value.isascii():
             value = wsgi_str(value)
         if key in environ:
-            value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
+            value = _merged(environ[key], key, value)
         environ[key] = value
 
 
-def add_multi_headers(environ: dict[str, Any], headers: Mapping[str, list[str]]) -> None:
+def add_multi_headers(environ: dict[str, Any], headers: Mapping[str, list[str] | str | None]) -> None:
     """Add multi-value headers as CGI variables: ``, `` joins values, ``; `` for Cookie."""
     for name, values in headers.items():
-        key = _CGI_KEYS.get(name) or cgi_key(name)
+        key = _CGI_KEYS.get(name)
         if key is None:
-            continue
-        if values is None or isinstance(values, str):
-            value = values or ""
-        elif len(values) == 1:
+            key = cgi_key(name)
+            if key is None:
+                continue
+        if type(values) is list and len(values) == 1:
             value = values[0]
+        elif values is None or isinstance(values, str):
+            value = values or ""
         else:
             value = ("; " if key == "HTTP_COOKIE" else ", ").join(values)
         if not value.isascii():
             value = wsgi_str(value)
         if key in environ:
-            value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
+            value = _merged(environ[key], key, value)
         environ[key] = value
+
+
+def _merged(old: str, key: str, value: str) -> str:
+    return f"{old}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
 
 
 def set_server(environ: dict[str, Any], fallback_host: str, default_scheme: str) -> None:
@@ -230,12 +262,7 @@ def is_text(content_type: str | None, text_types: frozenset[str]) -> bool:
     if content_type is None:
         return True
     mime = content_type.partition(";")[0].strip().lower()
-    return (
-        mime.startswith("text/")
-        or mime in _TEXT_TYPES
-        or mime.endswith(("+json", "+xml"))
-        or mime in text_types
-    )
+    return mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml")) or mime in text_types
 
 
 def encode_body(response: Response, text_types: frozenset[str]) -> tuple[str, bool]:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 class Response:
     """The app's answer: status, headers in order, the whole body."""
 
-    __slots__ = ("status", "headers", "body")
+    __slots__ = ("body", "headers", "status")
 
     def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.status = status

@@ -13,8 +13,14 @@ _LIFESPANS = ("auto", "on", "off")
 class Options:
     """Checked, immutable settings, passed only to the functions that read them."""
 
-    __slots__ = ("interface", "base_path", "lifespan", "text_mime_types", "stage_in_url",
-                 "eager_startup")  # fmt: skip
+    __slots__ = (
+        "base_path",
+        "eager_startup",
+        "interface",
+        "lifespan",
+        "stage_in_url",
+        "text_mime_types",
+    )  # fmt: skip
 
     interface: str
     base_path: str

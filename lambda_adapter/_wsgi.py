@@ -11,8 +11,8 @@ from io import BytesIO
 from ._encoding import checked_headers
 from ._errors import InvalidResponse
 from ._faults import server_error
-from ._model import Response
 from ._log import logger, request_id
+from ._model import Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

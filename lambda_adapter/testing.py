@@ -12,7 +12,7 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -104,12 +104,19 @@ def rest_event(
         "pathParameters": {"proxy": path.lstrip("/")},
         "stageVariables": None,
         "requestContext": {
-            "accountId": "123456789012", "apiId": "abc123", "authorizer": authorizer,
-            "domainName": host, "httpMethod": method, "path": url_path, "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()), "requestTimeEpoch": int(time.time() * 1000),
-            "resourcePath": "/{proxy+}", "stage": stage,
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "authorizer": authorizer,
+            "domainName": host,
+            "httpMethod": method,
+            "path": url_path,
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "resourcePath": "/{proxy+}",
+            "stage": stage,
             "identity": {"sourceIp": source_ip, "userAgent": dict(pairs).get("User-Agent")},
-        },  # fmt: skip
+        },
         "body": text or None,
         "isBase64Encoded": is_b64,
     }
@@ -155,13 +162,23 @@ def http_event(
         "headers": joined,
         "queryStringParameters": {k: ",".join(v) for k, v in _decoded_query(query).items()} or None,
         "requestContext": {
-            "accountId": "123456789012", "apiId": "abc123", "authorizer": authorizer,
-            "domainName": host, "domainPrefix": host.split(".")[0],
-            "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1",
-                     "sourceIp": source_ip, "userAgent": joined.get("user-agent", "")},
-            "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": stage,
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "authorizer": authorizer,
+            "domainName": host,
+            "domainPrefix": host.split(".")[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": joined.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": stage,
             "timeEpoch": int(time.time() * 1000),
-        },  # fmt: skip
+        },
         "body": text or None,
         "isBase64Encoded": is_b64,
     }
@@ -199,7 +216,9 @@ def alb_event(
               ("x-forwarded-port", "443")]  # fmt: skip
     text, is_b64 = _body(body, binary)
     event: dict[str, Any] = {
-        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc"}},
+        "requestContext": {
+            "elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc"}
+        },
         "httpMethod": method,
         "path": path,
         "body": text,
@@ -218,7 +237,9 @@ def event_for(format: str, **kwargs: Any) -> dict[str, Any]:
     """The event of ``format`` (one of ``FORMATS``) for the request described by ``kwargs``."""
     if format == "alb-multi":
         return alb_event(multi_value=True, **kwargs)
-    builders = {"rest": rest_event, "http": http_event, "http1": http1_event, "url": url_event, "alb": alb_event}
+    builders: dict[str, Callable[..., dict[str, Any]]] = {
+        "rest": rest_event, "http": http_event, "http1": http1_event, "url": url_event, "alb": alb_event,
+    }  # fmt: skip
     if format not in builders:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     return builders[format](**kwargs)

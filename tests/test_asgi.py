@@ -70,7 +70,7 @@ def test_auto_tolerates_an_app_without_lifespan() -> None:
 def test_on_fails_loudly_and_the_next_event_tries_again() -> None:
     app = LifespanApp(fail="raise")
     handler = adapt(app, lifespan="on")
-    with pytest.raises(LifespanFailure, match="lifespan='on'.*database unreachable"):
+    with pytest.raises(LifespanFailure, match=r"lifespan='on'.*database unreachable"):
         handler(event_for("http"), LambdaContext())
     app.fail = None
     assert body_of(handler(event_for("http"), LambdaContext())) == b"hello #1 1"
@@ -83,7 +83,8 @@ def test_startup_failed_message_fails_in_auto_too() -> None:
 
 def test_sigterm_runs_shutdown_then_the_handler_installed_before(tmp_path: Path) -> None:
     script = tmp_path / "lambda_main.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
         from tests.apps import LifespanApp
@@ -95,14 +96,16 @@ def test_sigterm_runs_shutdown_then_the_handler_installed_before(tmp_path: Path)
         print(handler(event_for("http"), LambdaContext())["statusCode"], flush=True)
         os.kill(os.getpid(), signal.SIGTERM)
         print("shutdowns", app.shutdowns, flush=True)
-    """))
+    """)
+    )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert done.stdout.split("\n")[:3] == ["200", "previous handler ran", "shutdowns 1"], done.stderr
 
 
 def test_sigterm_with_the_default_handler_ends_the_process_after_shutdown(tmp_path: Path) -> None:
     script = tmp_path / "lambda_main.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
         from tests.apps import LifespanApp
@@ -118,7 +121,8 @@ def test_sigterm_with_the_default_handler_ends_the_process_after_shutdown(tmp_pa
         handler(event_for("http"), LambdaContext())
         os.kill(os.getpid(), signal.SIGTERM)
         print("not reached", flush=True)
-    """))
+    """)
+    )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert done.returncode == -15
     assert done.stdout == "shutdown ran 1\n", done.stderr
@@ -160,7 +164,11 @@ def test_exception_after_the_response_completed_is_logged_and_the_response_stand
     [
         [{"type": "http.response.body", "body": b"x"}],
         [{"type": "http.response.start", "status": 200}, {"type": "http.response.start", "status": 200}],
-        [{"type": "http.response.start", "status": 200}, {"type": "http.response.body"}, {"type": "http.response.body"}],
+        [
+            {"type": "http.response.start", "status": 200},
+            {"type": "http.response.body"},
+            {"type": "http.response.body"},
+        ],
         [{"type": "http.response.start", "status": 200}, {"type": "http.response.trailers"}],
     ],
     ids=["body-first", "start-twice", "body-after-complete", "undeclared-trailers"],

@@ -17,7 +17,13 @@ CFN_LINT = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or "c
 
 
 def test_exported_members() -> None:
-    assert sorted(lambda_adapter.__all__) == ["InvalidResponse", "LifespanFailure", "UnsupportedEvent", "adapt", "testing"]
+    assert sorted(lambda_adapter.__all__) == [
+        "InvalidResponse",
+        "LifespanFailure",
+        "UnsupportedEvent",
+        "adapt",
+        "testing",
+    ]
     public = {name for name in dir(lambda_adapter) if not name.startswith("_")}
     assert public - {"annotations", "testing"} <= set(lambda_adapter.__all__)
     assert lambda_adapter.testing.event_for  # reachable as an attribute
@@ -52,10 +58,7 @@ def test_import_and_a_wsgi_event_never_import_asyncio() -> None:
 
 def test_asgi_path_imports_asyncio_only_then() -> None:
     loaded = _modules_after(
-        "from lambda_adapter import adapt\n"
-        "async def app(scope, receive, send):\n"
-        "    pass\n"
-        "adapt(app, lifespan='off')\n"
+        "from lambda_adapter import adapt\nasync def app(scope, receive, send):\n    pass\nadapt(app, lifespan='off')\n"
     )
     assert "asyncio" in loaded and "lambda_adapter._wsgi" not in loaded
 
@@ -73,7 +76,9 @@ def test_sam_templates_pass_cfn_lint(template: Path) -> None:
 def test_cfn_lint_catches_a_broken_template(tmp_path: Path) -> None:
     broken = tmp_path / "template.yaml"
     broken.write_text(
-        (ROOT / "samples" / "flask_app" / "template.yaml").read_text().replace("Handler: app.handler", "Handlr: app.handler")
+        (ROOT / "samples" / "flask_app" / "template.yaml")
+        .read_text()
+        .replace("Handler: app.handler", "Handlr: app.handler")
     )
     done = subprocess.run([CFN_LINT, str(broken)], capture_output=True, text=True)
     assert done.returncode != 0

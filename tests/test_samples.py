@@ -28,9 +28,13 @@ def call(sample: Any, format: str, **request: Any) -> dict[str, Any]:
 def multipart(name: str, filename: str, data: bytes) -> tuple[bytes, str]:
     boundary = "lambdaadapterboundary7MA4YWxkTrZu0gW"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -155,8 +159,11 @@ def test_unknown_route_is_a_404(sample: Any, format: str) -> None:
 
 @pytest.mark.parametrize("format", FORMATS)
 def test_redirect_points_inside_the_app(sample: Any, format: str) -> None:
-    result = call(sample, format, path="/go", stage="prod") if format in ("rest", "http", "http1") else call(
-        sample, format, path="/go")
+    result = (
+        call(sample, format, path="/go", stage="prod")
+        if format in ("rest", "http", "http1")
+        else call(sample, format, path="/go")
+    )
     assert result["statusCode"] in (302, 303, 307)
     headers = result.get("headers") or {k: v[0] for k, v in result["multiValueHeaders"].items()}
     location = {k.lower(): v for k, v in headers.items()}["location"]

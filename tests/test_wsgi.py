@@ -149,7 +149,9 @@ def test_start_response_twice_without_exc_info_is_an_error(caplog: pytest.LogCap
         ("200 OK", (("a", "b"),), "must be a list"),
     ],
 )
-def test_malformed_responses_are_refused(status: str, headers: Any, message: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_malformed_responses_are_refused(
+    status: str, headers: Any, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         start_response(status, headers)
         return [b"x"]

@@ -4,9 +4,9 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application
 
-from lambda_adapter import adapt  # noqa: E402
+from lambda_adapter import adapt
 
 application = get_wsgi_application()
 handler = adapt(application)

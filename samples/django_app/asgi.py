@@ -4,9 +4,9 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.asgi import get_asgi_application
 
-from lambda_adapter import adapt  # noqa: E402
+from lambda_adapter import adapt
 
 application = get_asgi_application()
 handler = adapt(application)

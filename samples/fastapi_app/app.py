@@ -8,7 +8,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, FastAPI, File, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -88,7 +88,7 @@ async def startups(request: Request) -> dict[str, Any]:
 
 
 @app.post("/upload")
-async def upload(file: UploadFile = File(...)) -> dict[str, Any]:
+async def upload(file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     data = await file.read()
     return {"name": file.filename, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 

@@ -60,7 +60,11 @@ def form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":  # CsrfViewMiddleware checked the token before we got here
         return JsonResponse({"form": dict(request.POST.lists())})
     token = get_token(request)
-    page = f'<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="{token}"><input name="name"></form>'
+    page = (
+        '<form method="post">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}"><input name="name">'
+        "</form>"
+    )
     return HttpResponse(page)
 
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The project's commands, each setting up what it needs on a fresh machine first:
+#   bash tasks.sh samples   the samples behind the adapter, driven by events of every format
+#   bash tasks.sh test      the whole test suite: lint, types, tests (what CI runs)
+#   bash tasks.sh bench     the benchmarks against the peers (apig-wsgi, Mangum)
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=.venv
+PY="$VENV/bin/python"
+
+setup() {
+    [ -x "$PY" ] || python3 -m venv "$VENV"
+    "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$PY" -m pip install --quiet --disable-pip-version-check -e ".[$1]"
+}
+
+case "${1:-}" in
+    samples)
+        setup test
+        "$PY" samples/run.py
+        ;;
+    test)
+        setup test
+        "$VENV/bin/ruff" check .
+        "$VENV/bin/ruff" format --check .
+        "$VENV/bin/mypy"
+        PYTHONDEVMODE=1 "$PY" -m pytest --cov --cov-report=term --cov-fail-under=90 "${@:2}"
+        ;;
+    bench)
+        setup "test,bench"
+        "$PY" benchmarks/per_event.py "${@:2}"
+        ;;
+    *)
+        echo "usage: bash tasks.sh samples|test|bench" >&2
+        exit 2
+        ;;
+esac
