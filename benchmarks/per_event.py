@@ -60,9 +60,13 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def events() -> dict[str, dict[str, Any]]:
+    def recorded(name: str) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+        return event
+
     return {
-        "v1 recorded (sam rest, 18 headers)": json.loads((EVENTS / "sam/apigateway-aws-proxy.json").read_text()),
-        "v2 recorded (powertools, 2 headers)": json.loads((EVENTS / "powertools/apiGatewayProxyV2Event.json").read_text()),
+        "v1 recorded (sam rest, 18 headers)": recorded("sam/apigateway-aws-proxy.json"),
+        "v2 recorded (powertools, 2 headers)": recorded("powertools/apiGatewayProxyV2Event.json"),
         "v1 browser-like (11 headers)": rest_event(path="/items/42", query="page=2&q=a%20b", headers=BROWSER),
         "v2 browser-like (11 headers)": http_event(path="/items/42", query="page=2&q=a%20b", headers=BROWSER),
     }
