@@ -140,11 +140,11 @@ class EagerLoop(asyncio.SelectorEventLoop):
 
     _captured: list[tuple[Any, Any]] | None = None
 
-    def call_soon(self, callback: Any, *args: Any, context: Any = None) -> Any:
+    def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:  # type: ignore[override]
         captured = self._captured
         if captured is not None and not captured:  # the new task's first step: kept for run()
             captured.append((callback, context))
-            return None
+            return asyncio.Handle(callback, args, self, context)
         return super().call_soon(callback, *args, context=context)
 
     def run(self, coroutine: Any) -> None:
@@ -157,14 +157,18 @@ class EagerLoop(asyncio.SelectorEventLoop):
             self._captured = None
         step, context = captured[0]
         hooks = sys.get_asyncgen_hooks()
-        sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook)
+        # the hooks run_forever() sets, so async generators are finalised on this loop
+        sys.set_asyncgen_hooks(
+            firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
+            finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
+        )
         asyncio.events._set_running_loop(self)
         try:
             context.run(step)
         finally:
             asyncio.events._set_running_loop(None)
             sys.set_asyncgen_hooks(*hooks)
-        if not task.done() or self._ready:  # it waits, or it scheduled work of its own
+        if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
             self.run_until_complete(task)
         task.result()
 
