@@ -1,8 +1,8 @@
 """The ASGI runner: one event loop per container, lifespan once, one HTTP cycle per event.
 
 Invariants:
-- The loop is made with ``asyncio.new_event_loop()`` and kept; never ``get_event_loop()``. If
-  something closed it, a new one is made and lifespan starts again on it.
+- One loop per process (a Lambda container), made by this module and kept; never
+  ``get_event_loop()``. If something closed it, a new one is made and lifespan starts again.
 - Lifespan startup runs once per container (first event, or ``adapt()`` when eager); shutdown
   runs on SIGTERM, then the handler that was installed before runs.
 - The HTTP cycle is the state machine of ``_Cycle``; a message out of order is an
@@ -12,6 +12,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import sys
 
 from ._errors import InvalidResponse, LifespanFailure
@@ -95,38 +96,49 @@ class _Cycle:
 
 
 class _Container:
-    """The loop and lifespan of this Lambda container (one per ``adapt()``)."""
+    """The lifespan of one app in this Lambda container (one per ``adapt()``), on the shared loop."""
 
     def __init__(self, app: ASGIApp, options: Options) -> None:
         self.app = app
         self.mode = options.lifespan
-        self.loop: EagerLoop | None = None
         self.lifespan: Lifespan | None = None
 
     def ready_loop(self) -> EagerLoop:
-        """The container's loop, made anew if something closed it; lifespan started on it."""
-        loop = self.loop
-        if loop is None or loop.is_closed():
-            loop = self.loop = EagerLoop()
-            self.lifespan = None
-        if self.lifespan is None and self.mode != "off":
+        """The container's loop, lifespan started on it (again, if the loop had to be made anew)."""
+        loop = container_loop()
+        if self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop):
             lifespan = Lifespan(self.app, self.mode, loop)
             lifespan.start()  # raises LifespanFailure; the next event tries again
             self.lifespan = lifespan
         return loop
 
-    def __del__(self) -> None:  # the handler is gone (tests; never on Lambda): free the loop
-        loop = self.loop
-        if loop is not None and not loop.is_closed() and not loop.is_running():
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-            loop.close()
-
     def state(self) -> dict[str, Any]:
         return self.lifespan.state if self.lifespan is not None else {}
+
+
+_LOOP: list[EagerLoop] = []  # the one loop of this process (a Lambda container)
+
+
+def container_loop() -> EagerLoop:
+    """The process's loop: made once, made anew only if something closed it."""
+    if _LOOP and not _LOOP[0].is_closed():
+        return _LOOP[0]
+    loop = EagerLoop()
+    _LOOP[:] = [loop]
+    atexit.register(_close, loop)
+    return loop
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """At interpreter exit (never on Lambda, which ends the process): cancel what waits, close."""
+    if loop.is_closed() or loop.is_running():
+        return
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.close()
 
 
 class EagerLoop(asyncio.SelectorEventLoop):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 SHUTDOWN_TIMEOUT = 1.0  # seconds; Lambda gives the runtime little time after SIGTERM
 _DONE: dict[str, Any] = {"type": "lambda_adapter.app_returned"}
+_RUNNING: set[asyncio.Task[None]] = set()  # lifespan tasks waiting for shutdown
 
 
 class Lifespan:
@@ -46,7 +47,9 @@ class Lifespan:
     async def _startup(self) -> None:
         self._to_app, self._from_app = asyncio.Queue(), asyncio.Queue()
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
-        self._task = asyncio.ensure_future(self._main(scope))
+        self._task = task = asyncio.ensure_future(self._main(scope))
+        _RUNNING.add(task)  # the loop keeps only weak references to its tasks
+        task.add_done_callback(_RUNNING.discard)
         await self._to_app.put({"type": "lifespan.startup"})
         message = await self._from_app.get()
         kind = message["type"]

@@ -38,14 +38,15 @@ def test_asyncio_run_in_user_code_between_invocations_does_not_break_the_next() 
 
 
 def test_a_closed_loop_is_replaced_and_lifespan_starts_on_the_new_one() -> None:
+    from lambda_adapter._asgi import container_loop
+
     app = LifespanApp()
     handler = adapt(app)
     handler(event_for("http"), LambdaContext())
-    loops = [cell.cell_contents for cell in handler.__closure__ or () if hasattr(cell.cell_contents, "__code__")]
-    assert loops  # the runner closure
-    container = next(c.cell_contents for c in loops[0].__closure__ if hasattr(c.cell_contents, "ready_loop"))
-    container.loop.close()
+    first = container_loop()
+    first.close()
     assert body_of(handler(event_for("http"), LambdaContext())) == b"hello #2 2"
+    assert container_loop() is not first and not container_loop().is_closed()
 
 
 def test_eager_startup_runs_in_init() -> None:
