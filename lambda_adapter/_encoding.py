@@ -1,7 +1,8 @@
 """Encoding rules shared by the event translators, each named after the rule it applies.
 
-Invariants: pure functions of their arguments (no I/O, no process state); nothing here is
-imported that costs start-up time (no urllib, base64, re or typing at run time).
+Invariants: pure functions of their arguments (no I/O; the only state is a bounded memo of
+header names, invisible to callers); nothing here is imported that costs start-up time (no
+urllib, base64, re or typing at run time).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from ._model import Response
 
 _HEX = "0123456789ABCDEF"
-_BLANKS = (" ", "\t")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # RFC 3986 pchar without "%": what may stand literally in an encoded path segment, plus "/".
 _PATH_SAFE = _UNRESERVED | frozenset(b"!$&'()*+,;=:@/")
@@ -73,6 +73,7 @@ _CGI_KEYS = {
     for name in _COMMON_HEADERS
     for spelling in (name, name.title(), name.title().replace("Cloudfront", "CloudFront"))
 }
+_CGI_KEYS_LIMIT = len(_CGI_KEYS) + 512
 _TEXT_TYPES = frozenset(
     ("application/json", "application/javascript", "application/xml", "application/ecmascript",
      "application/x-javascript", "application/x-www-form-urlencoded", "image/svg+xml")
@@ -156,14 +157,18 @@ def split_root(raw_path: str, prefix: str) -> tuple[str, str]:
 
 
 def cgi_key(name: str) -> str | None:
-    """The CGI variable for a header name (PEP 3333); None for a name holding ``_``."""
-    key = _CGI_KEYS.get(name)
-    if key is None:
-        if "_" in name:  # X_Forwarded_For would pose as X-Forwarded-For: dropped, as gunicorn does
-            return None
-        key = "HTTP_" + name.upper().replace("-", "_")
-        if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-            return key[5:]
+    """The CGI variable for a header name (PEP 3333); None for a name holding ``_``.
+
+    Names not in the table are remembered (a pure function's memo, bounded), so a header name
+    costs its ``upper()`` once per process, not once per event.
+    """
+    if "_" in name:  # X_Forwarded_For would pose as X-Forwarded-For: dropped, as gunicorn does
+        return None
+    key = "HTTP_" + name.upper().replace("-", "_")
+    if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+        key = key[5:]
+    if len(_CGI_KEYS) < _CGI_KEYS_LIMIT:
+        _CGI_KEYS[name] = key
     return key
 
 
@@ -265,25 +270,34 @@ def is_text(content_type: str | None, text_types: frozenset[str]) -> bool:
     return mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml")) or mime in text_types
 
 
-def encode_body(response: Response, text_types: frozenset[str]) -> tuple[str, bool]:
+def encode_body(
+    body: bytes, content_type: str | None, content_encoding: str | None, text_types: frozenset[str]
+) -> tuple[str, bool]:
     """The body for the result dict and whether it is base64: text only if it is UTF-8 text."""
-    body = response.body
     if not body:
         return "", False
-    content_type = None
-    encoded = False
-    for name, value in response.headers:
-        lower = name.lower()
-        if lower == "content-type":
-            content_type = value
-        elif lower == "content-encoding" and value.strip().lower() != "identity":
-            encoded = True
-    if not encoded and is_text(content_type, text_types):
+    if (content_encoding is None or content_encoding.strip().lower() == "identity") and is_text(
+        content_type, text_types
+    ):
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
             pass  # claims text but is not UTF-8: base64 keeps every byte
     return binascii.b2a_base64(body, newline=False).decode("ascii"), True
+
+
+def encode_multi_value(response: Response, text_types: frozenset[str]) -> tuple[dict[str, list[str]], str, bool]:
+    """Headers grouped by lower-case name, every value kept; the body as text or base64."""
+    grouped = group_headers(response.headers)
+    content_type = grouped.get("content-type")
+    content_encoding = grouped.get("content-encoding")
+    body, is_base64 = encode_body(
+        response.body,
+        content_type[-1] if content_type else None,
+        content_encoding[-1] if content_encoding else None,
+        text_types,
+    )
+    return grouped, body, is_base64
 
 
 def stage_prefix(stage: object, domain: str, stage_in_url: bool | None) -> str:
@@ -321,16 +335,15 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
     if type(headers) is not list:
         raise InvalidResponse(f"response headers must be a list of (name, value), got {headers!r}")
     checked = headers
-    for index, pair in enumerate(headers):
-        if type(pair) is not tuple or len(pair) != 2:
-            raise InvalidResponse(f"response header must be a (name, value) tuple, got {pair!r}")
-        name, value = pair
-        if type(name) is not str or type(value) is not str or not name:
-            raise InvalidResponse(f"response header name and value must be str, got {pair!r}")
-        if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
-            raise InvalidResponse(f"response header {name!r} holds CR or LF")
-        if value[:1] in _BLANKS or value[-1:] in _BLANKS:
-            if checked is headers:
-                checked = list(headers)  # the app's own list stays as it was
-            checked[index] = (name, value.strip(" \t"))
+    try:
+        for index, (name, value) in enumerate(headers):
+            if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
+                raise InvalidResponse(f"response header {name!r} holds CR or LF, or has no name")
+            stripped = value.strip(" \t")
+            if stripped is not value and stripped != value:
+                if checked is headers:
+                    checked = list(headers)  # the app's own list stays as it was
+                checked[index] = (name, stripped)
+    except (TypeError, ValueError, AttributeError):
+        raise InvalidResponse(f"response headers must be (str, str) pairs, got {headers!r}") from None
     return checked

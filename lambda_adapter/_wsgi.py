@@ -101,20 +101,17 @@ def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> Response:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    return _to_response(started, chunks)
-
-
-def _to_response(started: list[Any], chunks: list[bytes]) -> Response:
     if not started:
         raise InvalidResponse("the app returned without calling start_response()")
     status, headers = started
-    if not isinstance(status, str) or len(status) < 3 or not status[:3].isdigit():
+    code = status[:3]
+    if type(status) is not str or not code.isdigit() or len(code) != 3:
         raise InvalidResponse(f"the app's status must be a str such as '200 OK', got {status!r}")
     try:
-        body = b"".join(chunks)
+        body = chunks[0] if len(chunks) == 1 and type(chunks[0]) is bytes else b"".join(chunks)
     except TypeError:
         raise InvalidResponse("the app's body must be an iterable of bytes") from None
-    return Response(int(status[:3]), checked_headers(headers), body)
+    return Response(int(code), checked_headers(headers), body)
 
 
 def make_runner(app: WSGIApp) -> Runner:

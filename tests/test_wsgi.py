@@ -144,7 +144,7 @@ def test_start_response_twice_without_exc_info_is_an_error(caplog: pytest.LogCap
     [
         ("200 OK", [("X-Evil", "a\r\nSet-Cookie: x=1")], "CR or LF"),
         ("200 OK", [("X-Bad\n", "a")], "CR or LF"),
-        ("200 OK", [("X-Bytes", b"a")], "must be str"),
+        ("200 OK", [("X-Bytes", b"a")], "must be (str, str) pairs"),
         ("OK", [], "status must be a str"),
         ("200 OK", (("a", "b"),), "must be a list"),
     ],

@@ -12,7 +12,7 @@ from .._encoding import (
     decode_body,
     encode_ascii,
     encode_body,
-    group_headers,
+    encode_multi_value,
     query_from_encoded,
     set_path,
     set_request,
@@ -61,18 +61,17 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
 
 def from_response(response: Response, event: Event, options: Options) -> Result:
     """The result dict ALB expects, multi-value when the target group has it on."""
-    body, is_base64 = encode_body(response, options.text_mime_types)
     status = response.status
-    result: Result = {
-        "statusCode": status,
-        "statusDescription": f"{status} {_REASONS.get(status, 'Unknown')}",
-        "body": body,
-        "isBase64Encoded": is_base64,
-    }
+    result: Result = {"statusCode": status, "statusDescription": f"{status} {_REASONS.get(status, 'Unknown')}"}
     if "multiValueHeaders" in event:  # the request tells whether multi-value is on
-        result["multiValueHeaders"] = group_headers(response.headers)
+        result["multiValueHeaders"], body, is_base64 = encode_multi_value(response, options.text_mime_types)
     else:
-        result["headers"] = single_value_headers(response.headers)
+        result["headers"] = headers = single_value_headers(response.headers)
+        body, is_base64 = encode_body(
+            response.body, headers.get("content-type"), headers.get("content-encoding"), options.text_mime_types
+        )
+    result["body"] = body
+    result["isBase64Encoded"] = is_base64
     return result
 
 

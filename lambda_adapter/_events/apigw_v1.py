@@ -12,9 +12,8 @@ from .._encoding import (
     add_multi_headers,
     decode_body,
     encode_ascii,
-    encode_body,
+    encode_multi_value,
     encode_path,
-    group_headers,
     query_from_decoded,
     set_path,
     set_request,
@@ -72,10 +71,5 @@ def _user(context: Any) -> object:
 
 def from_response(response: Response, event: Event, options: Options) -> Result:
     """The result dict API Gateway expects: every header value kept in multiValueHeaders."""
-    body, is_base64 = encode_body(response, options.text_mime_types)
-    return {
-        "statusCode": response.status,
-        "multiValueHeaders": group_headers(response.headers),
-        "body": body,
-        "isBase64Encoded": is_base64,
-    }
+    headers, body, is_base64 = encode_multi_value(response, options.text_mime_types)
+    return {"statusCode": response.status, "multiValueHeaders": headers, "body": body, "isBase64Encoded": is_base64}

@@ -82,7 +82,6 @@ def _user(context: Any) -> object:
 
 def from_response(response: Response, event: Event, options: Options) -> Result:
     """The result dict: Set-Cookie values in cookies[], other repeats joined with ``, ``."""
-    body, is_base64 = encode_body(response, options.text_mime_types)
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in response.headers:
@@ -94,6 +93,9 @@ def from_response(response: Response, event: Event, options: Options) -> Result:
                 cookies.append(value)
         else:
             headers[name] = value
+    body, is_base64 = encode_body(
+        response.body, headers.get("content-type"), headers.get("content-encoding"), options.text_mime_types
+    )
     result: Result = {
         "statusCode": response.status,
         "headers": headers,
