@@ -1,6 +1,6 @@
 """The ASGI HTTP scope (spec 2.3) derived from the neutral CGI environ.
 
-Invariant: pure; the same rules as the WSGI environ, so both interfaces see one request.
+Invariant: pure (but for a bounded memo of header names); the same rules as the WSGI environ, so both interfaces see one request.
 ``path`` includes ``root_path`` and ``raw_path`` is the target as sent, as uvicorn gives them.
 """
 
@@ -13,17 +13,23 @@ if TYPE_CHECKING:
     from ._model import Environ, Event
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
-_CONTENT = {"CONTENT_TYPE": b"content-type", "CONTENT_LENGTH": b"content-length"}
+# CGI variable -> ASGI header name; the names seen are remembered (bounded, like _encoding's)
+_NAMES = {"CONTENT_TYPE": b"content-type", "CONTENT_LENGTH": b"content-length"}
+_NAMES_LIMIT = 512
 
 
 def to_scope(environ: Environ, state: dict[str, Any], event: Event, context: Any) -> dict[str, Any]:
     """The ``http`` scope for the request ``environ`` describes."""
     headers = []
     for key, value in environ.items():
-        if key[:5] == "HTTP_":
-            headers.append((key[5:].lower().replace("_", "-").encode("latin-1"), value.encode("latin-1")))
-        elif key in _CONTENT:
-            headers.append((_CONTENT[key], value.encode("latin-1")))
+        name = _NAMES.get(key)
+        if name is None:
+            if key[:5] != "HTTP_":
+                continue
+            name = key[5:].lower().replace("_", "-").encode("latin-1")
+            if len(_NAMES) < _NAMES_LIMIT:
+                _NAMES[key] = name
+        headers.append((name, value.encode("latin-1")))
     root = _from_native(environ["SCRIPT_NAME"])
     client = environ.get("REMOTE_ADDR")
     return {
