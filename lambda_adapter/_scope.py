@@ -1,6 +1,7 @@
 """The ASGI HTTP scope (spec 2.3) derived from the neutral CGI environ.
 
-Invariant: pure (but for a bounded memo of header names); the same rules as the WSGI environ, so both interfaces see one request.
+Invariant: pure (but for a bounded memo of header names); the same rules as the WSGI environ,
+so both interfaces see one request.
 ``path`` includes ``root_path`` and ``raw_path`` is the target as sent, as uvicorn gives them.
 """
 

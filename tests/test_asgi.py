@@ -249,3 +249,46 @@ def test_interface_detection(django_sample: Any, django_asgi_sample: Any) -> Non
     assert not is_coroutine_function(django_sample.application)
     assert is_coroutine_function(asgi_echo)
     assert not is_coroutine_function(lambda environ, start_response: [])
+
+
+class ShutdownApp(LifespanApp):
+    """Lifespan whose shutdown completes, fails, or never answers."""
+
+    def __init__(self, shutdown: str) -> None:
+        super().__init__()
+        self.shutdown = shutdown
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            return await super().__call__(scope, receive, send)
+        await receive()
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        if self.shutdown == "failed":
+            await send({"type": "lifespan.shutdown.failed", "message": "could not flush"})
+        elif self.shutdown == "hang":
+            await asyncio.sleep(3600)
+        else:
+            self.shutdowns += 1
+            await send({"type": "lifespan.shutdown.complete"})
+
+
+@pytest.mark.parametrize("outcome", ["complete", "failed", "hang"])
+def test_lifespan_shutdown_outcomes(
+    outcome: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambda_adapter import _lifespan
+    from lambda_adapter._asgi import container_loop
+
+    monkeypatch.setattr(_lifespan, "SHUTDOWN_TIMEOUT", 0.05)
+    app = ShutdownApp(outcome)
+    lifespan = _lifespan.Lifespan(app, "auto", container_loop())
+    lifespan.start()
+    lifespan.shutdown()
+    lifespan.shutdown()  # a second SIGTERM does nothing more
+    if outcome == "complete":
+        assert app.shutdowns == 1
+    elif outcome == "failed":
+        assert "ASGI lifespan shutdown failed: could not flush" in caplog.text
+    else:
+        assert "did not finish within 0.1 s" in caplog.text or "did not finish within 0.0 s" in caplog.text
