@@ -35,6 +35,7 @@ def adapt(
     text_mime_types: Iterable[str] = (),
     stage_in_url: bool | None = None,
     eager_startup: bool = False,
+    deadline_margin: float = 0.5,
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -45,6 +46,8 @@ def adapt(
     stage_in_url: whether the client's URL holds the API Gateway stage; None decides by host
         (execute-api hosts hold it; custom domains and SAM CLI do not; serverless-offline does).
     eager_startup: run ASGI lifespan startup now, in the Lambda init phase.
+    deadline_margin: seconds before the Lambda deadline at which an ASGI app still running is
+        cancelled (answered with a 504) and a WSGI app still running is reported in the log.
     """
     options = Options(
         interface=interface,
@@ -53,6 +56,7 @@ def adapt(
         text_mime_types=text_mime_types,
         stage_in_url=stage_in_url,
         eager_startup=eager_startup,
+        deadline_margin=deadline_margin,
     )
     if not callable(app):
         raise TypeError(f"adapt() needs a WSGI or ASGI app, got {type(app).__name__}")
@@ -62,7 +66,7 @@ def adapt(
         return _make_handler(make_asgi_runner(app, options), options)
     from ._wsgi import make_runner as make_wsgi_runner
 
-    return _make_handler(make_wsgi_runner(app), options)
+    return _make_handler(make_wsgi_runner(app, options.deadline_margin), options)
 
 
 def _interface_of(app: Any, choice: str) -> str:

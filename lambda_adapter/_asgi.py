@@ -12,13 +12,13 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
-import atexit
-import sys
 
-from ._errors import InvalidResponse, LifespanFailure
-from ._faults import server_error
+from ._deadline import seconds_left
+from ._errors import DeadlineExceeded, InvalidResponse, LifespanFailure
+from ._faults import gateway_timeout, server_error
 from ._lifespan import Lifespan
 from ._log import logger, request_id
+from ._loop import EagerLoop, container_loop
 from ._model import Response
 from ._scope import to_scope
 
@@ -116,78 +116,10 @@ class _Container:
         return self.lifespan.state if self.lifespan is not None else {}
 
 
-_LOOP: list[EagerLoop] = []  # the one loop of this process (a Lambda container)
-
-
-def container_loop() -> EagerLoop:
-    """The process's loop: made once, made anew only if something closed it."""
-    if _LOOP and not _LOOP[0].is_closed():
-        return _LOOP[0]
-    loop = EagerLoop()
-    _LOOP[:] = [loop]
-    atexit.register(_close, loop)
-    return loop
-
-
-def _close(loop: asyncio.AbstractEventLoop) -> None:
-    """At interpreter exit (never on Lambda, which ends the process): cancel what waits, close."""
-    if loop.is_closed() or loop.is_running():
-        return
-    tasks = asyncio.all_tasks(loop)
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    loop.close()
-
-
-class EagerLoop(asyncio.SelectorEventLoop):
-    """The container's loop: a task's first step runs at once, as Python 3.12's eager tasks do.
-
-    Most requests never wait on I/O, so they finish in that first step and no loop iteration
-    (two ``select()`` calls, callbacks, hooks) is paid; a task that does wait goes on in the
-    ordinary ``run_until_complete``. The step runs as a real ``Task`` with this loop as the
-    running loop, so ``current_task()``, ``get_running_loop()``, contextvars and anyio behave.
-    """
-
-    _captured: list[tuple[Any, Any]] | None = None
-
-    def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:  # type: ignore[override]
-        captured = self._captured
-        if captured is not None and not captured:  # the new task's first step: kept for run()
-            captured.append((callback, context))
-            return asyncio.Handle(callback, args, self, context)
-        return super().call_soon(callback, *args, context=context)
-
-    def run(self, coroutine: Any) -> None:
-        """Run ``coroutine`` as a task to its end; raise what it raised."""
-        captured: list[tuple[Any, Any]] = []
-        self._captured = captured
-        try:
-            task = self.create_task(coroutine)
-        finally:
-            self._captured = None
-        step, context = captured[0]
-        hooks = sys.get_asyncgen_hooks()
-        # the hooks run_forever() sets, so async generators are finalised on this loop
-        sys.set_asyncgen_hooks(
-            firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
-            finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
-        )
-        asyncio.events._set_running_loop(self)
-        try:
-            context.run(step)
-        finally:
-            asyncio.events._set_running_loop(None)
-            sys.set_asyncgen_hooks(*hooks)
-        if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
-            self.run_until_complete(task)
-        task.result()
-
-
 def make_runner(app: ASGIApp, options: Options) -> Runner:
     """The runner ``adapt()`` calls per event: scope, app on the container's loop, response."""
     container = _Container(app, options)
+    margin = options.deadline_margin
     if options.eager_startup:
         container.ready_loop()
 
@@ -196,9 +128,13 @@ def make_runner(app: ASGIApp, options: Options) -> Runner:
         cycle = _Cycle(body)
         scope = to_scope(environ, container.state(), event, context)
         try:
-            loop.run(app(scope, cycle.receive, cycle.send))
+            loop.run(app(scope, cycle.receive, cycle.send), seconds_left(context, margin))
             if cycle.state != COMPLETE:
                 raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
+        except DeadlineExceeded as exc:
+            logger().error("cancelled the ASGI app near the Lambda deadline (request %s): %s", request_id(context), exc)
+            if cycle.state != COMPLETE:
+                return gateway_timeout()
         except Exception:
             if cycle.state == COMPLETE:  # the response was whole: it stands
                 logger().exception("the ASGI app failed after its response (request %s)", request_id(context))

@@ -17,3 +17,7 @@ class LifespanFailure(RuntimeError):
 
 class BadRequest(ValueError):
     """A known event whose content is unusable: answered with a 400, never raised to Lambda."""
+
+
+class DeadlineExceeded(RuntimeError):
+    """The app was still running when the Lambda deadline (less the margin) came."""

@@ -21,3 +21,8 @@ def bad_request(exc: BaseException, context: Any) -> Response:
 def server_error() -> Response:
     """The 500 for an app that failed: a generic body, never the traceback."""
     return Response(500, [("Content-Type", "text/plain; charset=utf-8")], b"Internal Server Error")
+
+
+def gateway_timeout() -> Response:
+    """The 504 for an app cancelled near the Lambda deadline."""
+    return Response(504, [("Content-Type", "text/plain; charset=utf-8")], b"Gateway Timeout")

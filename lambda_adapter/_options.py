@@ -15,6 +15,7 @@ class Options:
 
     __slots__ = (
         "base_path",
+        "deadline_margin",
         "eager_startup",
         "interface",
         "lifespan",
@@ -28,6 +29,7 @@ class Options:
     text_mime_types: frozenset[str]
     stage_in_url: bool | None
     eager_startup: bool
+    deadline_margin: float
 
     def __init__(
         self,
@@ -38,6 +40,7 @@ class Options:
         text_mime_types: Iterable[str] = (),
         stage_in_url: bool | None = None,
         eager_startup: bool = False,
+        deadline_margin: float = 0.5,
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
@@ -48,6 +51,7 @@ class Options:
         set_(self, "text_mime_types", _checked_mime_types(text_mime_types))
         set_(self, "stage_in_url", _checked_optional_bool("stage_in_url", stage_in_url))
         set_(self, "eager_startup", _checked_optional_bool("eager_startup", eager_startup) or False)
+        set_(self, "deadline_margin", _checked_margin(deadline_margin))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Options are immutable; cannot set {name!r}")
@@ -85,3 +89,9 @@ def _checked_optional_bool(name: str, value: object) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise TypeError(f"adapt(): {name} must be True, False or None, got {value!r}")
     return value
+
+
+def _checked_margin(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 900:
+        raise ValueError(f"adapt(): deadline_margin must be seconds from 0 to 900, got {value!r}")
+    return float(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from ._deadline import Watchdog, seconds_left
 from ._encoding import checked_headers
 from ._errors import InvalidResponse
 from ._faults import server_error
@@ -114,18 +115,25 @@ def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> Response:
     return Response(int(code), checked_headers(headers), body)
 
 
-def make_runner(app: WSGIApp) -> Runner:
+def make_runner(app: WSGIApp, margin: float) -> Runner:
     """The runner ``adapt()`` calls per event: environ completed, app run; a fault is a 500."""
+    watchdog = Watchdog()
 
     def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
         environ.update(_TEMPLATE)
         environ["wsgi.input"] = BytesIO(body)
         environ["aws.event"] = event
         environ["aws.context"] = context
+        left = seconds_left(context, margin)
+        if left is not None:
+            watchdog.arm(left, request_id(context))
         try:
             return run_wsgi(app, environ)
         except Exception:
             logger().exception("the WSGI app failed (request %s)", request_id(context))
             return server_error()
+        finally:
+            if left is not None:
+                watchdog.disarm()
 
     return run

@@ -1,0 +1,66 @@
+"""The deadline guard: an ASGI app cancelled with a 504, a WSGI app reported in the log."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from lambda_adapter import adapt
+from lambda_adapter.testing import LambdaContext, body_of, event_for
+
+
+async def slow_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/slow":
+        await asyncio.sleep(30)
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"done"})
+    if scope["path"] == "/linger":
+        await asyncio.sleep(30)  # work after the response: the response stands
+
+
+def test_asgi_app_past_the_deadline_is_cancelled_with_a_504(caplog: pytest.LogCaptureFixture) -> None:
+    handler = adapt(slow_asgi, deadline_margin=0.3)
+    started = time.monotonic()
+    result = handler(event_for("http", path="/slow"), LambdaContext(timeout_ms=800, request_id="req-slow"))
+    elapsed = time.monotonic() - started
+    assert result["statusCode"] == 504
+    assert 0.4 < elapsed < 2.0, elapsed
+    assert "cancelled the ASGI app near the Lambda deadline (request req-slow)" in caplog.text
+    assert body_of(handler(event_for("http", path="/fast"), LambdaContext())) == b"done"
+
+
+def test_asgi_work_after_the_response_is_cut_but_the_response_stands(caplog: pytest.LogCaptureFixture) -> None:
+    result = adapt(slow_asgi, deadline_margin=0.3)(event_for("http", path="/linger"), LambdaContext(timeout_ms=600))
+    assert (result["statusCode"], body_of(result)) == (200, b"done")
+    assert "near the Lambda deadline" in caplog.text
+
+
+def test_no_deadline_without_a_context_that_tells_one() -> None:
+    assert adapt(slow_asgi)(event_for("http", path="/fast"), None)["statusCode"] == 200
+
+
+def test_wsgi_app_near_the_deadline_is_reported(caplog: pytest.LogCaptureFixture) -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        time.sleep(float(environ["QUERY_STRING"]))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"late"]
+
+    handler = adapt(app, deadline_margin=0.2)
+    result = handler(event_for("http", query="0.5"), LambdaContext(timeout_ms=400, request_id="req-wsgi"))
+    assert body_of(result) == b"late"  # a thread cannot be stopped: the answer still goes out
+    assert "still running near the Lambda deadline (request req-wsgi)" in caplog.text
+    caplog.clear()
+    handler(event_for("http", query="0"), LambdaContext(timeout_ms=400))
+    time.sleep(0.4)  # past where the deadline would have been: disarmed, so nothing is logged
+    assert "near the Lambda deadline" not in caplog.text
+
+
+@pytest.mark.parametrize("margin", [-1, "1", True, 1000])
+def test_margin_is_checked(margin: object) -> None:
+    with pytest.raises(ValueError, match="deadline_margin"):
+        adapt(slow_asgi, deadline_margin=margin)  # type: ignore[arg-type]
