@@ -3,6 +3,7 @@ whatever a client sends or an app answers arrives exactly, in every format."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from typing import Any
@@ -73,10 +74,8 @@ def test_malformed_events_give_a_result_or_unsupported_event(data: st.DataObject
 @given(event=st.one_of(JUNK, st.dictionaries(st.text(max_size=10), JUNK, max_size=6)))
 def test_arbitrary_values_give_a_result_or_unsupported_event(event: Any) -> None:
     for handler in HANDLERS.values():
-        try:
+        with contextlib.suppress(UnsupportedEvent):
             check_result(handler(event, None))
-        except UnsupportedEvent:
-            pass
 
 
 SEGMENT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=8)
