@@ -165,7 +165,7 @@ def cgi_key(name: str) -> str | None:
     if "_" in name:  # X_Forwarded_For would pose as X-Forwarded-For: dropped, as gunicorn does
         return None
     if not name.isascii() or not name.isprintable() or " " in name or not name:
-        raise BadRequest(f"a header name is no HTTP token: {name!r}")
+        raise BadRequest("a header name is no HTTP token")  # the name itself is request data: not logged
     key = "HTTP_" + name.upper().replace("-", "_")
     if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
         key = key[5:]

@@ -13,7 +13,13 @@ if TYPE_CHECKING:
 
 def bad_request(exc: BaseException, context: Any) -> Response:
     """The 400 for an event whose content is unusable; the reason is logged, not echoed."""
-    reason = str(exc) if isinstance(exc, BadRequest) else f"{type(exc).__name__}: {exc}"
+    # the reason names what was wrong, never the request's content: no request data in logs
+    if isinstance(exc, BadRequest):
+        reason = str(exc)
+    elif isinstance(exc, KeyError):
+        reason = f"the event lacks the field {exc}"
+    else:
+        reason = f"a field of the event has the wrong type ({type(exc).__name__})"
     logger().warning("400 for a malformed event (request %s): %s", request_id(context), reason)
     return Response(400, [("Content-Type", "text/plain; charset=utf-8")], b"Bad Request")
 

@@ -150,3 +150,21 @@ def test_os_environ_is_untouched_by_requests() -> None:
     adapt(wsgi_echo)(event_for("rest", headers={"X-Env": "1"}, stage="dev"), LambdaContext())
     adapt(asgi_echo)(event_for("http"), LambdaContext())
     assert dict(os.environ) == before
+
+
+def test_no_request_data_in_the_log_of_a_malformed_event(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "s3cr3t-token-value"
+    events = [
+        event_for("http", headers={"Authorization": secret}, body=secret),
+        event_for("rest", headers={"Authorization": secret}),
+    ]
+    events[0]["isBase64Encoded"] = True
+    events[1]["multiValueHeaders"]["X-\u0100" + secret] = ["x"]
+    for event in events:
+        assert adapt(wsgi_echo)(event, LambdaContext())["statusCode"] == 400
+    assert "400 for a malformed event" in caplog.text
+    assert secret not in caplog.text
+    events.append(event_for("http"))
+    events[-1]["requestContext"]["http"] = [secret]
+    assert adapt(wsgi_echo)(events[-1], LambdaContext())["statusCode"] == 400
+    assert secret not in caplog.text
