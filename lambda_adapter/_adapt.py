@@ -5,7 +5,8 @@ from __future__ import annotations
 from ._detect import NAMES, detect
 from ._errors import BadRequest, UnsupportedEvent
 from ._events import SOURCES
-from ._faults import bad_request
+from ._events.edge import LIMITS as EDGE_LIMITS
+from ._faults import bad_request, too_large
 from ._log import logger, request_id
 from ._options import Options
 
@@ -99,40 +100,44 @@ def _make_handler(run: Runner, options: Options) -> Handler:
             raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
         try:
             environ, body = module.to_request(event, options)
+        except UnsupportedEvent:
+            raise
         except _MALFORMED as exc:
             response = bad_request(exc, context)
         else:
             response = run(environ, body, event, context)
             if environ["REQUEST_METHOD"] == "HEAD" or response.status in _NO_BODY or response.status < 200:
                 response.body = b""
-        return _checked_result(module.from_response(response, event, options), response, source, context)
+        result = module.from_response(response, event, options)
+        size, limit = _size_and_limit(result, source, event)
+        if size > limit:
+            logger().error(
+                "response too large (request %s): %d bytes once encoded, over the %d-byte limit of %s",
+                request_id(context), size, limit, NAMES[source],
+            )  # fmt: skip
+            return module.from_response(too_large(size, limit), event, options)
+        if "statusDescription" in result and "headers" in result:  # one value per header name
+            _warn_dropped_cookies(response, source, context)
+        return result
 
     return handler
 
 
-def _checked_result(result: Result, response: Response, source: str, context: Any) -> Result:
-    limit = _LIMITS.get(source, _LIMIT)
-    size = len(result["body"])
-    if size > limit:
-        logger().error(
-            "response too large (request %s): %d bytes once encoded, over the %d-byte limit of %s",
-            request_id(context), size, limit, NAMES[source],
-        )  # fmt: skip
-        message = f"Response too large: {size} bytes once encoded; the limit is {limit} bytes."
-        result.update(statusCode=500, body=message, isBase64Encoded=False)
-        for key in ("headers", "multiValueHeaders", "cookies"):
-            result.pop(key, None)
-        result["headers"] = {"Content-Type": "text/plain; charset=utf-8"}
-    elif "statusDescription" in result and "headers" in result:  # ALB without multi-value
-        _warn_dropped_cookies(response, context)
-    return result
+def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:
+    if source == "edge":  # CloudFront counts headers and body of a generated response
+        kind = event["Records"][0]["cf"].get("config", {}).get("eventType", "origin-request")
+        headers = sum(
+            len(item["key"]) + len(item["value"]) + 4 for items in result["headers"].values() for item in items
+        )
+        return len(result["body"]) + headers, EDGE_LIMITS.get(kind, EDGE_LIMITS["origin-request"])
+    return len(result["body"]), _LIMITS.get(source, _LIMIT)
 
 
-def _warn_dropped_cookies(response: Response, context: Any) -> None:
+def _warn_dropped_cookies(response: Response, source: str, context: Any) -> None:
     cookies = sum(1 for name, _ in response.headers if name.lower() == "set-cookie")
     if cookies > 1:
         logger().warning(
-            "ALB without multi-value headers carries one Set-Cookie; %d of %d dropped (request %s). "
-            "Turn on multi-value headers on the target group to keep them all.",
-            cookies - 1, cookies, request_id(context),
+            "%s without multi-value headers carries one Set-Cookie; %d of %d dropped (request %s). "
+            "Turn on multi-value headers (ALB target group) to keep them all.",
+            NAMES[source], cookies - 1, cookies, request_id(context),
         )  # fmt: skip

@@ -15,7 +15,8 @@ NAMES = {
     "alb": "Application Load Balancer",
     "websocket": "API Gateway WebSocket",
     "edge": "CloudFront Lambda@Edge",
-    "lattice": "VPC Lattice",
+    "lattice_v1": "VPC Lattice payload 1.0",
+    "lattice_v2": "VPC Lattice payload 2.0",
 }
 
 
@@ -35,11 +36,11 @@ def detect(event: Any) -> str:
         if version == "2.0" and "http" in context:
             return "v2"
         if version == "2.0" and ("serviceNetworkArn" in context or "serviceArn" in context):
-            return "lattice"
+            return "lattice_v2"
         if "httpMethod" in event and version in (None, "1.0"):
             return "v1"
     if "raw_path" in event and "method" in event:
-        return "lattice"
+        return "lattice_v1"
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict) and "cf" in records[0]:
         return "edge"

@@ -18,6 +18,14 @@ class LifespanFailure(RuntimeError):
 class BadRequest(ValueError):
     """A known event whose content is unusable: answered with a 400, never raised to Lambda."""
 
+    status = 400
+
+
+class PayloadTooLarge(BadRequest):
+    """A request body cut short before it reached us: answered with a 413."""
+
+    status = 413
+
 
 class DeadlineExceeded(RuntimeError):
     """The app was still running when the Lambda deadline (less the margin) came."""

@@ -20,8 +20,16 @@ def bad_request(exc: BaseException, context: Any) -> Response:
         reason = f"the event lacks the field {exc}"
     else:
         reason = f"a field of the event has the wrong type ({type(exc).__name__})"
-    logger().warning("400 for a malformed event (request %s): %s", request_id(context), reason)
-    return Response(400, [("Content-Type", "text/plain; charset=utf-8")], b"Bad Request")
+    status = exc.status if isinstance(exc, BadRequest) else 400
+    logger().warning("%d for a malformed event (request %s): %s", status, request_id(context), reason)
+    text = b"Payload Too Large" if status == 413 else b"Bad Request"
+    return Response(status, [("Content-Type", "text/plain; charset=utf-8")], text)
+
+
+def too_large(size: int, limit: int) -> Response:
+    """The answer that replaces one over the source's size limit."""
+    body = f"Response too large: {size} bytes once encoded; the limit is {limit} bytes.".encode()
+    return Response(500, [("Content-Type", "text/plain; charset=utf-8")], body)
 
 
 def server_error() -> Response:

@@ -17,12 +17,12 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 __all__ = [
-    "FORMATS", "LambdaContext", "alb_event", "body_of", "event_for", "http1_event", "http_event",
-    "json_of", "rest_event", "set_cookies_of", "url_event",
+    "FORMATS", "LambdaContext", "alb_event", "body_of", "edge_event", "event_for", "headers_of", "http1_event",
+    "http_event", "json_of", "lattice_event", "rest_event", "set_cookies_of", "status_of", "url_event",
 ]  # fmt: skip
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
-FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi")
+FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi", "edge", "lattice1", "lattice2")
 
 
 class LambdaContext:
@@ -233,10 +233,76 @@ def alb_event(
     return event
 
 
+def edge_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers | None = None,
+    body: bytes | str = b"",
+    event_type: str = "origin-request",
+    host: str = "d111111abcdef8.cloudfront.net",
+    source_ip: str = "203.0.113.7",
+) -> dict[str, Any]:
+    """A CloudFront Lambda@Edge request event (body included, always base64)."""
+    grouped: dict[str, list[dict[str, str]]] = {}
+    for name, value in [("Host", host), *_pairs(headers)]:
+        grouped.setdefault(name.lower(), []).append({"key": name, "value": value})
+    data = body.encode() if isinstance(body, str) else body
+    request: dict[str, Any] = {"clientIp": source_ip, "headers": grouped, "method": method, "querystring": query,
+                               "uri": path}  # fmt: skip
+    if data or method in ("POST", "PUT", "PATCH"):
+        request["body"] = {"inputTruncated": False, "action": "read-only", "encoding": "base64",
+                           "data": base64.b64encode(data).decode("ascii")}  # fmt: skip
+    config = {"distributionDomainName": host, "distributionId": "EDFDVBD6EXAMPLE", "eventType": event_type,
+              "requestId": str(uuid.uuid4())}  # fmt: skip
+    return {"Records": [{"cf": {"config": config, "request": request}}]}
+
+
+def lattice_event(
+    *,
+    version: int = 2,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers | None = None,
+    body: bytes | str = b"",
+    binary: bool | None = None,
+    host: str = "svc-0123.7d67968.vpc-lattice-svcs.us-east-1.on.aws",
+    source_ip: str = "10.0.0.7",
+) -> dict[str, Any]:
+    """A VPC Lattice event of payload 1.0 or 2.0."""
+    pairs = [("host", host), *[(n.lower(), v) for n, v in _pairs(headers)], ("x-forwarded-for", source_ip)]
+    text, is_b64 = _body(body, binary)
+    multi_query = _decoded_query(query)
+    if version == 1:
+        return {"raw_path": path, "method": method, "headers": {n: v[-1] for n, v in _multi(pairs).items()},
+                "query_string_parameters": {k: v[-1] for k, v in multi_query.items()}, "body": text,
+                "is_base64_encoded": is_b64}  # fmt: skip
+    return {
+        "version": "2.0", "path": path, "method": method, "headers": _multi(pairs),
+        "queryStringParameters": multi_query, "body": text, "isBase64Encoded": is_b64,
+        "requestContext": {
+            "serviceNetworkArn": "arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0123",
+            "serviceArn": "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0123",
+            "targetGroupArn": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123",
+            "identity": {"type": "AWS_IAM", "principal": "arn:aws:iam::123456789012:role/caller"},
+            "region": "us-east-1", "timeEpoch": str(int(time.time() * 1_000_000)),
+        },
+    }  # fmt: skip
+
+
 def event_for(format: str, **kwargs: Any) -> dict[str, Any]:
     """The event of ``format`` (one of ``FORMATS``) for the request described by ``kwargs``."""
     if format == "alb-multi":
         return alb_event(multi_value=True, **kwargs)
+    if format == "edge":
+        kwargs.pop("stage", None)
+        kwargs.pop("binary", None)
+        return edge_event(**kwargs)
+    if format in ("lattice1", "lattice2"):
+        kwargs.pop("stage", None)
+        return lattice_event(version=int(format[-1]), **kwargs)
     builders: dict[str, Callable[..., dict[str, Any]]] = {
         "rest": rest_event, "http": http_event, "http1": http1_event, "url": url_event, "alb": alb_event,
     }  # fmt: skip
@@ -248,19 +314,33 @@ def event_for(format: str, **kwargs: Any) -> dict[str, Any]:
 def body_of(result: Mapping[str, Any]) -> bytes:
     """The bytes the client receives from a handler's result."""
     body = result.get("body") or ""
-    return base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    encoded = result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64"
+    return base64.b64decode(body) if encoded else body.encode("utf-8")
+
+
+def status_of(result: Mapping[str, Any]) -> int:
+    """The status code the client receives (Lambda@Edge gives it as a string)."""
+    return int(result["status"] if "status" in result else result["statusCode"])
+
+
+def headers_of(result: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every response header the client receives, by lower-case name, whatever the format."""
+    headers: dict[str, list[str]] = {}
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers.setdefault(name.lower(), []).extend(values)
+    for name, value in (result.get("headers") or {}).items():
+        if isinstance(value, list):  # Lambda@Edge: [{"key": Name, "value": v}]
+            headers.setdefault(name.lower(), []).extend(item["value"] for item in value)
+        else:
+            headers.setdefault(name.lower(), []).append(value)
+    if result.get("cookies"):
+        headers.setdefault("set-cookie", []).extend(result["cookies"])
+    return headers
 
 
 def set_cookies_of(result: Mapping[str, Any]) -> list[str]:
     """Every Set-Cookie the client receives from a handler's result, whatever the format."""
-    cookies = list(result.get("cookies") or [])
-    for name, values in (result.get("multiValueHeaders") or {}).items():
-        if name.lower() == "set-cookie":
-            cookies.extend(values)
-    for name, value in (result.get("headers") or {}).items():
-        if name.lower() == "set-cookie":
-            cookies.append(value)
-    return cookies
+    return headers_of(result).get("set-cookie", [])
 
 
 def json_of(result: Mapping[str, Any]) -> Any:

@@ -43,11 +43,11 @@ HTTP = {
     "powertools/apiGatewayWebSocketApiConnect.json": "websocket",
     "powertools/apiGatewayWebSocketApiDisconnect.json": "websocket",
     "powertools/apiGatewayWebSocketApiMessage.json": "websocket",
-    "powertools/vpcLatticeEvent.json": "lattice",
-    "powertools/vpcLatticeEventPathTrailingSlash.json": "lattice",
-    "powertools/vpcLatticeEventV2PathTrailingSlash.json": "lattice",
-    "powertools/vpcLatticeV2Event.json": "lattice",
-    "powertools/vpcLatticeV2EventWithHeaders.json": "lattice",
+    "powertools/vpcLatticeEvent.json": "lattice_v1",
+    "powertools/vpcLatticeEventPathTrailingSlash.json": "lattice_v1",
+    "powertools/vpcLatticeEventV2PathTrailingSlash.json": "lattice_v2",
+    "powertools/vpcLatticeV2Event.json": "lattice_v2",
+    "powertools/vpcLatticeV2EventWithHeaders.json": "lattice_v2",
 }
 EDGE_PREFIX = ("sam/cloudfront-", "awsdocs/cloudfront-")
 

@@ -10,7 +10,7 @@ Rules of this package (as in h11's core):
 
 from __future__ import annotations
 
-from . import alb, apigw_v1, apigw_v2
+from . import alb, apigw_v1, apigw_v2, edge, lattice_v1, lattice_v2
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,4 +27,11 @@ if TYPE_CHECKING:
         def from_response(self, response: Response, event: Event, options: Options) -> Result: ...
 
 
-SOURCES: dict[str, EventSource] = {"v1": apigw_v1, "v2": apigw_v2, "alb": alb}
+SOURCES: dict[str, EventSource] = {
+    "v1": apigw_v1,
+    "v2": apigw_v2,
+    "alb": alb,
+    "edge": edge,
+    "lattice_v1": lattice_v1,
+    "lattice_v2": lattice_v2,
+}

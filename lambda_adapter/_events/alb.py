@@ -61,18 +61,38 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
 
 def from_response(response: Response, event: Event, options: Options) -> Result:
     """The result dict ALB expects, multi-value when the target group has it on."""
+    if "multiValueHeaders" not in event:  # the request tells whether multi-value is on
+        return single_value_result(response, options)
+    headers, body, is_base64 = encode_multi_value(response, options.text_mime_types)
     status = response.status
-    result: Result = {"statusCode": status, "statusDescription": f"{status} {_REASONS.get(status, 'Unknown')}"}
-    if "multiValueHeaders" in event:  # the request tells whether multi-value is on
-        result["multiValueHeaders"], body, is_base64 = encode_multi_value(response, options.text_mime_types)
-    else:
-        result["headers"] = headers = single_value_headers(response.headers)
-        body, is_base64 = encode_body(
-            response.body, headers.get("content-type"), headers.get("content-encoding"), options.text_mime_types
-        )
-    result["body"] = body
-    result["isBase64Encoded"] = is_base64
-    return result
+    return {
+        "statusCode": status,
+        "statusDescription": f"{status} {reason(status)}",
+        "multiValueHeaders": headers,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def single_value_result(response: Response, options: Options) -> Result:
+    """The result with one value per header name (ALB without multi-value, VPC Lattice)."""
+    headers = single_value_headers(response.headers)
+    body, is_base64 = encode_body(
+        response.body, headers.get("content-type"), headers.get("content-encoding"), options.text_mime_types
+    )
+    status = response.status
+    return {
+        "statusCode": status,
+        "statusDescription": f"{status} {reason(status)}",
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def reason(status: int) -> str:
+    """The reason phrase of a status code; a code with none known still gets one."""
+    return _REASONS.get(status, "Unknown")
 
 
 def single_value_headers(headers: list[tuple[str, str]]) -> dict[str, str]:

@@ -1,0 +1,54 @@
+"""VPC Lattice events of payload format 1.0 (snake_case keys).
+
+AWS: docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html. The answer has the ALB
+shape with one value per header name. Query values are taken as decoded, like API Gateway's.
+Invariant: pure (see ``lambda_adapter._events``).
+"""
+
+from __future__ import annotations
+
+from .._encoding import (
+    add_headers,
+    decode_body,
+    encode_ascii,
+    query_from_decoded,
+    set_path,
+    set_request,
+    set_server,
+    split_root,
+)
+from .alb import single_value_result
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
+
+
+def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
+    """The request a Lattice 1.0 event describes."""
+    environ: Environ = {}
+    if event.get("headers"):
+        add_headers(environ, event["headers"])
+    set_server(environ, "", "https")
+    path, _, query = (event.get("raw_path") or "/").partition("?")
+    params = event.get("query_string_parameters")
+    set_path(
+        environ,
+        *split_root(encode_ascii(path), options.base_path),
+        query_from_decoded(params) if params else encode_ascii(query),
+    )
+    body = decode_body(event.get("body"), event.get("is_base64_encoded"))
+    set_request(environ, event["method"], _client(environ), None, body)
+    return environ, body
+
+
+def _client(environ: Environ) -> str | None:
+    # Lattice appends the peer it saw to X-Forwarded-For, as ALB does: the last entry
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    return forwarded.rpartition(",")[2].strip() or None if forwarded else None
+
+
+def from_response(response: Response, event: Event, options: Options) -> Result:
+    """The result Lattice expects: ALB's single-value shape."""
+    return single_value_result(response, options)
