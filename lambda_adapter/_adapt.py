@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ._detect import NAMES, detect
 from ._errors import BadRequest, UnsupportedEvent
-from ._events import SOURCES
-from ._events.edge import LIMITS as EDGE_LIMITS
+from ._events import SOURCES, load
 from ._faults import bad_request, too_large
 from ._log import logger, request_id
 from ._options import Options
@@ -95,7 +94,7 @@ def is_coroutine_function(app: Any) -> bool:
 def _make_handler(run: Runner, options: Options) -> Handler:
     def handler(event: Any, context: Any) -> Result:
         source = detect(event)
-        module = SOURCES.get(source)
+        module = SOURCES.get(source) or load(source)
         if module is None:
             raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
         try:
@@ -129,7 +128,8 @@ def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:
         headers = sum(
             len(item["key"]) + len(item["value"]) + 4 for items in result["headers"].values() for item in items
         )
-        return len(result["body"]) + headers, EDGE_LIMITS.get(kind, EDGE_LIMITS["origin-request"])
+        limits: dict[str, int] = SOURCES["edge"].LIMITS  # type: ignore[attr-defined]
+        return len(result["body"]) + headers, limits.get(kind, limits["origin-request"])
     return len(result["body"]), _LIMITS.get(source, _LIMIT)
 
 

@@ -158,5 +158,9 @@ def test_what_the_app_answers_reaches_the_client(
     expected_cookies = cookies[:1] if format in SINGLE_VALUE else cookies
     assert set_cookies_of(result) == expected_cookies
     received = headers_of(result)
+    if format == "edge":  # CloudFront refuses some headers in a generated response: they are dropped
+        from lambda_adapter._events.edge import _DROPPED, _DROPPED_PREFIXES
+
+        headers = [(n, v) for n, v in headers if n not in _DROPPED and not n.startswith(_DROPPED_PREFIXES)]
     for name, value in headers:
         assert value in received[name] or value in received[name][0].split(", ")

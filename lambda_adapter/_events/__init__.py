@@ -3,14 +3,13 @@
 Rules of this package (as in h11's core):
 1. Pure: an event dict and the options in, a CGI environ and the body out; a ``Response`` in, a result dict
    out. No I/O, no app calls, no ``os.environ``, no logging, no asyncio.
-2. Every module implements ``EventSource``; ``adapt`` reaches them only through ``SOURCES``.
+2. Every module implements ``EventSource``; ``adapt`` reaches them only through ``SOURCES``
+   (filled by ``load``).
 3. A malformed field raises ``BadRequest`` (or a ``KeyError``/``TypeError``/``AttributeError``
    that the shell turns into a 400); nothing else escapes.
 """
 
 from __future__ import annotations
-
-from . import alb, apigw_v1, apigw_v2, edge, lattice_v1, lattice_v2
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,11 +26,24 @@ if TYPE_CHECKING:
         def from_response(self, response: Response, event: Event, options: Options) -> Result: ...
 
 
-SOURCES: dict[str, EventSource] = {
-    "v1": apigw_v1,
-    "v2": apigw_v2,
-    "alb": alb,
-    "edge": edge,
-    "lattice_v1": lattice_v1,
-    "lattice_v2": lattice_v2,
+# source (as _detect names it) -> module; a module is imported on its source's first event,
+# so a cold start pays only for the formats the function really receives
+_MODULES = {
+    "v1": "apigw_v1",
+    "v2": "apigw_v2",
+    "alb": "alb",
+    "edge": "edge",
+    "lattice_v1": "lattice_v1",
+    "lattice_v2": "lattice_v2",
 }
+SOURCES: dict[str, EventSource] = {}
+
+
+def load(source: str) -> EventSource | None:
+    """The module of ``source``, imported once; None for a source without one."""
+    name = _MODULES.get(source)
+    if name is None:
+        return None
+    module: EventSource = __import__(f"{__name__}.{name}", fromlist=("to_request",))
+    SOURCES[source] = module
+    return module
