@@ -5,8 +5,7 @@ from __future__ import annotations
 from ._detect import NAMES, detect
 from ._errors import BadRequest, UnsupportedEvent
 from ._events import SOURCES, load
-from ._faults import bad_request, too_large
-from ._log import logger, request_id
+from ._faults import bad_request, logger, request_id, too_large
 from ._options import Options
 
 TYPE_CHECKING = False

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 
+from ._container import EagerLoop, Lifespan, container_loop
 from ._deadline import seconds_left
 from ._errors import DeadlineExceeded, InvalidResponse, LifespanFailure
-from ._faults import gateway_timeout, server_error
-from ._lifespan import Lifespan
-from ._log import logger, request_id
-from ._loop import EagerLoop, container_loop
+from ._faults import gateway_timeout, logger, request_id, server_error
 from ._model import Response
+from ._response import checked_headers
 from ._scope import to_scope
 
 TYPE_CHECKING = False
@@ -90,8 +89,6 @@ class _Cycle:
             self.done.set()
 
     def response(self) -> Response:
-        from ._encoding import checked_headers
-
         return Response(self.status, checked_headers(self.headers), b"".join(self.chunks))
 
 

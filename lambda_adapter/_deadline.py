@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from ._log import logger
+from ._faults import logger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

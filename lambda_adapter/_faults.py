@@ -1,14 +1,30 @@
-"""The answers the adapter gives on its own: a 400 for a malformed event, a 500 for a failed app."""
+"""The answers the adapter gives on its own (a 400 for a malformed event, a 500 for a failed app,
+a 504, a too-large answer) and the logger they are reported to.
+
+The logger is imported only when something is logged: ``logging`` costs start-up time.
+"""
 
 from __future__ import annotations
 
 from ._errors import BadRequest
-from ._log import logger, request_id
 from ._model import Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import logging
     from typing import Any
+
+
+def logger() -> logging.Logger:
+    """The ``lambda_adapter`` logger."""
+    import logging
+
+    return logging.getLogger("lambda_adapter")
+
+
+def request_id(context: object) -> str:
+    """The Lambda request id, for log lines, or ``-`` when the context has none."""
+    return str(getattr(context, "aws_request_id", "-"))
 
 
 def bad_request(exc: BaseException, context: Any) -> Response:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from io import BytesIO
 
 from ._deadline import Watchdog, seconds_left
-from ._encoding import checked_headers
 from ._errors import InvalidResponse
-from ._faults import server_error
-from ._log import logger, request_id
+from ._faults import logger, request_id, server_error
 from ._model import Response
+from ._response import checked_headers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ def test_asyncio_run_in_user_code_between_invocations_does_not_break_the_next() 
 
 
 def test_a_closed_loop_is_replaced_and_lifespan_starts_on_the_new_one() -> None:
-    from lambda_adapter._asgi import container_loop
+    from lambda_adapter._container import container_loop
 
     app = LifespanApp()
     handler = adapt(app)
@@ -277,12 +277,11 @@ class ShutdownApp(LifespanApp):
 def test_lifespan_shutdown_outcomes(
     outcome: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lambda_adapter import _lifespan
-    from lambda_adapter._asgi import container_loop
+    from lambda_adapter import _container
 
-    monkeypatch.setattr(_lifespan, "SHUTDOWN_TIMEOUT", 0.05)
+    monkeypatch.setattr(_container, "SHUTDOWN_TIMEOUT", 0.05)
     app = ShutdownApp(outcome)
-    lifespan = _lifespan.Lifespan(app, "auto", container_loop())
+    lifespan = _container.Lifespan(app, "auto", _container.container_loop())
     lifespan.start()
     lifespan.shutdown()
     lifespan.shutdown()  # a second SIGTERM does nothing more

@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from lambda_adapter import UnsupportedEvent, adapt
-from lambda_adapter._loop import container_loop
+from lambda_adapter._container import container_loop
 from lambda_adapter.testing import LambdaContext, event_for
 
 from .apps import LifespanApp

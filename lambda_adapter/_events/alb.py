@@ -6,19 +6,9 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._encoding import (
-    add_headers,
-    add_multi_headers,
-    decode_body,
-    encode_ascii,
-    encode_body,
-    encode_multi_value,
-    query_from_encoded,
-    set_path,
-    set_request,
-    set_server,
-    split_root,
-)
+from .._cgi import add_headers, add_multi_headers, set_path, set_request, set_server
+from .._encoding import decode_body, encode_ascii, query_from_encoded, split_root
+from .._response import encode_body, encode_multi_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,20 +7,9 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._encoding import (
-    add_headers,
-    add_multi_headers,
-    decode_body,
-    encode_ascii,
-    encode_multi_value,
-    encode_path,
-    query_from_decoded,
-    set_path,
-    set_request,
-    set_server,
-    split_root,
-    stage_prefix,
-)
+from .._cgi import add_headers, add_multi_headers, set_path, set_request, set_server
+from .._encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
+from .._response import encode_multi_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,20 +7,9 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._encoding import (
-    add_headers,
-    decode_body,
-    encode_ascii,
-    encode_body,
-    encode_path,
-    query_from_decoded,
-    set_path,
-    set_request,
-    set_server,
-    split_root,
-    stage_prefix,
-    wsgi_str,
-)
+from .._cgi import add_headers, set_path, set_request, set_server
+from .._encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix, wsgi_str
+from .._response import encode_body
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

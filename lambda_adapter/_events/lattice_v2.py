@@ -7,16 +7,8 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._encoding import (
-    add_multi_headers,
-    decode_body,
-    encode_ascii,
-    query_from_decoded,
-    set_path,
-    set_request,
-    set_server,
-    split_root,
-)
+from .._cgi import add_multi_headers, set_path, set_request, set_server
+from .._encoding import decode_body, encode_ascii, query_from_decoded, split_root
 from .lattice_v1 import _client, from_response
 
 TYPE_CHECKING = False

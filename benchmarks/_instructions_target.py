@@ -1,0 +1,161 @@
+"""What benchmarks/instructions.py runs under callgrind (one configuration per process)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EVENTS = ROOT.parent / "shared" / "events"
+
+
+def trivial_wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"Hello, world!"]
+
+
+async def trivial_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            await send({"type": message["type"] + ".complete"})
+            if message["type"] == "lifespan.shutdown":
+                return
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"Hello, world!"})
+
+
+def event(name: str) -> dict[str, Any]:
+    from lambda_adapter.testing import http_event, rest_event
+
+    browser = {
+        "Accept": "text/html,application/xhtml+xml", "Accept-Encoding": "gzip, deflate, br",
+        "Accept-Language": "en-GB,en;q=0.9", "Cookie": "session=abc123; theme=dark", "User-Agent": "Mozilla/5.0",
+        "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https",
+    }  # fmt: skip
+    if name == "v1":
+        return rest_event(path="/items/42", query="page=2&q=a%20b", headers=browser)
+    if name == "v2":
+        return http_event(path="/items/42", query="page=2&q=a%20b", headers=browser)
+    recorded = {"v1-recorded": "sam/apigateway-aws-proxy.json", "v2-recorded": "powertools/apiGatewayProxyV2Event.json"}
+    loaded: dict[str, Any] = json.loads((EVENTS / recorded[name]).read_text())
+    return loaded
+
+
+def handler(kind: str) -> Any:
+    import logging
+
+    logging.getLogger("mangum").setLevel(logging.WARNING)
+    if kind == "wsgi":
+        from lambda_adapter import adapt
+
+        return adapt(trivial_wsgi)
+    if kind.startswith("asgi"):
+        from lambda_adapter import adapt
+
+        return adapt(trivial_asgi, lifespan="on" if kind.endswith("lifespan") else "off")
+    if kind == "apig":
+        from apig_wsgi import make_lambda_handler
+
+        return make_lambda_handler(trivial_wsgi)
+    from mangum import Mangum
+
+    return Mangum(trivial_asgi, lifespan="on" if kind.endswith("lifespan") else "off")
+
+
+def cold(kind: str) -> None:
+    """Import a sample's handler and answer one event, as a Lambda cold start does."""
+    framework, _, how = kind.partition("-")
+    folder = ROOT / "samples" / f"{framework}_app"
+    sys.path.insert(0, str(folder))
+    from lambda_adapter.testing import LambdaContext, event_for
+
+    if how == "ours":
+        import app as sample
+
+        result = sample.handler(event_for("rest", path="/api/items"), LambdaContext())
+        assert result["statusCode"] == 200
+        return
+    module = __import__("app")
+    app = module.app
+    if how == "apig":
+        from apig_wsgi import make_lambda_handler
+
+        assert make_lambda_handler(app)(event_for("rest", path="/api/items"), LambdaContext())["statusCode"] == 200
+    elif how == "mangum":
+        from mangum import Mangum
+
+        assert Mangum(app, lifespan="auto")(event_for("rest", path="/api/items"), LambdaContext())["statusCode"] == 200
+    else:
+        floor(app, framework)
+
+
+def floor(app: Any, framework: str) -> None:
+    """The app called directly with a hand-built environ or scope: no adapter at all."""
+    if framework == "flask":
+        import io
+
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/items", "SCRIPT_NAME": "", "QUERY_STRING": "",
+                   "SERVER_NAME": "x", "SERVER_PORT": "443", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "https",
+                   "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.version": (1, 0),
+                   "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False}  # fmt: skip
+        status: list[str] = []
+        body = b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+        assert status[0].startswith("200") and body
+        return
+    import asyncio
+
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    state: dict[str, Any] = {}
+    startup: list[dict[str, Any]] = [{"type": "lifespan.startup"}]
+
+    async def lifespan_receive() -> dict[str, Any]:
+        if startup:
+            return startup.pop()
+        await asyncio.Event().wait()  # shutdown never comes in a cold start
+        raise AssertionError
+
+    async def lifespan_send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def main() -> None:  # the app's lifespan startup, which the adapters also run, then one request
+        lifespan = asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": state},
+                                             lifespan_receive, lifespan_send))  # fmt: skip
+        while not sent:
+            await asyncio.sleep(0)
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "https", "path": "/api/items", "raw_path": b"/api/items", "root_path": "",
+                 "query_string": b"", "headers": [], "client": ("1.2.3.4", 0), "server": ("x", 443),
+                 "state": dict(state)}  # fmt: skip
+        await app(scope, receive, send)
+        assert not lifespan.done()
+
+    asyncio.new_event_loop().run_until_complete(main())
+    assert sent[0]["type"] == "lifespan.startup.complete" and sent[1]["status"] == 200
+
+
+def main() -> None:
+    if sys.argv[1] == "cold":
+        cold(sys.argv[2])
+        return
+    from lambda_adapter.testing import LambdaContext
+
+    run, the_event, context = handler(sys.argv[2]), event(sys.argv[3]), LambdaContext()
+    for _ in range(20):
+        run(the_event, context)
+    for _ in range(int(sys.argv[4])):
+        run(the_event, context)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Rules for the app's answer, shared by every source: text or base64, header grouping, checks.
+
+Invariant: pure functions of their arguments.
+"""
+
+from __future__ import annotations
+
+import binascii
+
+from ._errors import InvalidResponse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ._model import Response
+
+_TEXT_TYPES = frozenset(
+    ("application/json", "application/javascript", "application/xml", "application/ecmascript",
+     "application/x-javascript", "application/x-www-form-urlencoded", "image/svg+xml")
+)  # fmt: skip
+
+
+def is_text(content_type: str | None, text_types: frozenset[str]) -> bool:
+    """Whether a response of this media type goes out as text (SPEC section 4)."""
+    if content_type is None:
+        return True
+    mime = content_type.partition(";")[0].strip().lower()
+    return mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml")) or mime in text_types
+
+
+def encode_body(
+    body: bytes, content_type: str | None, content_encoding: str | None, text_types: frozenset[str]
+) -> tuple[str, bool]:
+    """The body for the result dict and whether it is base64: text only if it is UTF-8 text."""
+    if not body:
+        return "", False
+    if (content_encoding is None or content_encoding.strip().lower() == "identity") and is_text(
+        content_type, text_types
+    ):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass  # claims text but is not UTF-8: base64 keeps every byte
+    return binascii.b2a_base64(body, newline=False).decode("ascii"), True
+
+
+def encode_multi_value(response: Response, text_types: frozenset[str]) -> tuple[dict[str, list[str]], str, bool]:
+    """Headers grouped by lower-case name, every value kept; the body as text or base64."""
+    grouped = group_headers(response.headers)
+    content_type = grouped.get("content-type")
+    content_encoding = grouped.get("content-encoding")
+    body, is_base64 = encode_body(
+        response.body,
+        content_type[-1] if content_type else None,
+        content_encoding[-1] if content_encoding else None,
+        text_types,
+    )
+    return grouped, body, is_base64
+
+
+def group_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Response headers as a multi-value map: every value kept, in order, names lower-case.
+
+    Lower-case, as HTTP/2 carries them and as ASGI hands them over: a WSGI app and the same
+    app behind an ASGI bridge answer with the same result.
+    """
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        name = name.lower()
+        values = grouped.get(name)
+        if values is None:
+            grouped[name] = [value]
+        else:
+            values.append(value)
+    return grouped
+
+
+def checked_headers(headers: object) -> list[tuple[str, str]]:
+    """The app's response headers, refused when malformed or holding CR or LF (SPEC 7).
+
+    Values lose surrounding blanks, as a server writing them on the wire does (gunicorn): Django
+    sends ``Set-Cookie: " sessionid=..."``.
+    """
+    if type(headers) is not list:
+        raise InvalidResponse(f"response headers must be a list of (name, value), got {headers!r}")
+    checked = headers
+    try:
+        for index, (name, value) in enumerate(headers):
+            if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
+                raise InvalidResponse(f"response header {name!r} holds CR or LF, or has no name")
+            stripped = value.strip(" \t")
+            if stripped is not value and stripped != value:
+                if checked is headers:
+                    checked = list(headers)  # the app's own list stays as it was
+                checked[index] = (name, stripped)
+    except (TypeError, ValueError, AttributeError):
+        raise InvalidResponse(f"response headers must be (str, str) pairs, got {headers!r}") from None
+    return checked
