@@ -14,49 +14,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-# Header names seen on nearly every request, in the spellings AWS sends: no per-event upper().
-_COMMON_HEADERS = (
-    "accept",
-    "accept-encoding",
-    "accept-language",
-    "authorization",
-    "cache-control",
-    "cloudfront-forwarded-proto",
-    "cloudfront-is-desktop-viewer",
-    "cloudfront-is-mobile-viewer",
-    "cloudfront-is-smarttv-viewer",
-    "cloudfront-is-tablet-viewer",
-    "cloudfront-viewer-country",
-    "connection",
-    "content-length",
-    "content-type",
-    "cookie",
-    "host",
-    "if-modified-since",
-    "if-none-match",
-    "origin",
-    "pragma",
-    "referer",
-    "sec-fetch-dest",
-    "sec-fetch-mode",
-    "sec-fetch-site",
-    "sec-fetch-user",
-    "upgrade-insecure-requests",
-    "user-agent",
-    "via",
-    "x-amz-cf-id",
-    "x-amzn-trace-id",
-    "x-forwarded-for",
-    "x-forwarded-port",
-    "x-forwarded-proto",
-    "x-requested-with",
-)
-_CGI_KEYS = {
-    spelling: ("HTTP_" + name.upper().replace("-", "_")).replace("HTTP_CONTENT_", "CONTENT_")
-    for name in _COMMON_HEADERS
-    for spelling in (name, name.title(), name.title().replace("Cloudfront", "CloudFront"))
-}
-_CGI_KEYS_LIMIT = len(_CGI_KEYS) + 512
+# header name -> CGI variable, filled as names are seen (a pure function's bounded memo): the
+# first event pays one upper() per header name, later events a dict look-up
+_CGI_KEYS: dict[str, str] = {}
+_CGI_KEYS_LIMIT = 1024
 
 
 def cgi_key(name: str) -> str | None:

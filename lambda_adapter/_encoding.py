@@ -19,15 +19,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-_HEX = "0123456789ABCDEF"
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Plain literals, no tables built at import: every module's import is paid by every cold start.
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_COMPONENT_CHARS = frozenset(_UNRESERVED)
 # RFC 3986 pchar without "%": what may stand literally in an encoded path segment, plus "/".
-_PATH_SAFE = _UNRESERVED | frozenset(b"!$&'()*+,;=:@/")
-_COMPONENT_TABLE = tuple(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256))
-_PATH_TABLE = tuple(chr(b) if b in _PATH_SAFE else f"%{b:02X}" for b in range(256))
-_PATH_CHARS = frozenset(chr(b) for b in _PATH_SAFE)
-_COMPONENT_CHARS = frozenset(chr(b) for b in _UNRESERVED)
-_HEX_BYTES = {a + b: bytes((int(a + b, 16),)) for a in _HEX + "abcdef" for b in _HEX + "abcdef"}
+_PATH_CHARS = frozenset(_UNRESERVED + "!$&'()*+,;=:@/")
+_HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
+
+
+def _escaped(text: str, safe: frozenset[str]) -> str:
+    """Every character outside ``safe`` as %XX of its UTF-8 bytes (the slow path, rarely taken)."""
+    return "".join([chr(b) if chr(b) in safe else f"%{b:02X}" for b in text.encode("utf-8", "surrogateescape")])
 
 
 def percent_decode_bytes(text: str) -> bytes:
@@ -35,8 +37,10 @@ def percent_decode_bytes(text: str) -> bytes:
     parts = text.split("%")
     out = [parts[0].encode()]
     for part in parts[1:]:
-        byte = _HEX_BYTES.get(part[:2])
-        out.append(byte + part[2:].encode() if byte else b"%" + part.encode())
+        if len(part) > 1 and part[0] in _HEX_DIGITS and part[1] in _HEX_DIGITS:
+            out.append(bytes.fromhex(part[:2]) + part[2:].encode())
+        else:
+            out.append(b"%" + part.encode())
     return b"".join(out)
 
 
@@ -57,16 +61,12 @@ def wsgi_str(text: str) -> str:
 
 def encode_path(decoded: str) -> str:
     """Percent-encode a path that arrived decoded, so that decoding it again is exact."""
-    if _PATH_CHARS.issuperset(decoded):
-        return decoded
-    return "".join([_PATH_TABLE[b] for b in decoded.encode("utf-8", "surrogateescape")])
+    return decoded if _PATH_CHARS.issuperset(decoded) else _escaped(decoded, _PATH_CHARS)
 
 
 def encode_component(text: str) -> str:
     """Percent-encode a query key or value: only unreserved characters stay literal."""
-    if _COMPONENT_CHARS.issuperset(text):
-        return text
-    return "".join([_COMPONENT_TABLE[b] for b in text.encode("utf-8", "surrogateescape")])
+    return text if _COMPONENT_CHARS.issuperset(text) else _escaped(text, _COMPONENT_CHARS)
 
 
 def encode_ascii(text: str) -> str:
