@@ -29,6 +29,7 @@ case "${1:-}" in
     bench)
         setup "test,bench"
         "$PY" benchmarks/per_event.py "${@:2}"
+        "$PY" benchmarks/instructions.py "${@:2}"
         ;;
     *)
         echo "usage: bash tasks.sh samples|test|bench" >&2
