@@ -1,18 +1,17 @@
 """The Lambda deadline: how long an invocation has left, and a watchdog for WSGI apps.
 
-Invariants: reads only the Lambda context; the watchdog is one daemon thread per process,
-started on first use, armed and disarmed per event (two lock round trips), and it only logs.
+Invariants: reads only the Lambda context; the watchdog only logs, and takes SIGALRM only
+when nothing else has it.
 """
 
 from __future__ import annotations
 
-import time
+import signal
 
 from ._faults import logger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import threading
     from typing import Any
 
 
@@ -30,50 +29,39 @@ def seconds_left(context: Any, margin: float) -> float | None:
 class Watchdog:
     """Logs a warning when a WSGI app is still running as the deadline comes near.
 
-    A thread cannot be stopped from outside, so this is all a WSGI adapter can honestly do.
+    A thread cannot be stopped from outside, so a warning is all a WSGI adapter can honestly
+    give. It is a SIGALRM timer (one ``setitimer`` call to arm, one to disarm: no thread, no
+    lock on the hot path), taken only in the main thread and only while nobody else uses SIGALRM.
     """
 
     def __init__(self) -> None:
-        import threading
-
-        self._condition = threading.Condition()
-        self._deadline: float | None = None
         self._request = "-"
-        self._thread: threading.Thread | None = None
+        self._usable: bool | None = None  # decided on the first arm
 
     def arm(self, seconds: float, request: str) -> None:
-        with self._condition:
-            self._deadline = time.monotonic() + seconds
+        if self._usable is None:
+            self._usable = self._install()
+        if self._usable:
             self._request = request
-            if self._thread is None:
-                self._thread = self._start()
-            self._condition.notify()
+            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
 
     def disarm(self) -> None:
-        with self._condition:
-            self._deadline = None
+        if self._usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
-    def _start(self) -> threading.Thread:
-        import threading
+    def _install(self) -> bool:
+        try:
+            if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None):
+                logger().debug("SIGALRM is in use: no deadline warning for the WSGI app")
+                return False
+            signal.signal(signal.SIGALRM, self._alarm)
+        except ValueError:  # not the main thread: signals cannot be handled here
+            return False
+        return True
 
-        thread = threading.Thread(target=self._watch, name="lambda-adapter-watchdog", daemon=True)
-        thread.start()
-        return thread
-
-    def _watch(self) -> None:
-        with self._condition:
-            while True:
-                deadline = self._deadline
-                if deadline is None:
-                    self._condition.wait()
-                    continue
-                wait = deadline - time.monotonic()
-                if wait > 0:
-                    self._condition.wait(wait)
-                    continue
-                logger().warning(
-                    "the WSGI app is still running near the Lambda deadline (request %s); "
-                    "a WSGI app cannot be interrupted, Lambda will end the invocation",
-                    self._request,
-                )
-                self._deadline = None
+    def _alarm(self, signum: int, frame: Any) -> None:
+        logger().warning(
+            "the WSGI app is still running near the Lambda deadline (request %s); "
+            "a WSGI app cannot be interrupted, Lambda will end the invocation",
+            self._request,
+        )

@@ -97,10 +97,10 @@ def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> Response:
                 if chunk and not started:
                     raise InvalidResponse("the app sent body bytes before calling start_response()")
                 chunks.append(chunk)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
+    except BaseException:
+        _close(result, quietly=True)  # the iteration's error is the one to report
+        raise
+    _close(result, quietly=False)
     if not started:
         raise InvalidResponse("the app returned without calling start_response()")
     status, headers = started
@@ -112,6 +112,21 @@ def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> Response:
     except TypeError:
         raise InvalidResponse("the app's body must be an iterable of bytes") from None
     return Response(int(code), checked_headers(headers), body)
+
+
+def _close(result: Any, quietly: bool) -> None:
+    """``close()`` the app's iterable (PEP 3333); once the answer is whole, a failure there is
+    logged and the answer stands, as a real server has sent it by then."""
+    close = getattr(result, "close", None)
+    if close is None:
+        return
+    try:
+        close()
+    except Exception:
+        if quietly:
+            logger().exception("close() of the WSGI app's response failed as well")
+        else:
+            logger().exception("close() of the WSGI app's response failed; the response stands")
 
 
 def make_runner(app: WSGIApp, margin: float) -> Runner:

@@ -204,3 +204,22 @@ def test_raw_event_and_context_reach_the_app() -> None:
     assert adapt(app)(event, context)["statusCode"] == 204
     assert seen["event"] is event and seen["context"] is context
     assert seen["raw"] == "/a%2Fb?q=1"
+
+
+def test_close_that_raises_after_a_whole_answer_is_logged_and_the_answer_stands(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class FailingClose(Closing):
+        def close(self) -> None:
+            super().close()
+            raise RuntimeError("pool is gone")
+
+    def app(environ: dict[str, Any], start_response: Any) -> FailingClose:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return FailingClose([b"whole"])
+
+    handler = adapt(app)
+    result = handler(event_for("http"), LambdaContext())
+    assert (result["statusCode"], body_of(result)) == (200, b"whole")
+    assert "pool is gone" in caplog.text and "the response stands" in caplog.text
+    assert handler(event_for("http"), LambdaContext())["statusCode"] == 200
