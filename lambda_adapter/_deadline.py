@@ -65,3 +65,6 @@ class Watchdog:
             "a WSGI app cannot be interrupted, Lambda will end the invocation",
             self._request,
         )
+
+
+WATCHDOG = Watchdog()  # one per process: Lambda runs one invocation at a time in it

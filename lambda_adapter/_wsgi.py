@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from ._deadline import Watchdog, seconds_left
+from ._deadline import WATCHDOG, seconds_left
 from ._errors import InvalidResponse
 from ._faults import logger, request_id, server_error
 from ._model import Response
@@ -131,7 +131,7 @@ def _close(result: Any, quietly: bool) -> None:
 
 def make_runner(app: WSGIApp, margin: float) -> Runner:
     """The runner ``adapt()`` calls per event: environ completed, app run; a fault is a 500."""
-    watchdog = Watchdog()
+    watchdog = WATCHDOG
 
     def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
         environ.update(_TEMPLATE)
