@@ -28,6 +28,10 @@ from mangum import Mangum  # noqa: E402
 from lambda_adapter import adapt  # noqa: E402
 from lambda_adapter.testing import LambdaContext, http_event, rest_event  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _instructions_target import trivial_asgi as asgi_app  # noqa: E402
+from _instructions_target import trivial_wsgi as wsgi_app  # noqa: E402
+
 EVENTS = ROOT.parent / "shared" / "events"
 BROWSER = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -41,22 +45,6 @@ BROWSER = {
     "X-Forwarded-Port": "443",
     "X-Forwarded-Proto": "https",
 }
-
-
-def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [b"Hello, world!"]
-
-
-async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            await send({"type": message["type"] + ".complete"})
-            if message["type"] == "lifespan.shutdown":
-                return
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
-    await send({"type": "http.response.body", "body": b"Hello, world!"})
 
 
 def events() -> dict[str, dict[str, Any]]:
