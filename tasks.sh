@@ -20,10 +20,12 @@ case "${1:-}" in
         "$PY" samples/run.py
         ;;
     test)
-        setup test
+        setup "test,bench"
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
         "$VENV/bin/mypy"
+        # the benchmark once, in quick mode: proves it runs; asserts nothing about speed
+        "$PY" benchmarks/per_event.py --quick
         PYTHONDEVMODE=1 "$PY" -m pytest --cov --cov-report=term --cov-fail-under=90 "${@:2}"
         ;;
     bench)
