@@ -291,3 +291,35 @@ def test_lifespan_shutdown_outcomes(
         assert "ASGI lifespan shutdown failed: could not flush" in caplog.text
     else:
         assert "did not finish within 0.1 s" in caplog.text or "did not finish within 0.0 s" in caplog.text
+
+
+def test_anyio_threads_middleware_and_real_waits_run_on_the_container_loop() -> None:
+    from fastapi import FastAPI
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    app = FastAPI()
+
+    class Marker(BaseHTTPMiddleware):  # runs the app in an anyio task group
+        async def dispatch(self, request: Any, call_next: Any) -> Any:
+            response = await call_next(request)
+            response.headers["x-middleware"] = "ran"
+            return response
+
+    app.add_middleware(Marker)
+
+    @app.get("/sync")
+    def in_a_thread() -> dict[str, str]:  # FastAPI runs a plain def in anyio's thread pool
+        import threading
+
+        return {"thread": threading.current_thread().name}
+
+    @app.get("/sleep")
+    async def waits() -> dict[str, bool]:
+        await asyncio.sleep(0.01)
+        return {"slept": True}
+
+    handler = adapt(app)
+    for path in ("/sync", "/sleep", "/sync"):
+        result = handler(event_for("http", path=path), LambdaContext())
+        assert result["statusCode"] == 200 and result["headers"]["x-middleware"] == "ran"
+    assert json_of(handler(event_for("http", path="/sync"), LambdaContext()))["thread"] != "MainThread"
