@@ -54,14 +54,7 @@ def from_response(response: Response, event: Event, options: Options) -> Result:
     if "multiValueHeaders" not in event:  # the request tells whether multi-value is on
         return single_value_result(response, options)
     headers, body, is_base64 = encode_multi_value(response, options.text_mime_types)
-    status = response.status
-    return {
-        "statusCode": status,
-        "statusDescription": f"{status} {reason(status)}",
-        "multiValueHeaders": headers,
-        "body": body,
-        "isBase64Encoded": is_base64,
-    }
+    return _result(response.status, "multiValueHeaders", headers, body, is_base64)
 
 
 def single_value_result(response: Response, options: Options) -> Result:
@@ -70,14 +63,13 @@ def single_value_result(response: Response, options: Options) -> Result:
     body, is_base64 = encode_body(
         response.body, headers.get("content-type"), headers.get("content-encoding"), options.text_mime_types
     )
-    status = response.status
-    return {
-        "statusCode": status,
-        "statusDescription": f"{status} {reason(status)}",
-        "headers": headers,
-        "body": body,
-        "isBase64Encoded": is_base64,
-    }
+    return _result(response.status, "headers", headers, body, is_base64)
+
+
+def _result(status: int, key: str, headers: object, body: str, is_base64: bool) -> Result:
+    description = f"{status} {reason(status)}"  # ALB alone wants it; API Gateway refuses the key
+    return {"statusCode": status, "statusDescription": description, key: headers, "body": body,
+            "isBase64Encoded": is_base64}  # fmt: skip
 
 
 def reason(status: int) -> str:

@@ -13,6 +13,8 @@ from .alb import single_value_result
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .._model import Environ, Event, Response, Result
     from .._options import Options
 
@@ -22,17 +24,23 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     environ: Environ = {}
     if event.get("headers"):
         add_headers(environ, event["headers"])
+    body = decode_body(event.get("body"), event.get("is_base64_encoded"))
+    fill(environ, options, event.get("raw_path"), event.get("query_string_parameters"), event["method"], None, body)
+    return environ, body
+
+
+def fill(
+    environ: Environ, options: Options, path: str | None, params: Any, method: str, user: object, body: bytes
+) -> None:
+    """Server, path, query and request variables, the same for both Lattice payloads."""
     set_server(environ, "", "https")
-    path, _, query = (event.get("raw_path") or "/").partition("?")
-    params = event.get("query_string_parameters")
+    path, _, query = (path or "/").partition("?")
     set_path(
         environ,
         *split_root(encode_ascii(path), options.base_path),
         query_from_decoded(params) if params else encode_ascii(query),
     )
-    body = decode_body(event.get("body"), event.get("is_base64_encoded"))
-    set_request(environ, event["method"], _client(environ), None, body)
-    return environ, body
+    set_request(environ, method, _client(environ), user, body)
 
 
 def _client(environ: Environ) -> str | None:

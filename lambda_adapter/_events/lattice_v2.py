@@ -7,9 +7,9 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._cgi import add_multi_headers, set_path, set_request, set_server
-from .._encoding import decode_body, encode_ascii, query_from_decoded, split_root
-from .lattice_v1 import _client, from_response
+from .._cgi import add_multi_headers
+from .._encoding import decode_body
+from .lattice_v1 import fill, from_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,15 +24,8 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     environ: Environ = {}
     if event.get("headers"):
         add_multi_headers(environ, event["headers"])
-    set_server(environ, "", "https")
-    path, _, query = (event.get("path") or "/").partition("?")
-    params = event.get("queryStringParameters")
-    set_path(
-        environ,
-        *split_root(encode_ascii(path), options.base_path),
-        query_from_decoded(params) if params else encode_ascii(query),
-    )
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     identity = (event.get("requestContext") or {}).get("identity") or {}
-    set_request(environ, event["method"], _client(environ), identity.get("principal"), body)
+    fill(environ, options, event.get("path"), event.get("queryStringParameters"), event["method"],
+         identity.get("principal"), body)  # fmt: skip
     return environ, body
