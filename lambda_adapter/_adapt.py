@@ -6,7 +6,7 @@ from ._detect import NAMES, detect
 from ._errors import BadRequest, UnsupportedEvent
 from ._events import SOURCES, load
 from ._faults import bad_request, logger, request_id, too_large
-from ._options import Options
+from ._model import Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

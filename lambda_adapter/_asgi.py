@@ -14,10 +14,9 @@ from __future__ import annotations
 import asyncio
 
 from ._container import EagerLoop, Lifespan, container_loop
-from ._deadline import seconds_left
 from ._errors import DeadlineExceeded, InvalidResponse, LifespanFailure
 from ._faults import gateway_timeout, logger, request_id, server_error
-from ._model import Response
+from ._model import Response, seconds_left
 from ._response import checked_headers
 from ._scope import to_scope
 
@@ -26,8 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from ._model import Environ, Event, LambdaContext
-    from ._options import Options
+    from ._model import Environ, Event, LambdaContext, Options
 
     Message = dict[str, Any]
     ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]

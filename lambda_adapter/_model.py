@@ -11,12 +11,16 @@ build, with the request body beside it. Every translator fills:
 The WSGI runner adds the ``wsgi.*`` keys; the ASGI runner derives its scope from these keys.
 
 The response is a ``Response``: headers as latin-1 ``str`` pairs in the order the app sent them.
+
+Beside them: ``Options`` (what ``adapt()`` was told, checked once, immutable) and the deadline
+arithmetic every runner needs.
 """
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any, Protocol
 
     Environ = dict[str, Any]
@@ -43,3 +47,105 @@ class Response:
 
     def __repr__(self) -> str:
         return f"Response({self.status}, {self.headers!r}, {len(self.body)} bytes)"
+
+
+def seconds_left(context: Any, margin: float) -> float | None:
+    """Seconds until the deadline less ``margin``; None when the context does not tell."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    try:
+        return float(remaining()) / 1000 - margin
+    except (TypeError, ValueError):
+        return None
+
+
+_INTERFACES = ("auto", "wsgi", "asgi")
+_LIFESPANS = ("auto", "on", "off")
+
+
+class Options:
+    """Checked, immutable settings, passed only to the functions that read them."""
+
+    __slots__ = (
+        "base_path",
+        "deadline_margin",
+        "eager_startup",
+        "interface",
+        "lifespan",
+        "stage_in_url",
+        "text_mime_types",
+    )  # fmt: skip
+
+    interface: str
+    base_path: str
+    lifespan: str
+    text_mime_types: frozenset[str]
+    stage_in_url: bool | None
+    eager_startup: bool
+    deadline_margin: float
+
+    def __init__(
+        self,
+        *,
+        interface: str = "auto",
+        base_path: str = "",
+        lifespan: str = "auto",
+        text_mime_types: Iterable[str] = (),
+        stage_in_url: bool | None = None,
+        eager_startup: bool = False,
+        deadline_margin: float = 0.5,
+    ) -> None:
+        _check_choice("interface", interface, _INTERFACES)
+        _check_choice("lifespan", lifespan, _LIFESPANS)
+        set_ = object.__setattr__
+        set_(self, "interface", interface)
+        set_(self, "base_path", _checked_base_path(base_path))
+        set_(self, "lifespan", lifespan)
+        set_(self, "text_mime_types", _checked_mime_types(text_mime_types))
+        set_(self, "stage_in_url", _checked_optional_bool("stage_in_url", stage_in_url))
+        set_(self, "eager_startup", _checked_optional_bool("eager_startup", eager_startup) or False)
+        set_(self, "deadline_margin", _checked_margin(deadline_margin))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Options are immutable; cannot set {name!r}")
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Options({fields})"
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"adapt(): {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def _checked_base_path(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"adapt(): base_path must be a str such as '/api', got {type(value).__name__}")
+    path = value.rstrip("/")
+    if path and (not path.startswith("/") or "?" in path or "#" in path or not path.isascii()):
+        raise ValueError(f"adapt(): base_path must be an ASCII path that starts with '/', got {value!r}")
+    return path
+
+
+def _checked_mime_types(value: object) -> frozenset[str]:
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise TypeError(f"adapt(): text_mime_types must be a list of media types, got {value!r}")
+    types = frozenset(str(item).strip().lower() for item in value)
+    bad = sorted(item for item in types if item.count("/") != 1)
+    if bad:
+        raise ValueError(f"adapt(): text_mime_types holds entries that are no media type: {bad}")
+    return types
+
+
+def _checked_optional_bool(name: str, value: object) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"adapt(): {name} must be True, False or None, got {value!r}")
+    return value
+
+
+def _checked_margin(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 900:
+        raise ValueError(f"adapt(): deadline_margin must be seconds from 0 to 900, got {value!r}")
+    return float(value)

@@ -6,12 +6,12 @@ whatever happens; every environ passes ``wsgiref.validate``.
 
 from __future__ import annotations
 
+import signal
 from io import BytesIO
 
-from ._deadline import WATCHDOG, seconds_left
 from ._errors import InvalidResponse
 from ._faults import logger, request_id, server_error
-from ._model import Response
+from ._model import Response, seconds_left
 from ._response import checked_headers
 
 TYPE_CHECKING = False
@@ -127,6 +127,50 @@ def _close(result: Any, quietly: bool) -> None:
             logger().exception("close() of the WSGI app's response failed as well")
         else:
             logger().exception("close() of the WSGI app's response failed; the response stands")
+
+
+class Watchdog:
+    """Logs a warning when a WSGI app is still running as the deadline comes near.
+
+    A thread cannot be stopped from outside, so a warning is all a WSGI adapter can honestly
+    give. It is a SIGALRM timer (one ``setitimer`` call to arm, one to disarm: no thread, no
+    lock on the hot path), taken only in the main thread and only while nobody else uses SIGALRM.
+    """
+
+    def __init__(self) -> None:
+        self._request = "-"
+        self._usable: bool | None = None  # decided on the first arm
+
+    def arm(self, seconds: float, request: str) -> None:
+        if self._usable is None:
+            self._usable = self._install()
+        if self._usable:
+            self._request = request
+            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+
+    def disarm(self) -> None:
+        if self._usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _install(self) -> bool:
+        try:
+            if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None):
+                logger().debug("SIGALRM is in use: no deadline warning for the WSGI app")
+                return False
+            signal.signal(signal.SIGALRM, self._alarm)
+        except ValueError:  # not the main thread: signals cannot be handled here
+            return False
+        return True
+
+    def _alarm(self, signum: int, frame: Any) -> None:
+        logger().warning(
+            "the WSGI app is still running near the Lambda deadline (request %s); "
+            "a WSGI app cannot be interrupted, Lambda will end the invocation",
+            self._request,
+        )
+
+
+WATCHDOG = Watchdog()  # one per process: Lambda runs one invocation at a time in it
 
 
 def make_runner(app: WSGIApp, margin: float) -> Runner:

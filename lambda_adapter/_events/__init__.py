@@ -15,8 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Protocol
 
-    from .._model import Environ, Event, Response, Result
-    from .._options import Options
+    from .._model import Environ, Event, Options, Response, Result
 
     class EventSource(Protocol):
         """What every payload-format module provides."""

@@ -12,8 +12,7 @@ from .._response import encode_body, encode_multi_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .._model import Environ, Event, Response, Result
-    from .._options import Options
+    from .._model import Environ, Event, Options, Response, Result
 
 _REASONS = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
