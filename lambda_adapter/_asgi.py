@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 
 from ._container import EagerLoop, Lifespan, container_loop
-from ._errors import DeadlineExceeded, InvalidResponse, LifespanFailure
+from ._errors import DeadlineExceeded, InvalidResponse
 from ._faults import gateway_timeout, logger, request_id, server_error
 from ._model import Response, seconds_left
 from ._response import checked_headers
@@ -144,5 +144,3 @@ def make_runner(app: ASGIApp, options: Options) -> Runner:
 
     return run
 
-
-__all__ = ["LifespanFailure", "make_runner"]
