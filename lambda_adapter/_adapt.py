@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 _NO_BODY = frozenset((204, 304))
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
-_LIMIT = 6_291_456  # a synchronous Lambda answer: 6 MB
+_LIMIT = 6_291_556  # a synchronous Lambda answer, as Lambda's own error states it
 _MALFORMED = (BadRequest, KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 
@@ -122,14 +122,20 @@ def _make_handler(run: Runner, options: Options) -> Handler:
 
 
 def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:
-    if source == "edge":  # CloudFront counts headers and body of a generated response
+    """The size of the result as Lambda serialises it, and the source's limit for it."""
+    if source == "edge":  # CloudFront's limits are for the generated response's headers and body
         kind = event["Records"][0]["cf"].get("config", {}).get("eventType", "origin-request")
-        headers = sum(
-            len(item["key"]) + len(item["value"]) + 4 for items in result["headers"].values() for item in items
-        )
         limits: dict[str, int] = SOURCES["edge"].LIMITS  # type: ignore[attr-defined]
-        return len(result["body"]) + headers, limits.get(kind, limits["origin-request"])
-    return len(result["body"]), _LIMITS.get(source, _LIMIT)
+        limit = limits.get(kind, limits["origin-request"])
+    else:
+        limit = _LIMITS.get(source, _LIMIT)
+    size = len(result["body"])
+    # JSON escapes at most 6 bytes per character: only a body that could be over is serialised
+    if size * 6 + 65536 > limit:
+        import json
+
+        size = len(json.dumps(result))
+    return size, limit
 
 
 def _warn_dropped_cookies(response: Response, source: str, context: Any) -> None:

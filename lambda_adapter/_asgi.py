@@ -143,4 +143,3 @@ def make_runner(app: ASGIApp, options: Options) -> Runner:
             return server_error()
 
     return run
-

@@ -38,7 +38,7 @@ def cgi_key(name: str) -> str | None:
     return key
 
 
-def add_headers(environ: dict[str, Any], headers: Mapping[str, str]) -> None:
+def add_headers(environ: dict[str, Any], headers: Mapping[str, str | None]) -> None:
     """Add one-value-per-name headers as CGI variables; two spellings of a name are joined."""
     for name, value in headers.items():
         key = _CGI_KEYS.get(name)
@@ -46,6 +46,8 @@ def add_headers(environ: dict[str, Any], headers: Mapping[str, str]) -> None:
             key = cgi_key(name)
             if key is None:
                 continue
+        if value is None:  # console test events send nulls
+            continue
         if not value.isascii():
             value = wsgi_str(value)
         if key in environ:
@@ -80,9 +82,15 @@ def _merged(old: str, key: str, value: str) -> str:
 
 def set_server(environ: dict[str, Any], fallback_host: str, default_scheme: str) -> None:
     """``wsgi.url_scheme``, ``SERVER_NAME``, ``SERVER_PORT`` from Host and X-Forwarded-*."""
-    scheme = environ.get("HTTP_X_FORWARDED_PROTO") or default_scheme
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO")
+    if scheme:  # a proxy chain appends: the last entry is what reached AWS
+        scheme = scheme.rpartition(",")[2].strip().lower()
+    if scheme not in ("http", "https"):
+        scheme = default_scheme
     host = environ.get("HTTP_HOST") or fallback_host or "localhost"
     port = environ.get("HTTP_X_FORWARDED_PORT")
+    if port and "," in port:
+        port = port.rpartition(",")[2].strip()
     if host[-1].isdigit() and ":" in host and "]" not in host.rpartition(":")[2]:
         host, _, host_port = host.rpartition(":")
         port = port or host_port
@@ -93,6 +101,8 @@ def set_server(environ: dict[str, Any], fallback_host: str, default_scheme: str)
 
 def set_path(environ: dict[str, Any], raw_root: str, raw_path: str, query: str) -> None:
     """``SCRIPT_NAME``, ``PATH_INFO`` (decoded, PEP 3333), ``QUERY_STRING`` and ``RAW_URI``."""
+    if raw_path and raw_path[0] != "/":
+        raise BadRequest("the event's path does not start with '/'")
     environ["SCRIPT_NAME"] = wsgi_path(raw_root) if raw_root else ""
     environ["PATH_INFO"] = wsgi_path(raw_path)
     environ["QUERY_STRING"] = query
@@ -102,10 +112,14 @@ def set_path(environ: dict[str, Any], raw_root: str, raw_path: str, query: str) 
 
 def set_request(environ: dict[str, Any], method: str, client: object, user: object, body: bytes) -> None:
     """``REQUEST_METHOD``, ``REMOTE_ADDR``, ``REMOTE_USER`` and the decoded ``CONTENT_LENGTH``."""
+    if not method or not isinstance(method, str):
+        raise BadRequest("the event has no HTTP method")
     environ["REQUEST_METHOD"] = method
     if client and isinstance(client, str):  # some test events carry a CIDR suffix: 1.2.3.4/32
         environ["REMOTE_ADDR"] = client.partition("/")[0] if "/" in client else client
     if user and isinstance(user, str):
         environ["REMOTE_USER"] = wsgi_str(user)
-    if body or "CONTENT_LENGTH" in environ:  # the decoded length, not what the event said
+    # AWS hands the body over whole: a chunked request's body is de-chunked already
+    chunked = environ.pop("HTTP_TRANSFER_ENCODING", None)
+    if body or chunked or "CONTENT_LENGTH" in environ:  # the decoded length, not what the event said
         environ["CONTENT_LENGTH"] = str(len(body))

@@ -76,6 +76,14 @@ def group_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
+def _text(native: str) -> str:
+    """A latin-1 native string back to the text its bytes spell in UTF-8 (else as it is)."""
+    try:
+        return native.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return native
+
+
 def checked_headers(headers: object) -> list[tuple[str, str]]:
     """The app's response headers, refused when malformed or holding CR or LF (SPEC 7).
 
@@ -90,6 +98,8 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
             if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
                 raise InvalidResponse(f"response header {name!r} holds CR or LF, or has no name")
             stripped = value.strip(" \t")
+            if not stripped.isascii():  # native strings carry bytes; the result dict carries text
+                stripped = _text(stripped)
             if stripped is not value and stripped != value:
                 if checked is headers:
                     checked = list(headers)  # the app's own list stays as it was

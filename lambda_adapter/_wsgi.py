@@ -70,6 +70,7 @@ _TEMPLATE: dict[str, Any] = {
     "wsgi.multithread": False,  # Lambda sends a process one request at a time
     "wsgi.multiprocess": True,  # ...and runs many processes side by side
     "wsgi.run_once": False,
+    "wsgi.input_terminated": True,  # the whole body is there, as gunicorn declares
     "wsgi.file_wrapper": FileWrapper,
 }
 

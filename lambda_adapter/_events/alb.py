@@ -6,6 +6,8 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
+from http import HTTPStatus  # imported with this module, on the first ALB event
+
 from .._cgi import add_headers, add_multi_headers, set_path, set_request, set_server
 from .._encoding import decode_body, encode_ascii, query_from_encoded, split_root
 from .._response import encode_body, encode_multi_value
@@ -13,16 +15,6 @@ from .._response import encode_body, encode_multi_value
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._model import Environ, Event, Options, Response, Result
-
-_REASONS = {
-    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
-    301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
-    307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request",
-    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    409: "Conflict", 410: "Gone", 413: "Content Too Large", 415: "Unsupported Media Type",
-    422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
-    501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
-}  # fmt: skip
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
@@ -73,7 +65,10 @@ def _result(status: int, key: str, headers: object, body: str, is_base64: bool) 
 
 def reason(status: int) -> str:
     """The reason phrase of a status code; a code with none known still gets one."""
-    return _REASONS.get(status, "Unknown")
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
 
 
 def single_value_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
