@@ -21,6 +21,8 @@ case "${1:-}" in
         ;;
     test)
         setup "test,bench"
+        # the peer emulators (serverless-offline) for the end-to-end tests, pinned by tests/node/package-lock.json
+        npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
         "$VENV/bin/mypy"

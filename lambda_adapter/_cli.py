@@ -1,0 +1,86 @@
+"""The ``lambda-adapter`` command line (also ``python -m lambda_adapter``): one table of subcommands.
+
+Invariants:
+- A tool module, at the top of the import graph: nothing in the library imports it.
+- Each subcommand lives in its own module, imported only when it runs, with two functions:
+  ``add_arguments(parser)`` and ``run(args) -> int`` (the exit status).
+- A user's mistake (a wrong ``MODULE:HANDLER``, a bad file, a port in use) is a ``UsageError``:
+  one clear line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+# name -> (module, one-line help); the module provides add_arguments(parser) and run(args)
+COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for; its message is all the user sees."""
+
+
+def load_handler(spec: str, *, search_path: str | None = None) -> Callable[..., Any]:
+    """The callable named by ``MODULE:ATTRIBUTE`` (or ``MODULE.ATTRIBUTE``, as Lambda's Handler setting
+    writes it), imported with ``search_path`` (default: the working directory) first on ``sys.path``."""
+    module_name, attribute = _split_spec(spec)
+    folder = os.path.abspath(search_path or os.getcwd())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise UsageError(f"cannot import module {module_name!r} (looked in {folder} and sys.path)") from exc
+        raise
+    target: Any = module
+    for part in attribute.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise UsageError(f"module {module_name!r} has no attribute {attribute!r}") from None
+    if not callable(target):
+        raise UsageError(f"{spec!r} is a {type(target).__name__}, not a callable handler")
+    return target  # type: ignore[no-any-return]
+
+
+def _split_spec(spec: str) -> tuple[str, str]:
+    if ":" in spec:
+        module_name, _, attribute = spec.partition(":")
+    else:
+        module_name, _, attribute = spec.rpartition(".")
+    if not module_name or not attribute:
+        raise UsageError(f"expected MODULE:HANDLER such as 'app:handler', got {spec!r}")
+    return module_name, attribute
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the subcommand, return its exit status."""
+    parser = argparse.ArgumentParser(prog="lambda-adapter", description="Run and measure Lambda handlers locally.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    modules: dict[str, Any] = {}
+    chosen = _chosen(argv)
+    for name, (module_name, summary) in COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary)
+        if name == chosen:  # only the subcommand that runs is imported
+            modules[name] = importlib.import_module(module_name)
+            modules[name].add_arguments(sub)
+    args = parser.parse_args(argv)
+    try:
+        status: int = modules[args.command].run(args)
+    except UsageError as exc:
+        print(f"lambda-adapter {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+def _chosen(argv: Sequence[str] | None) -> str | None:
+    words = list(sys.argv[1:] if argv is None else argv)
+    return next((word for word in words if word in COMMANDS), None)
