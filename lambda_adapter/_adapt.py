@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._detect import NAMES, detect
+from ._detect import NAMES, NON_HTTP, detect
 from ._errors import BadRequest, UnsupportedEvent
 from ._events import SOURCES, load
 from ._faults import bad_request, logger, request_id, too_large
@@ -10,10 +10,11 @@ from ._model import Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from typing import Any
 
     from ._model import Environ, Event, LambdaContext, Response, Result
+    from ._route import Router, Target
 
     Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
     Handler = Callable[[Any, Any], Result]
@@ -35,10 +36,17 @@ def adapt(
     stage_in_url: bool | None = None,
     eager_startup: bool = False,
     deadline_margin: float = 0.5,
+    events: Mapping[str, Target] | None = None,
+    warm_pings: bool | Callable[[Any], bool] = True,
+    fallback: str | None = None,
+    fallback_timeout: float = 10.0,
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
-    interface: "auto" (detect), "wsgi" or "asgi".
+    app: the app, or a mapping of path prefixes to apps (WSGI and ASGI mixed), such as
+        ``{"/api/v2": fastapi_app, "/": django_app}``: the longest whole-segment prefix wins and
+        becomes the app's ``SCRIPT_NAME`` / ``root_path``.
+    interface: "auto" (detect), "wsgi" or "asgi" (for every mounted app).
     base_path: a custom-domain mapping prefix such as "/api", moved from the path to the root.
     lifespan: ASGI lifespan, "auto" (tolerate apps without it), "on" (must succeed) or "off".
     text_mime_types: more response media types sent as text rather than base64.
@@ -47,6 +55,11 @@ def adapt(
     eager_startup: run ASGI lifespan startup now, in the Lambda init phase.
     deadline_margin: seconds before the Lambda deadline at which an ASGI app still running is
         cancelled (answered with a 504) and a WSGI app still running is reported in the log.
+    events: non-HTTP sources ("sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule",
+        "warmup") -> a callable ``(event, context)`` or an app route that gets the event JSON as a POST.
+    warm_pings: answer warm-up pings without running the app (True), not (False), or a predicate.
+    fallback: origin URL for requests no mounted app takes (the part not migrated yet).
+    fallback_timeout: seconds to wait for the fallback origin (never past the Lambda deadline).
     """
     options = Options(
         interface=interface,
@@ -57,15 +70,51 @@ def adapt(
         eager_startup=eager_startup,
         deadline_margin=deadline_margin,
     )
-    if not callable(app):
-        raise TypeError(f"adapt() needs a WSGI or ASGI app, got {type(app).__name__}")
+    if hasattr(app, "items") and not callable(app):
+        run = _mounted(app, options, fallback, fallback_timeout)
+    elif not callable(app):
+        raise TypeError(f"adapt() needs a WSGI or ASGI app or a mapping of prefixes to apps, got {type(app).__name__}")
+    elif fallback is not None:
+        raise ValueError("adapt(): a fallback origin takes the paths no app is mounted at; mount apps by prefix")
+    else:
+        run = _runner_for(app, options)
+    if events is None and warm_pings is True:  # the default: the router is imported on a first non-HTTP event
+        return _make_handler(run, options, lambda: _router({}, True, run), frozenset())
+    from ._route import checked_events, routes_of
+
+    targets = checked_events(events)
+    router = _router(targets, warm_pings, run)
+    return _make_handler(run, options, lambda: router, routes_of(targets))
+
+
+def _router(events: dict[str, Target], warm_pings: object, run: Runner) -> Router:
+    from ._route import make_router
+
+    return make_router(events, warm_pings, run)
+
+
+def _runner_for(app: Any, options: Options) -> Runner:
     if _interface_of(app, options.interface) == "asgi":
         from ._asgi import make_runner as make_asgi_runner
 
-        return _make_handler(make_asgi_runner(app, options), options)
+        return make_asgi_runner(app, options)
     from ._wsgi import make_runner as make_wsgi_runner
 
-    return _make_handler(make_wsgi_runner(app, options.deadline_margin), options)
+    return make_wsgi_runner(app, options.deadline_margin)
+
+
+def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, timeout: float) -> Runner:
+    from ._mount import checked_prefixes, make_runner
+
+    apps = checked_prefixes(mounts)
+    if fallback is not None and apps[-1][0] == "":
+        raise ValueError("adapt(): the fallback origin would never be used: an app is mounted at '/'")
+    origin = None
+    if fallback is not None:
+        from ._fallback import make_runner as make_origin_runner
+
+        origin = make_origin_runner(fallback, timeout, options.deadline_margin)
+    return make_runner([(prefix, _runner_for(app, options)) for prefix, app in apps], origin)
 
 
 def _interface_of(app: Any, choice: str) -> str:
@@ -90,11 +139,21 @@ def is_coroutine_function(app: Any) -> bool:
     return False
 
 
-def _make_handler(run: Runner, options: Options) -> Handler:
+def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router], routes: frozenset[str]) -> Handler:
+    router: Router | None = None
+
     def handler(event: Any, context: Any) -> Result:
-        source = detect(event)
+        nonlocal router
+        try:
+            source = detect(event)
+        except UnsupportedEvent:
+            router = router or make_router()
+            return router(event, "", context)  # type: ignore[no-any-return]  # a warm ping by predicate, or raises
         module = SOURCES.get(source) or load(source)
         if module is None:
+            if source in NON_HTTP:
+                router = router or make_router()
+                return router(event, source, context)  # type: ignore[no-any-return]
             raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
         try:
             environ, body = module.to_request(event, options)
@@ -103,7 +162,12 @@ def _make_handler(run: Runner, options: Options) -> Handler:
         except _MALFORMED as exc:
             response = bad_request(exc, context)
         else:
-            response = run(environ, body, event, context)
+            if routes and environ["PATH_INFO"] in routes:  # only non-HTTP events reach them: none forged
+                from ._mount import not_found
+
+                response = not_found()
+            else:
+                response = run(environ, body, event, context)
             if environ["REQUEST_METHOD"] == "HEAD" or response.status in _NO_BODY or response.status < 200:
                 response.body = b""
         result = module.from_response(response, event, options)
