@@ -79,12 +79,11 @@ def adapt(
     else:
         run = _runner_for(app, options)
     if events is None and warm_pings is True:  # the default: the router is imported on a first non-HTTP event
-        return _make_handler(run, options, lambda: _router({}, True, run), frozenset())
-    from ._route import checked_events, routes_of
+        return _make_handler(run, options, lambda: _router({}, True, run))
+    from ._route import checked_events
 
-    targets = checked_events(events)
-    router = _router(targets, warm_pings, run)
-    return _make_handler(run, options, lambda: router, routes_of(targets))
+    router = _router(checked_events(events), warm_pings, run)
+    return _make_handler(run, options, lambda: router)
 
 
 def _router(events: dict[str, Target], warm_pings: object, run: Runner) -> Router:
@@ -139,7 +138,7 @@ def is_coroutine_function(app: Any) -> bool:
     return False
 
 
-def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router], routes: frozenset[str]) -> Handler:
+def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router]) -> Handler:
     router: Router | None = None
 
     def handler(event: Any, context: Any) -> Result:
@@ -162,12 +161,8 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
         except _MALFORMED as exc:
             response = bad_request(exc, context)
         else:
-            if routes and environ["PATH_INFO"] in routes:  # only non-HTTP events reach them: none forged
-                from ._mount import not_found
-
-                response = not_found()
-            else:
-                response = run(environ, body, event, context)
+            environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
+            response = run(environ, body, event, context)
             if environ["REQUEST_METHOD"] == "HEAD" or response.status in _NO_BODY or response.status < 200:
                 response.body = b""
         result = module.from_response(response, event, options)

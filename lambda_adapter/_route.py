@@ -9,6 +9,8 @@ Invariants:
   whose result is returned, or an app route that gets the event JSON as ``POST <route>``. A scheduled
   event with no "schedule" target goes to the "eventbridge" one. A source with no target raises
   ``UnsupportedEvent`` naming the event's keys, as an unknown event does.
+- The app can tell an event from an HTTP request by ``X-Lambda-Event-Source``: the handler removes
+  that header from every HTTP request, so no client can forge it.
 - SQS and stream batches may answer ``batchItemFailures`` either way; identifiers are checked.
 """
 
@@ -47,11 +49,6 @@ def checked_events(events: Mapping[str, Target] | None) -> dict[str, Target]:
     return checked
 
 
-def routes_of(events: Mapping[str, Target]) -> frozenset[str]:
-    """The app routes that take non-HTTP events; HTTP requests to them are refused (no forged events)."""
-    return frozenset(target for target in events.values() if isinstance(target, str))
-
-
 def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -> Router:
     """The function the handler calls with a non-HTTP event and its source."""
     if not isinstance(warm_pings, bool) and not callable(warm_pings):
@@ -66,7 +63,7 @@ def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -
             detect(event)  # raises UnsupportedEvent with the event's keys
         target = events.get(source) or (events.get("eventbridge") if source == "schedule" else None)
         if target is None:
-            raise unsupported(event, f"it is an {NAMES[source]} event and adapt() has no events[{source!r}] for it")
+            raise unsupported(event, f"adapt() has no events[{source!r}] for this {NAMES[source]} event")
         from ._events import records
 
         if not isinstance(target, str):
