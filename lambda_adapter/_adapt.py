@@ -71,7 +71,7 @@ def adapt(
         deadline_margin=deadline_margin,
     )
     if hasattr(app, "items") and not callable(app):
-        run = _mounted(app, options, fallback, fallback_timeout)
+        run = _mounted(app, options, fallback, fallback_timeout, events)
     elif not callable(app):
         raise TypeError(f"adapt() needs a WSGI or ASGI app or a mapping of prefixes to apps, got {type(app).__name__}")
     elif fallback is not None:
@@ -102,18 +102,26 @@ def _runner_for(app: Any, options: Options) -> Runner:
     return make_wsgi_runner(app, options.deadline_margin)
 
 
-def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, timeout: float) -> Runner:
-    from ._mount import checked_prefixes, make_runner
+def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, timeout: float, events: Any) -> Runner:
+    from ._mount import checked_prefixes, make_runner, resolve
 
     apps = checked_prefixes(mounts)
-    if fallback is not None and apps[-1][0] == "":
+    prefixes = [prefix for prefix, _ in apps]
+    if fallback is not None and prefixes[-1] == "":
         raise ValueError("adapt(): the fallback origin would never be used: an app is mounted at '/'")
+    for route in (events or {}).values():
+        if isinstance(route, str) and fallback is None and resolve(prefixes, route) is None:
+            raise ValueError(f"adapt(): the events route {route!r} is under no mounted app")
     origin = None
     if fallback is not None:
         from ._fallback import make_runner as make_origin_runner
 
         origin = make_origin_runner(fallback, timeout, options.deadline_margin)
-    return make_runner([(prefix, _runner_for(app, options)) for prefix, app in apps], origin)
+    runners: dict[int, Runner] = {}  # an app mounted twice is one app: one runner, one lifespan
+    for _, app in apps:
+        if id(app) not in runners:
+            runners[id(app)] = _runner_for(app, options)
+    return make_runner([(prefix, runners[id(app)]) for prefix, app in apps], origin)
 
 
 def _interface_of(app: Any, choice: str) -> str:

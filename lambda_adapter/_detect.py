@@ -59,6 +59,11 @@ def detect(event: Any) -> str:
             return "v1"
     if "raw_path" in event and "method" in event:
         return "lattice_v1"
+    return _other_source(event)
+
+
+def _other_source(event: dict[Any, Any]) -> str:
+    """The source of an event without an HTTP request context: Lambda@Edge, queues, streams, schedules."""
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict):
         first = records[0]

@@ -29,8 +29,10 @@ def checked_prefixes(mounts: Mapping[Any, Any]) -> list[tuple[str, Any]]:
         raise ValueError("adapt(): the mapping of path prefixes to apps is empty")
     seen: dict[str, Any] = {}
     for prefix, app in mounts.items():
-        if not isinstance(prefix, str) or not prefix.startswith("/") or "?" in prefix or "#" in prefix:
-            raise ValueError(f"adapt(): a mount prefix must be a path such as '/api', got {prefix!r}")
+        if not isinstance(prefix, str) or not prefix.startswith("/") or set("?#%") & set(prefix):
+            raise ValueError(
+                f"adapt(): a mount prefix must be a plain path such as '/api' (not encoded), got {prefix!r}"
+            )
         if not callable(app):
             raise TypeError(f"adapt(): the app mounted at {prefix!r} is a {type(app).__name__}, not an app")
         native = prefix.rstrip("/").encode("utf-8").decode("latin-1")  # PATH_INFO's form

@@ -16,7 +16,7 @@ Invariants:
 
 from __future__ import annotations
 
-from ._detect import NAMES, NON_HTTP, unsupported
+from ._detect import NAMES, NON_HTTP, detect, unsupported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,10 +43,17 @@ def checked_events(events: Mapping[str, Target] | None) -> dict[str, Target]:
     for source, target in events.items():
         if source not in NON_HTTP:
             raise ValueError(f"adapt(): events has an unknown source {source!r}; known: {_KNOWN}")
-        if not callable(target) and not (isinstance(target, str) and target.startswith("/") and target.isascii()):
-            raise ValueError(f"adapt(): events[{source!r}] must be a callable or a route such as '/events/{source}'")
+        if not callable(target) and not _is_route(target):
+            raise ValueError(
+                f"adapt(): events[{source!r}] must be a callable or a route such as '/events/{source}' "
+                f"(a plain ASCII path: no query, no percent-encoding), got {target!r}"
+            )
         checked[source] = target
     return checked
+
+
+def _is_route(target: object) -> bool:
+    return isinstance(target, str) and target.startswith("/") and target.isascii() and not set("?#% ") & set(target)
 
 
 def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -> Router:
@@ -55,12 +62,10 @@ def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -
         raise TypeError(f"adapt(): warm_pings must be True, False or a callable(event) -> bool, got {warm_pings!r}")
 
     def route(event: Event, source: str, context: Any) -> Any:
-        if _is_warm_ping(event, source, warm_pings):
+        if isinstance(event, dict) and _is_warm_ping(event, source, warm_pings):
             return WARM
         if not source:  # an event no source claims, and no warm ping
-            from ._detect import detect
-
-            detect(event)  # raises UnsupportedEvent with the event's keys
+            detect(event)  # raises UnsupportedEvent, saying what the event holds
         target = events.get(source) or (events.get("eventbridge") if source == "schedule" else None)
         if target is None:
             raise unsupported(event, f"adapt() has no events[{source!r}] for this {NAMES[source]} event")
@@ -69,7 +74,7 @@ def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -
         if not isinstance(target, str):
             return records.checked_result(target(event, context), source, event)
         environ, body = records.to_request(event, target, source)
-        return records.from_response(run(environ, body, event, context), source, event)
+        return records.from_response(run(environ, body, event, context), source, event, target)
 
     return route
 

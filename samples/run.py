@@ -87,7 +87,7 @@ def run_migration() -> int:
         {"messageId": "m1", "eventSource": "aws:sqs", "body": json.dumps({"id": 1, "items": ["tea"]})},
         {"messageId": "m2", "eventSource": "aws:sqs", "body": "not an order"},
     ]}  # fmt: skip
-    schedule = {"detail-type": "Scheduled Event", "source": "aws.scheduler", "resources": ["nightly"], "detail": {}}
+    schedule = {"detail-type": "Scheduled Event", "source": "aws.events", "resources": ["rule/nightly"], "detail": {}}
     cases: list[tuple[str, dict[str, Any], Any]] = [
         ("GET /api/items (django)", event_for("http", path="/api/items"), 200),
         ("GET /api/v2/products (fastapi)", event_for("http", path="/api/v2/products"), 200),

@@ -3,9 +3,11 @@ werkzeug's server, a server that never answers, and a port nobody listens on."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import socketserver
 import threading
 import time
 from collections.abc import Iterator
@@ -47,6 +49,42 @@ def silent_origin() -> Iterator[str]:
     """A server that accepts connections (the kernel does) and never answers."""
     with socket.create_server(("127.0.0.1", 0)) as listener:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    """Raw HTTP/1.1 answers the tests need and werkzeug would not give: a slow drip, chunks, a huge body."""
+
+    def handle(self) -> None:
+        line = self.rfile.readline().decode("latin-1")
+        while self.rfile.readline() not in (b"\r\n", b""):
+            pass
+        path = line.split()[1]
+        if path == "/drip":  # one byte every 0.2 s, for ever: only an overall deadline stops it
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            with contextlib.suppress(OSError):
+                for _ in range(1000):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+        elif path == "/chunked":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n")
+            self.wfile.write(b"Connection: close, X-Hop\r\nX-Hop: 1\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        elif path == "/huge":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 8000000\r\n\r\n")
+            with contextlib.suppress(OSError):
+                self.wfile.write(b"y" * 8_000_000)
+
+
+@pytest.fixture(scope="module")
+def raw_origin() -> Iterator[str]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
 
 
 @pytest.fixture
@@ -179,3 +217,76 @@ def test_bad_fallback_options_are_refused_at_adapt_time(
 def test_the_api_gateway_stage_is_not_sent_to_the_origin(echo_origin: str) -> None:
     seen = json_of(migrated(echo_origin)(event_for("rest", path="/old/page", query="q=1"), LambdaContext()))
     assert (seen["path_info"], seen["query"]) == ("/old/page", "q=1")
+
+
+def test_an_origin_that_drips_is_cut_at_the_overall_deadline(raw_origin: str, caplog: pytest.LogCaptureFixture) -> None:
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="lambda_adapter"):
+        result = migrated(raw_origin, fallback_timeout=1)(event_for("http", path="/drip"), LambdaContext())
+    assert status_of(result) == 504
+    assert time.monotonic() - started < 3  # a per-read timeout alone would wait 200 s
+    assert "did not answer within 1.0 s" in caplog.text
+
+
+def test_an_answer_over_any_lambda_limit_is_refused_unread(raw_origin: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="lambda_adapter"):
+        result = migrated(raw_origin)(event_for("http", path="/huge"), LambdaContext())
+    assert status_of(result) == 502
+    assert "answered more than 6291556 bytes" in caplog.text
+
+
+def test_a_chunked_answer_arrives_whole_without_its_hop_by_hop_headers(raw_origin: str) -> None:
+    result = migrated(raw_origin)(event_for("alb-multi", path="/chunked"), LambdaContext())
+    assert body_of(result) == b"hello world"
+    assert not {"transfer-encoding", "connection", "x-hop"} & set(headers_of(result))
+
+
+def test_head_gets_the_headers_and_no_body(flask_origin: str) -> None:
+    result = migrated(flask_origin)(event_for("http", method="HEAD", path="/api/items"), LambdaContext())
+    assert status_of(result) == 200
+    assert headers_of(result)["content-type"] == ["application/json"]
+    assert body_of(result) == b""
+
+
+@pytest.mark.parametrize("format", ["rest", "url", "alb"])  # HTTP APIs decode the path: "%2F" is lost before us
+def test_the_raw_target_reaches_the_origin_as_sent(format: str) -> None:
+    received: list[str] = []
+
+    class Recorder(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            received.append(self.rfile.readline().decode("latin-1").split()[1])
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            self.wfile.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    with socketserver.TCPServer(("127.0.0.1", 0), Recorder) as server:
+        thread = threading.Thread(target=server.handle_request)
+        thread.start()
+        origin = f"http://127.0.0.1:{server.server_address[1]}/legacy"
+        event = event_for(format, path="/files/a%2Fb", query="x=%2F&y=1")
+        assert status_of(migrated(origin)(event, LambdaContext())) == 204
+        thread.join()
+    assert received == ["/legacy/files/a%2Fb?x=%2F&y=1"]
+
+
+def test_a_location_at_the_origin_points_back_at_the_client(echo_origin: str, flask_sample: Any) -> None:
+    def absolute(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        host = environ["HTTP_HOST"]
+        start_response(
+            "302 Found",
+            [("Location", f"http://{host}/base/next?a=1"), ("X-Prefix", environ.get("HTTP_X_FORWARDED_PREFIX", ""))],
+        )
+        return [b""]
+
+    for origin in _serve(absolute):
+        handler = adapt({"/api/v2": asgi_echo}, fallback=f"{origin}/base")
+        result = handler(event_for("rest", path="/old"), LambdaContext())
+        host = "abc123.execute-api.us-east-1.amazonaws.com"
+        assert headers_of(result)["location"] == [f"https://{host}/prod/next?a=1"]
+        assert headers_of(result)["x-prefix"] == ["/prod"]
+
+
+def test_credentials_in_the_origin_url_are_refused() -> None:
+    with pytest.raises(ValueError, match="must not hold credentials") as caught:
+        adapt({"/api": wsgi_echo}, fallback="https://user:hunter2@legacy.example.com")
+    assert "hunter2" not in str(caught.value)

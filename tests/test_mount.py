@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -50,9 +51,10 @@ def test_prefixes_are_normalised_and_sorted_whatever_the_order_given() -> None:
     ("mounts", "error", "message"),
     [
         ({}, ValueError, "empty"),
-        ({"api": wsgi_echo}, ValueError, "must be a path"),
-        ({"/api?x=1": wsgi_echo}, ValueError, "must be a path"),
-        ({1: wsgi_echo}, ValueError, "must be a path"),
+        ({"api": wsgi_echo}, ValueError, "must be a plain path"),
+        ({"/api?x=1": wsgi_echo}, ValueError, "must be a plain path"),
+        ({"/caf%C3%A9": wsgi_echo}, ValueError, "must be a plain path"),
+        ({1: wsgi_echo}, ValueError, "must be a plain path"),
         ({"/api": wsgi_echo, "/api/": asgi_echo}, ValueError, "same prefix"),
         ({"/api": "not an app"}, TypeError, "not an app"),
     ],
@@ -99,6 +101,21 @@ def test_each_asgi_app_gets_its_own_lifespan_once_per_container() -> None:
     assert (first.startups, second.startups) == (1, 1)
 
 
+def test_one_app_mounted_at_two_prefixes_is_one_app_with_one_lifespan() -> None:
+    app = LifespanApp()
+    handler = adapt({"/api": app, "/api/v1": app, "/": wsgi_echo})
+    for path in ("/api/x", "/api/v1/x", "/api/x"):
+        assert body_of(handler(event_for("http", path=path), LambdaContext())) == b"hello #1 1"
+    assert app.startups == 1
+
+
+def test_an_event_route_under_no_mounted_app_is_refused_at_adapt_time() -> None:
+    with pytest.raises(ValueError, match="events route '/tasks' is under no mounted app"):
+        adapt({"/api": wsgi_echo}, events={"sqs": "/tasks"})
+    assert adapt({"/api": wsgi_echo}, events={"sqs": "/api/tasks"})  # under a mount
+    assert adapt({"/api": wsgi_echo}, events={"sqs": "/tasks"}, fallback="http://127.0.0.1:9")  # to the origin
+
+
 def test_a_fallback_behind_a_root_mount_or_a_single_app_is_refused() -> None:
     with pytest.raises(ValueError, match="never be used"):
         adapt({"/": wsgi_echo}, fallback="http://127.0.0.1:9")
@@ -113,9 +130,9 @@ def test_urls_generated_inside_each_mounted_sample_lead_back_to_it(
     handler = adapt({"/": flask_sample.app, "/api/v2": fastapi_sample.app, "/legacy": django_sample.application})
     root = "/prod" if format == "rest" else ""
     fastapi = json_of(handler(event_for(format, path="/api/v2/products"), LambdaContext()))
-    assert fastapi["url"].endswith(f"{root}/api/v2/products")
+    assert urlsplit(fastapi["url"]).path == f"{root}/api/v2/products"
     flask = json_of(handler(event_for(format, path="/products"), LambdaContext()))
     assert flask["url"] == f"{root}/products"
     redirect = handler(event_for(format, path="/legacy/go"), LambdaContext())
     assert status_of(redirect) in (301, 302, 303)
-    assert headers_of(redirect)["location"][0].endswith(f"{root}/legacy/api/items")
+    assert urlsplit(headers_of(redirect)["location"][0]).path == f"{root}/legacy/api/items"

@@ -110,6 +110,12 @@ def test_partial_failures_from_a_callable_name_items_of_the_batch(name: str, sou
         adapt(wsgi_echo, events={source: lambda e, c: wrong})(event, LambdaContext())
 
 
+@pytest.mark.parametrize("answer", [{"batchItemFailures": None}, {"batchItemFailures": []}, {}])
+def test_no_failures_said_any_way_lambda_accepts_is_no_failure(answer: Any) -> None:
+    handler = adapt(wsgi_echo, events={"sqs": lambda e, c: answer})
+    assert handler(load_event("powertools/sqsEvent.json"), LambdaContext()) == answer
+
+
 @pytest.mark.parametrize("answer", [{"batchItemFailures": "all"}, {"batchItemFailures": ["id"]}])
 def test_malformed_partial_failures_are_the_apps_error(answer: Any) -> None:
     handler = adapt(wsgi_echo, events={"sqs": lambda e, c: answer})
@@ -120,10 +126,18 @@ def test_malformed_partial_failures_are_the_apps_error(answer: Any) -> None:
 def test_an_error_status_raises_so_the_source_retries_and_the_next_event_works() -> None:
     seen: list[Any] = []
     handler = adapt(flask_events_app(seen), events={"sqs": "/events/broken", "sns": "/events/sns"})
-    with pytest.raises(EventFailed, match="answered 500 to the sqs event"):
+    with pytest.raises(EventFailed, match="answered 500 to the sqs event posted to /events/broken; raised"):
         handler(load_event("powertools/sqsEvent.json"), LambdaContext())
     assert handler(load_event("powertools/snsEvent.json"), LambdaContext()) == {"batchItemFailures": []}
     assert [source for source, _, _ in seen] == ["sns"]
+
+
+@pytest.mark.parametrize(("route", "hint"), [("/status", "does not take POST"), ("/nowhere/x", "no such route")])
+def test_an_error_status_says_what_is_likely_wrong(route: str, hint: str) -> None:
+    app = flask_events_app([])
+    app.add_url_rule("/status", "status", lambda: "ok", methods=["GET"])
+    with pytest.raises(EventFailed, match=f"posted to {route} \\(.*{hint}"):
+        adapt(app, events={"sqs": route})(load_event("powertools/sqsEvent.json"), LambdaContext())
 
 
 def test_json_that_does_not_parse_is_the_apps_error() -> None:
@@ -191,6 +205,16 @@ def test_warm_pings_are_answered_without_running_anything(event: dict[str, Any])
     assert (app.calls, calls) == (0, [])
 
 
+@pytest.mark.parametrize("rule", ["nightly-cache-warmer", "search-index-rewarmer", "keep-warmer-report", "warm"])
+def test_real_jobs_whose_names_look_warm_still_run(rule: str) -> None:
+    calls: list[Any] = []
+    event = {**KEEP_WARM_RULE, "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"]}
+    assert (
+        adapt(Counting(), events={"schedule": lambda e, c: calls.append(e) or "ran"})(event, LambdaContext()) == "ran"
+    )
+    assert calls == [event]
+
+
 def test_warm_pings_off_let_the_schedule_through_and_leave_plugin_pings_unhandled() -> None:
     calls: list[Any] = []
     handler = adapt(Counting(), events={"schedule": lambda e, c: calls.append(e) or "ran"}, warm_pings=False)
@@ -205,6 +229,8 @@ def test_a_warm_ping_predicate_replaces_the_rule() -> None:
     assert handler({"ping": "keep-warm"}, LambdaContext()) == {"warm": True}
     with pytest.raises(UnsupportedEvent, match="top-level keys: ping"):
         handler({"ping": "other"}, LambdaContext())
+    with pytest.raises(UnsupportedEvent, match="JSON object, got list"):
+        handler(["ping"], LambdaContext())
     with pytest.raises(UnsupportedEvent, match=r"no events\['warmup'\] for this warm-up ping event"):
         handler({"source": "serverless-plugin-warmup"}, LambdaContext())
     assert app.calls == 0
@@ -215,6 +241,8 @@ def test_a_warm_ping_predicate_replaces_the_rule() -> None:
     [
         ({"events": {"kafka": "/x"}}, ValueError, "unknown source 'kafka'"),
         ({"events": {"sqs": "tasks"}}, ValueError, "must be a callable or a route"),
+        ({"events": {"sqs": "/tasks?kind=sqs"}}, ValueError, "no query, no percent-encoding"),
+        ({"events": {"sqs": "/t%C3%A4sks"}}, ValueError, "no query, no percent-encoding"),
         ({"events": {"sqs": 3}}, ValueError, "must be a callable or a route"),
         ({"events": ["sqs"]}, TypeError, "events must map"),
         ({"warm_pings": "yes"}, TypeError, "warm_pings must be"),

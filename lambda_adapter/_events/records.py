@@ -27,16 +27,17 @@ _BATCH_IDS = {
     "kinesis": ("kinesis", "sequenceNumber"),
     "dynamodb": ("dynamodb", "SequenceNumber"),
 }
-_WARM_RULES = ("keep-warm", "keep_warm", "keepwarm", "warmer")  # Zappa: <function>-zappa-keep-warm-...
 
 
 def is_keep_warm(event: Event) -> bool:
-    """Whether a scheduled event comes from a keep-warm rule (judged by the rule's name)."""
+    """Whether a scheduled event comes from a keep-warm rule: one whose name holds the whole word
+    "keep-warm" (or keep_warm), as Zappa names it (<function>-zappa-keep-warm-handler.keep_warm_callback).
+    A rule named "cache-warmer" is a real job and is not taken for a ping."""
     resources = event.get("resources")
     if not isinstance(resources, list) or not resources:
         return False
-    rule = str(resources[0]).rpartition("/")[2].lower()
-    return any(mark in rule for mark in _WARM_RULES)
+    words = "-" + str(resources[0]).rpartition("/")[2].lower().replace("_", "-").replace(".", "-") + "-"
+    return "-keep-warm-" in words
 
 
 def to_request(event: Event, route: str, source: str) -> tuple[Environ, bytes]:
@@ -60,12 +61,25 @@ def to_request(event: Event, route: str, source: str) -> tuple[Environ, bytes]:
     return environ, body
 
 
-def from_response(response: Response, source: str, event: Event) -> Any:
+# why an app refuses a POST it did not expect, by status
+_HINTS = {
+    301: "it redirects: does the route end with a slash the target lacks?",
+    308: "it redirects: does the route end with a slash the target lacks?",
+    400: "a Django app refuses the Host 'localhost' unless ALLOWED_HOSTS allows it",
+    403: "CSRF protection? exempt the route (Django: csrf_exempt)",
+    404: "no such route in the app",
+    405: "the route does not take POST",
+}
+
+
+def from_response(response: Response, source: str, event: Event, route: str) -> Any:
     """The Lambda result for the app's answer: its JSON (or None); ``EventFailed`` for an error status."""
     if not 200 <= response.status < 300:
+        hint = _HINTS.get(response.status)
         raise EventFailed(
-            f"the app answered {response.status} to the {source} event posted to it; "
-            "raised so that the event source retries it"
+            f"the app answered {response.status} to the {source} event posted to {route}"
+            + (f" ({hint})" if hint else "")
+            + "; raised so that the event source retries it"
         )
     media = next((value for name, value in response.headers if name.lower() == "content-type"), "")
     if "json" not in media.lower() or not response.body.strip():
@@ -82,6 +96,8 @@ def checked_result(result: Any, source: str, event: Event) -> Any:
     if source not in _BATCH_IDS or not isinstance(result, dict) or "batchItemFailures" not in result:
         return result
     failures = result["batchItemFailures"]
+    if failures is None:  # Lambda takes a null list as "no failures"
+        return result
     if not isinstance(failures, list) or not all(isinstance(item, dict) for item in failures):
         raise InvalidResponse('batchItemFailures must be a list of {"itemIdentifier": ...} objects')
     known = set(_batch_ids(event, _BATCH_IDS[source]))

@@ -7,7 +7,8 @@
 - A schedule (EventBridge): posted as JSON to the FastAPI app's existing ``POST /tasks`` route.
 - Warm-up pings (serverless-plugin-warmup, keep-warm rules) are answered without running any app.
 
-SAM: ``Handler: migration/app.handler`` with ``CodeUri: ..`` (the samples folder), see template.yaml.
+SAM: ``Handler: migration/app.handler`` with ``CodeUri: ..`` (the samples folder, whose requirements.txt
+lists what this sample needs), see template.yaml.
 """
 
 from __future__ import annotations
