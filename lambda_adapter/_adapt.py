@@ -35,6 +35,7 @@ def adapt(
     stage_in_url: bool | None = None,
     eager_startup: bool = False,
     deadline_margin: float = 0.5,
+    streaming: str = "auto",
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -47,6 +48,9 @@ def adapt(
     eager_startup: run ASGI lifespan startup now, in the Lambda init phase.
     deadline_margin: seconds before the Lambda deadline at which an ASGI app still running is
         cancelled (answered with a 504) and a WSGI app still running is reported in the log.
+    streaming: "auto" (``handler.stream`` is there; the runtime loop streams when
+        LAMBDA_ADAPTER_STREAMING=1), "on" (the runtime loop always streams Function URL events) or
+        "off" (no ``handler.stream``: always buffered). See ``lambda_adapter.runtime``.
     """
     options = Options(
         interface=interface,
@@ -56,9 +60,14 @@ def adapt(
         stage_in_url=stage_in_url,
         eager_startup=eager_startup,
         deadline_margin=deadline_margin,
+        streaming=streaming,
     )
     if not callable(app):
         raise TypeError(f"adapt() needs a WSGI or ASGI app, got {type(app).__name__}")
+    if options.streaming != "off":  # handler.stream(event, context, write), for the runtime loop
+        from ._streaming import streaming_handler
+
+        return streaming_handler(app, _interface_of(app, options.interface), options, _make_handler)
     if _interface_of(app, options.interface) == "asgi":
         from ._asgi import make_runner as make_asgi_runner
 

@@ -111,9 +111,9 @@ class _Container:
         return self.lifespan.state if self.lifespan is not None else {}
 
 
-def make_runner(app: ASGIApp, options: Options) -> Runner:
+def make_runner(app: ASGIApp, options: Options, container: _Container | None = None) -> Runner:
     """The runner ``adapt()`` calls per event: scope, app on the container's loop, response."""
-    container = _Container(app, options)
+    container = container or _Container(app, options)
     margin = options.deadline_margin
     if options.eager_startup:
         container.ready_loop()
