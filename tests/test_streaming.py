@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from lambda_adapter.testing import LambdaContext, body_of, event_for, url_event
 from .apps import LifespanApp, asgi_echo, wsgi_echo
 
 NUL8 = b"\0" * 8
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def stream(handler: Any, event: dict[str, Any], context: Any = None) -> tuple[dict[str, Any], list[bytes], Any]:
@@ -216,3 +219,21 @@ def test_asgi_deadline_before_the_first_byte_is_a_504() -> None:
 def test_asgi_echo_body_streams() -> None:
     prelude, chunks, _ = stream(adapt(asgi_echo), url_event(method="POST", path="/e", body=b"payload"))
     assert prelude["statusCode"] == 200 and b"".join(chunks)
+
+
+def test_a_streamed_wsgi_answer_never_imports_asyncio() -> None:
+    code = (
+        "from lambda_adapter import adapt\n"
+        "from lambda_adapter.testing import url_event\n"
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'a', b'b']\n"
+        "out = []\n"
+        "adapt(app).stream(url_event(), None, out.append)\n"
+        "assert out[1:] == [b'a', b'b'], out\n"
+        "import sys, json; print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert "lambda_adapter._wsgi_stream" in loaded
+    assert "asyncio" not in loaded and "http.client" not in loaded
