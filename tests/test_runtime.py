@@ -63,7 +63,7 @@ def start_runtime(api: RuntimeAPIServer, tmp_path: Path) -> Iterator[Callable[..
             env["LAMBDA_ADAPTER_STREAMING"] = streaming
         log = tmp_path / f"runtime-{len(runtimes)}.log"
         with log.open("wb") as out:
-            command = [sys.executable, "-m", "lambda_adapter.runtime", spec]
+            command = [sys.executable, "-m", "lambda_adapter.runtime", *filter(None, [spec])]
             process = subprocess.Popen(command, cwd=task_root, env=env, stdout=out, stderr=subprocess.STDOUT)
         runtimes.append(Runtime(process, log))
         return runtimes[-1]
@@ -162,6 +162,25 @@ def test_a_handler_that_cannot_load_is_an_init_error(
     assert json.loads(answer.body)["errorType"] == error_name
     assert runtime.process.wait(10) == 1
     assert "cannot load the handler" in runtime.log()
+
+
+def test_without_a_runtime_api_address_it_says_what_is_missing() -> None:
+    env = {key: value for key, value in os.environ.items() if key not in ("AWS_LAMBDA_RUNTIME_API", "_HANDLER")}
+    done = subprocess.run(
+        [sys.executable, "-m", "lambda_adapter.runtime"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "needs AWS_LAMBDA_RUNTIME_API" in done.stderr
+
+
+def test_the_handler_defaults_to_env_handler_and_the_process_ends_when_the_api_goes(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("_HANDLER", "tests.streaming_apps.plain")  # as Lambda's Handler setting writes it
+    runtime = start_runtime("")
+    assert json.loads(api.invoke({"n": 1}).body)["event"] == {"n": 1}
+    api.close()  # the Runtime API goes away under the runtime's waiting /next
+    assert runtime.process.wait(10) == 1
+    assert "the Runtime API at" in runtime.log()
 
 
 # -- streaming mode -------------------------------------------------------------------------------
@@ -314,6 +333,15 @@ def test_sse_clock_arrives_complete_in_order_as_it_ticks(api: RuntimeAPIServer, 
     assert all(block.splitlines()[1] == "event: tick" for block in events)
     ticks = [at for at, data in answer.chunks if data.startswith(b"id: ")]
     assert len(ticks) == 6 and ticks[-1] - ticks[0] >= 0.45  # each tick went out as it was made
+
+
+def test_an_sse_client_that_goes_away_stops_the_fastapi_stream(api: RuntimeAPIServer, start_runtime: Any) -> None:
+    runtime = start_runtime("sse_clock.handler", streaming="1", task_root=STREAMING_SAMPLE)
+    answer = api.invoke(url_event(path="/clock", query="ticks=100000&interval=0.01"), drop_after=4, timeout=60)
+    assert answer.kind == "dropped" and b"id: 0" in answer.body
+    runtime.wait_for_log("the client went away")
+    after = api.invoke(url_event(path="/clock", query="ticks=2&interval=0"))
+    assert after.kind == "response" and prelude_of(after)[1].count(b"event: tick") == 2
 
 
 def test_large_csv_export_arrives_complete_and_in_order(api: RuntimeAPIServer, start_runtime: Any) -> None:
