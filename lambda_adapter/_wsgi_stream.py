@@ -3,7 +3,8 @@
 Invariants (PEP 3333 as a server sees it): the status and headers go out with the first non-empty
 chunk (or at the end, for an empty body); ``write()`` sends at once; ``close()`` is called on the
 iterable whatever happens. Between chunks the deadline is checked: an app still yielding near it
-is stopped there and the stream ended. Never imports asyncio.
+is stopped there and the stream ended; one stuck inside a chunk is reported in the log, as on the
+buffered path (``_wsgi.Watchdog``). Never imports asyncio.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ._errors import DeadlineExceeded, InvalidResponse
 from ._faults import gateway_timeout, logger, request_id, server_error
 from ._model import seconds_left
 from ._response import checked_headers
-from ._wsgi import _TEMPLATE, _close
+from ._wsgi import _TEMPLATE, WATCHDOG, _close
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,7 +91,10 @@ def make_stream_runner(app: WSGIApp, margin: float) -> StreamRunner:
         environ["aws.event"] = event
         environ["aws.context"] = context
         left = seconds_left(context, margin)
-        deadline = None if left is None else time.monotonic() + left
+        deadline = None
+        if left is not None:
+            deadline = time.monotonic() + left
+            WATCHDOG.arm(left, request_id(context))
         try:
             stream_wsgi(app, environ, sink, deadline)
         except DeadlineExceeded:
@@ -103,5 +107,8 @@ def make_stream_runner(app: WSGIApp, margin: float) -> StreamRunner:
                 raise
             logger().exception("the WSGI app failed (request %s)", request_id(context))
             sink.whole(server_error())
+        finally:
+            if left is not None:
+                WATCHDOG.disarm()
 
     return run

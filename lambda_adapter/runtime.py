@@ -119,6 +119,8 @@ def _stream_of(handler: Any, setting: str | None) -> Stream | None:
     """``handler.stream`` when answers are to be streamed, else None."""
     stream: Stream | None = getattr(handler, "stream", None)
     choice = (setting or "").strip().lower()
+    if choice and choice not in _ON + _OFF:
+        log.warning("%s=%r is neither on (1, true) nor off (0, false): ignored", ENV_STREAMING, setting)
     wanted = choice in _ON if choice in _ON + _OFF else getattr(handler, "streaming", "off") == "on"
     if wanted and stream is None:
         log.warning("%s=%s, but the handler cannot stream (not made by adapt(), or streaming='off'): buffered",

@@ -34,6 +34,7 @@ class Answer:
     chunks: list[tuple[float, bytes]] = field(default_factory=list)  # (arrival, data), chunked bodies
     body: bytes = b""
     raw: bytes = b""  # the body as it came on the wire, chunk framing included
+    head: bytes = b""  # the request line and header fields as they came
     trailers: dict[str, str] = field(default_factory=dict)
     sent_at: float = 0.0  # when the event was handed out (time.monotonic())
     done_at: float = 0.0  # when the last byte came
@@ -113,11 +114,12 @@ class RuntimeAPIServer:
         if not line:
             return False
         method, path, _ = line.decode("latin-1").split(" ", 2)
-        headers = _read_fields(reader)
+        head = bytearray(line)
+        headers = _read_fields(reader, head)
         if method == "GET" and path == f"{PREFIX}/invocation/next":
             return self._next(connection)
         kind, request_id = _route(path)
-        answer = Answer(kind, request_id, headers, sent_at=self._sent_at.get(request_id, 0.0))
+        answer = Answer(kind, request_id, headers, sent_at=self._sent_at.get(request_id, 0.0), head=bytes(head))
         if headers.get("transfer-encoding") == "chunked":
             if not self._read_chunks(connection, reader, answer):
                 self._record(answer)

@@ -239,9 +239,26 @@ def test_a_failure_after_the_first_bytes_ends_with_error_trailers(
     kind, error = error_trailer(answer)
     assert kind == error_type and error["errorMessage"] == message and error["errorType"] == "RuntimeError"
     assert b"\r\n0\r\nLambda-Runtime-Function-Error-Type: Function.RuntimeError\r\n" in answer.raw
+    assert h11_trailers(answer) == answer.trailers  # a strict HTTP/1.1 parser reads the same
     log = runtime.wait_for_log("ended with error trailers")
     assert spec == "asgi" or "wsgi: closed" in log
     assert api.invoke(url_event(path="/slow" if spec == "asgi" else "/rows", query="n=1&delay=0")).trailers == {}
+
+
+def h11_trailers(answer: Answer) -> dict[str, str]:
+    """The request as h11 (uvicorn's HTTP/1.1 parser) reads it from the recorded bytes: its trailers."""
+    import h11
+
+    server = h11.Connection(h11.SERVER)
+    server.receive_data(answer.head + answer.raw)
+    body, trailers = b"", {}
+    while (event := server.next_event()) not in (h11.NEED_DATA, h11.PAUSED):
+        if isinstance(event, h11.Data):
+            body += event.data
+        elif isinstance(event, h11.EndOfMessage):
+            trailers = {name.decode(): value.decode() for name, value in event.headers}
+    assert body == answer.body
+    return trailers
 
 
 def answer_headers(spec: str) -> dict[str, str]:
@@ -303,7 +320,13 @@ def test_other_events_get_a_buffered_answer_in_streaming_mode(api: RuntimeAPISer
 
 @pytest.mark.parametrize(
     ("spec", "setting", "streamed"),
-    [("asgi_on", None, True), ("asgi_on", "0", False), ("asgi_buffered", "1", False), ("asgi", "true", True)],
+    [
+        ("asgi_on", None, True),
+        ("asgi_on", "0", False),
+        ("asgi_buffered", "1", False),
+        ("asgi", "true", True),
+        ("asgi", "maybe", False),
+    ],
 )
 def test_who_decides_to_stream(
     api: RuntimeAPIServer, start_runtime: Any, spec: str, setting: str | None, streamed: bool
@@ -312,6 +335,7 @@ def test_who_decides_to_stream(
     answer = api.invoke(url_event(path="/slow", query="n=1&delay=0"))
     assert answer.kind == "response" and answer.streamed is streamed
     assert ("the handler cannot stream" in runtime.log()) is (spec == "asgi_buffered")
+    assert ("is neither on" in runtime.log()) is (setting == "maybe")
 
 
 def test_wsgi_write_callable_streams(api: RuntimeAPIServer, start_runtime: Any) -> None:
