@@ -125,7 +125,9 @@ class ResponseStream:
             self._open()
         end = b"0\r\n"
         if error is not None:
-            document = base64.b64encode(json.dumps(error_document(error)).encode())
+            # Lambda forwards the trailers to the client (runtimes-custom.html): no stack trace there, only the log
+            summary = {"errorMessage": str(error), "errorType": type(error).__name__}
+            document = base64.b64encode(json.dumps(summary).encode())
             end += b"%s: Function.%s\r\n%s: %s\r\n" % (
                 ERROR_TYPE.encode(), type(error).__name__.encode("ascii", "replace"), ERROR_BODY.encode(), document,
             )  # fmt: skip
