@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ class Invocation:
 
     def __init__(self, headers: http.client.HTTPMessage, body: bytes) -> None:
         self.request_id = headers["Lambda-Runtime-Aws-Request-Id"] or ""
-        self.deadline_ms = int(headers["Lambda-Runtime-Deadline-Ms"] or 0)
+        deadline = headers["Lambda-Runtime-Deadline-Ms"]
+        # Lambda always sends it; an emulator may not: then Lambda's longest timeout, 15 minutes
+        self.deadline_ms = int(deadline) if deadline else int(time.time() * 1000) + 900_000
         self.function_arn = headers["Lambda-Runtime-Invoked-Function-Arn"] or ""
         self.trace_id = headers["Lambda-Runtime-Trace-Id"]
         self.client_context = _json_header(headers["Lambda-Runtime-Client-Context"])

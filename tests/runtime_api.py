@@ -64,7 +64,7 @@ class RuntimeAPIServer:
         event: Any,
         *,
         timeout: float = 30,
-        deadline_in: float = 30,
+        deadline_in: float | None = 30,
         headers: dict[str, str] | None = None,
         on_chunk: Callable[[int, bytes], None] | None = None,
         drop_after: int | None = None,
@@ -76,8 +76,10 @@ class RuntimeAPIServer:
             self._on_chunk[request_id] = on_chunk
         if drop_after is not None:
             self._drop_after[request_id] = drop_after
-        deadline_ms = int((time.time() + deadline_in) * 1000)
-        self._events.put((request_id, event, {"Lambda-Runtime-Deadline-Ms": str(deadline_ms), **(headers or {})}))
+        fields = {}
+        if deadline_in is not None:
+            fields["Lambda-Runtime-Deadline-Ms"] = str(int((time.time() + deadline_in) * 1000))
+        self._events.put((request_id, event, {**fields, **(headers or {})}))
         return self.wait(request_id, timeout)
 
     def wait(self, request_id: str, timeout: float = 30) -> Answer:

@@ -109,8 +109,9 @@ def test_plain_function_answers_buffered_with_the_context_fields(api: RuntimeAPI
     assert 10_000 < result["remaining_ms"] <= 20_000
     assert result["client_context"] == {"custom": {"k": "v"}}
     assert result["identity"] == {"cognitoIdentityId": "id-1"}
-    second = json.loads(api.invoke({"n": 2}).body)  # the loop goes on, with the new trace id
+    second = json.loads(api.invoke({"n": 2}, deadline_in=None).body)  # the loop goes on, with the new trace id
     assert second["event"] == {"n": 2} and second["trace_id"] != trace
+    assert 890_000 < second["remaining_ms"] <= 900_000  # no deadline header (an emulator): 15 minutes
 
 
 def test_an_exception_goes_to_the_error_endpoint_and_the_loop_goes_on(
