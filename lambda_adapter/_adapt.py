@@ -40,6 +40,7 @@ def adapt(
     warm_pings: bool | Callable[[Any], bool] = True,
     fallback: str | None = None,
     fallback_timeout: float = 10.0,
+    streaming: str = "auto",
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -60,6 +61,10 @@ def adapt(
     warm_pings: answer warm-up pings without running the app (True), not (False), or a predicate.
     fallback: origin URL for requests no mounted app takes (the part not migrated yet).
     fallback_timeout: seconds to wait for the fallback origin (never past the Lambda deadline).
+    streaming: "auto" (``handler.stream`` is there; the runtime loop streams when
+        LAMBDA_ADAPTER_STREAMING=1), "on" (the runtime loop always streams Function URL events) or
+        "off" (no ``handler.stream``: always buffered). See ``lambda_adapter.runtime``. Mounted apps
+        (a mapping) answer buffered.
     """
     options = Options(
         interface=interface,
@@ -69,6 +74,7 @@ def adapt(
         stage_in_url=stage_in_url,
         eager_startup=eager_startup,
         deadline_margin=deadline_margin,
+        streaming=streaming,
     )
     if hasattr(app, "items") and not callable(app):
         run = _mounted(app, options, fallback, fallback_timeout, events)
@@ -79,11 +85,31 @@ def adapt(
     else:
         run = _runner_for(app, options)
     if events is None and warm_pings is True:  # the default: the router is imported on a first non-HTTP event
-        return _make_handler(run, options, lambda: _router({}, True, run))
-    from ._route import checked_events
+        handler = _make_handler(run, options, lambda: _router({}, True, run))
+    else:
+        from ._route import checked_events
 
-    router = _router(checked_events(events), warm_pings, run)
-    return _make_handler(run, options, lambda: router)
+        router = _router(checked_events(events), warm_pings, run)
+        handler = _make_handler(run, options, lambda: router)
+    if options.streaming != "off" and callable(app):
+        _add_stream(handler, app, run, options)
+    return handler
+
+
+def _add_stream(handler: Handler, app: Any, run: Runner, options: Options) -> None:
+    """``handler.stream(event, context, write)`` for the runtime loop; ``_streaming`` is imported on its
+    first call, so a buffered function pays nothing for it."""
+    streams: list[Any] = []
+
+    def stream(event: Any, context: Any, write: Callable[[bytes], None]) -> Result | None:
+        if not streams:
+            from ._streaming import make_stream
+
+            streams.append(make_stream(app, _interface_of(app, options.interface), run, handler, options))
+        return streams[0](event, context, write)  # type: ignore[no-any-return]
+
+    handler.stream = stream  # type: ignore[attr-defined]
+    handler.streaming = options.streaming  # type: ignore[attr-defined]  # "on": stream without being told
 
 
 def _router(events: dict[str, Target], warm_pings: object, run: Runner) -> Router:

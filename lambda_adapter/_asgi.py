@@ -112,7 +112,10 @@ class _Container:
 
 
 def make_runner(app: ASGIApp, options: Options) -> Runner:
-    """The runner ``adapt()`` calls per event: scope, app on the container's loop, response."""
+    """The runner ``adapt()`` calls per event: scope, app on the container's loop, response.
+
+    The runner keeps its container as ``run.container``: the streaming runner shares it.
+    """
     container = _Container(app, options)
     margin = options.deadline_margin
     if options.eager_startup:
@@ -142,4 +145,5 @@ def make_runner(app: ASGIApp, options: Options) -> Runner:
             logger().exception("the ASGI app sent invalid headers (request %s)", request_id(context))
             return server_error()
 
+    run.container = container  # type: ignore[attr-defined]
     return run

@@ -34,6 +34,17 @@ if TYPE_CHECKING:
 
         def get_remaining_time_in_millis(self) -> int: ...
 
+    class Sink(Protocol):
+        """Where a streaming runner sends the answer: ``start`` once, then ``body`` per chunk."""
+
+        started: bool
+
+        def start(self, status: int, headers: list[tuple[str, str]]) -> None: ...
+
+        def body(self, chunk: bytes) -> None: ...
+
+        def whole(self, response: Response) -> None: ...
+
 
 class Response:
     """The app's answer: status, headers in order, the whole body."""
@@ -62,6 +73,7 @@ def seconds_left(context: Any, margin: float) -> float | None:
 
 _INTERFACES = ("auto", "wsgi", "asgi")
 _LIFESPANS = ("auto", "on", "off")
+_STREAMING = ("auto", "on", "off")
 
 
 class Options:
@@ -74,6 +86,7 @@ class Options:
         "interface",
         "lifespan",
         "stage_in_url",
+        "streaming",
         "text_mime_types",
     )  # fmt: skip
 
@@ -84,6 +97,7 @@ class Options:
     stage_in_url: bool | None
     eager_startup: bool
     deadline_margin: float
+    streaming: str
 
     def __init__(
         self,
@@ -95,9 +109,11 @@ class Options:
         stage_in_url: bool | None = None,
         eager_startup: bool = False,
         deadline_margin: float = 0.5,
+        streaming: str = "auto",
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
+        _check_choice("streaming", streaming, _STREAMING)
         set_ = object.__setattr__
         set_(self, "interface", interface)
         set_(self, "base_path", _checked_base_path(base_path))
@@ -106,6 +122,7 @@ class Options:
         set_(self, "stage_in_url", _checked_optional_bool("stage_in_url", stage_in_url))
         set_(self, "eager_startup", _checked_optional_bool("eager_startup", eager_startup) or False)
         set_(self, "deadline_margin", _checked_margin(deadline_margin))
+        set_(self, "streaming", streaming)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Options are immutable; cannot set {name!r}")
