@@ -30,7 +30,7 @@ from typing import Any
 
 from .testing import LambdaContext, body_of, event_for, headers_of, status_of
 
-LOCAL_FORMATS = ("rest", "http", "http1", "url", "alb")
+LOCAL_FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi")
 STAGE_FORMATS = ("rest", "http", "http1")
 STAGE_DOMAIN = "local.execute-api.localhost"  # an execute-api name: the client's URL holds the stage
 URL_DOMAIN = "local.lambda-url.localhost"  # a Function URL name: the path arrives as sent
@@ -68,7 +68,7 @@ def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[
     headers = [(name, value) for name, value in request.headers if name.lower() != "host"]
     kwargs: dict[str, Any] = {"method": request.method, "path": path, "query": query, "body": request.body,
                               "host": host, "source_ip": request.client}  # fmt: skip
-    if format == "alb":  # ALB appends the client to X-Forwarded-For itself
+    if format.startswith("alb"):  # ALB appends the client to X-Forwarded-For itself
         kwargs.update(headers=headers, forwarded_proto=request.scheme, forwarded_port=request.port)
         return kwargs
     kwargs["headers"] = forwarded(headers, request.client, request.scheme, request.port)
@@ -139,7 +139,7 @@ class LocalFunction:
         kwargs = request_kwargs(self.format, request, stage=self.stage)
         kwargs["path"] = target.partition("?")[0]
         request_id = str(uuid.uuid4())
-        if self.format != "alb":
+        if not self.format.startswith("alb"):
             kwargs["request_id"] = request_id
         event = event_for(self.format, **kwargs)
         with self._lock:
