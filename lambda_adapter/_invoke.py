@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 from ._cli import UsageError, load_handler
@@ -41,7 +42,7 @@ def read_event(name: str) -> dict[str, Any]:
     """The JSON object in file ``name`` (``-``: stdin)."""
     where = "stdin" if name == "-" else name
     try:
-        text = sys.stdin.read() if name == "-" else open(name, encoding="utf-8").read()  # noqa: SIM115
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read the event file {where}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

@@ -33,7 +33,6 @@ from .testing import LambdaContext, body_of, event_for, headers_of, status_of
 LOCAL_FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi")
 STAGE_FORMATS = ("rest", "http", "http1")
 STAGE_DOMAIN = "local.execute-api.localhost"  # an execute-api name: the client's URL holds the stage
-URL_DOMAIN = "local.lambda-url.localhost"  # a Function URL name: the path arrives as sent
 _HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
                          "upgrade", "content-length"))  # fmt: skip
 _JSON = ("Content-Type", "application/json")
@@ -75,8 +74,6 @@ def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[
     if format in STAGE_FORMATS:
         kwargs["stage"] = stage or ("prod" if format == "rest" else "$default")
         kwargs["domain_name"] = STAGE_DOMAIN if stage else host  # without a stage: like a custom domain
-    if format == "url":
-        kwargs["domain_name"] = URL_DOMAIN
     return kwargs
 
 

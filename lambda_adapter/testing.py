@@ -218,10 +218,16 @@ def http_event(
     return event
 
 
-def url_event(*, host: str = "abc123.lambda-url.us-east-1.on.aws", **kwargs: Any) -> dict[str, Any]:
-    """A Lambda Function URL event: the 2.0 shape, path kept as sent, no stage."""
+def url_event(
+    *, host: str = "abc123.lambda-url.us-east-1.on.aws", domain_name: str | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """A Lambda Function URL event: the 2.0 shape, path kept as sent, no stage.
+
+    ``domainName`` is the function URL's own name even when the Host header is another (behind CloudFront).
+    """
     path = kwargs.get("path", "/")
-    event = http_event(host=host, stage="$default", **kwargs)
+    domain_name = domain_name or (host if ".lambda-url." in host else "abc123.lambda-url.us-east-1.on.aws")
+    event = http_event(host=host, stage="$default", domain_name=domain_name, **kwargs)
     event["rawPath"] = path
     event["requestContext"]["http"]["path"] = path
     return event

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
+from werkzeug.serving import make_server
 
-from tests.servers import ROOT, serving
+from lambda_adapter._cli import main
+from lambda_adapter._local import LocalFunction
+from lambda_adapter._serve import _request_handler, to_wsgi
+from tests.servers import ROOT, free_port, serving
 
 SAMPLE_DIRS = {"flask": "flask_app", "django": "django_app", "fastapi": "fastapi_app"}
 STAGES = {"rest": "dev", "http": "dev", "http1": "v1", "url": None, "alb": None, "alb-multi": None}
@@ -119,3 +128,69 @@ def test_outside_the_stage_is_what_api_gateway_answers(served: Served, client: h
         assert (answer.status_code, answer.json()) == (403, {"message": "Forbidden"})
     else:
         assert (answer.status_code, answer.json()) == (404, {"message": "Not Found"})
+
+
+FLASK = ROOT / "samples" / "flask_app"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["nohandler"], "expected MODULE:HANDLER such as 'app:handler'"),
+        (["app:nothing"], "module 'app' has no attribute 'nothing'"),
+        (["app:handler", "--format", "url", "--stage", "dev"], "--stage goes with --format rest|http|http1, not url"),
+        (["app:handler", "--stage", "a/b"], "--stage must be one path segment"),
+        (["app:handler", "--host", "192.0.2.1"], "cannot listen on 192.0.2.1:"),
+    ],
+)
+def test_mistakes_are_one_line_and_exit_2(argv: list[str], message: str, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    monkeypatch.chdir(FLASK)
+    assert main(["serve", *argv, "--port", str(free_port())]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("lambda-adapter serve: error: ") and message in error and error.count("\n") == 1
+
+
+def test_a_port_in_use_is_one_line_and_exit_2_in_a_real_process() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "lambda_adapter", "serve", "app:handler", "--port", str(port)],
+                              capture_output=True, text=True, cwd=FLASK, timeout=60)  # fmt: skip
+    assert done.returncode == 2
+    assert (
+        done.stderr == f"lambda-adapter serve: error: port {port} on 127.0.0.1 is in use; choose another with --port\n"
+    )
+
+
+def test_the_server_hands_over_headers_and_target_as_received() -> None:
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        return {"statusCode": 299, "multiValueHeaders": {"X-Seen": ["a", "b"]}, "body": "ok"}
+
+    server = make_server("127.0.0.1", 0, to_wsgi(LocalFunction(handler, format="rest")), threaded=True,
+                         request_handler=_request_handler())  # fmt: skip
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
+            sock.sendall(b"GET http://example.com/a%2Fb?q=%20 HTTP/1.1\r\nHost: h\r\nX-Trace: 1\r\nx-trace: 2\r\n"
+                         b"Connection: close\r\n\r\n")  # fmt: skip
+            answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    finally:
+        server.shutdown()
+        thread.join(10)
+    assert answer.startswith(b"HTTP/1.1 299 \r\n") and answer.endswith(b"\r\n\r\nok")
+    assert b"x-seen: a\r\nx-seen: b\r\n" in answer
+    (event,) = events
+    assert (event["path"], event["multiValueQueryStringParameters"]) == ("/a%2Fb", {"q": [" "]})
+    assert event["multiValueHeaders"]["X-Trace"] == ["1"] and event["multiValueHeaders"]["x-trace"] == ["2"]
+    assert event["multiValueHeaders"]["X-Forwarded-For"] == ["127.0.0.1"]
+
+
+def test_serve_without_werkzeug_says_which_extra(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    monkeypatch.setitem(sys.modules, "werkzeug.serving", None)  # what an environment without werkzeug sees
+    assert main(["serve", "app:handler"]) == 2
+    assert "pip install 'lambda-adapter[local]'" in capsys.readouterr().err
