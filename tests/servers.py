@@ -60,12 +60,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def serving(
-    spec: str, *, cwd: Path, format: str, stage: str | None = None, env: dict[str, str] | None = None
+    spec: str,
+    *,
+    cwd: Path,
+    format: str,
+    stage: str | None = None,
+    env: dict[str, str] | None = None,
+    options: Sequence[str] = (),
 ) -> Iterator[str]:
     """``lambda-adapter serve spec`` as a subprocess on a free port; yields the base URL (with the stage)."""
     port = free_port()
     command = [sys.executable, "-m", "lambda_adapter", "serve", spec, "--format", format, "--port", str(port)]
-    command += ["--stage", stage] if stage else []
+    command += [*(["--stage", stage] if stage else []), *options]
     base = f"http://127.0.0.1:{port}/{stage}" if stage else f"http://127.0.0.1:{port}"
     yield from run_server(command, cwd=cwd, port=port, env=env, base=base)
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -194,3 +197,20 @@ def test_serve_without_werkzeug_says_which_extra(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "werkzeug.serving", None)  # what an environment without werkzeug sees
     assert main(["serve", "app:handler"]) == 2
     assert "pip install 'lambda-adapter[local]'" in capsys.readouterr().err
+
+
+def test_reload_picks_up_a_changed_module(tmp_path: Path) -> None:
+    shutil.copy(FLASK / "app.py", tmp_path / "app.py")
+    with serving("app:handler", cwd=tmp_path, format="http", options=["--reload"]) as base:
+        assert httpx.get(f"{base}/api/items").json()["items"][0]["name"] == "apple"
+        source = (tmp_path / "app.py").read_text()
+        (tmp_path / "app.py").write_text(source.replace('"apple"', '"plum"'))
+        deadline = time.monotonic() + 30
+        names: list[str] = []
+        while time.monotonic() < deadline and "plum" not in names:
+            time.sleep(0.3)
+            try:
+                names = [item["name"] for item in httpx.get(f"{base}/api/items").json()["items"]]
+            except httpx.TransportError:  # the reloader is restarting the server
+                continue
+        assert names == ["plum", "pear"]
