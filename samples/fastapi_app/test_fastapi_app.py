@@ -46,8 +46,8 @@ def test_lifespan_ran_once_for_many_requests() -> None:
     with client() as c:
         first = c.get("/startups").json()
         second = c.get("/startups").json()
-    assert first["startups"] == second["startups"] == 1
-    assert second["requests_seen"] == first["requests_seen"] + 1
+    assert second["startups"] == first["startups"] >= 1  # no startup between the two (other tests adapt it too)
+    assert second["requests_seen"] == first["requests_seen"] + 1  # the same database: the same lifespan state
 
 
 def test_background_task_runs_before_the_answer_returns() -> None:
