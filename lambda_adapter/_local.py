@@ -104,7 +104,7 @@ def to_answer(format: str, result: Any, method: str) -> Answer:
         # HTTP API 2.0 and Function URLs: a result without statusCode is the JSON body of a 200
         body = json.dumps(result).encode()
         return Answer(200, [_JSON, ("Content-Length", str(len(body)))], body)
-    if not isinstance(result, dict) or not ("statusCode" in result or "status" in result):
+    if not isinstance(result, dict) or "statusCode" not in result:  # API Gateway: a malformed proxy response
         return _failure()
     received = headers_of(result)
     headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]

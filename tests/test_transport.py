@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -108,3 +110,16 @@ def test_the_transport_and_serve_give_the_app_the_same_request(flask_sample: Any
         through_transport = client.get("/request?q=1&q=2", headers=headers).json()
     assert through_transport == served
     assert served["remote"] == "127.0.0.1" and served["root"] == "/dev"
+
+
+def test_the_testing_module_does_not_need_httpx() -> None:
+    code = (
+        "import sys; sys.modules['httpx'] = None\n"
+        "from lambda_adapter.testing import event_for\n"
+        "assert 'lambda_adapter._transport' not in sys.modules\n"
+        "try:\n    from lambda_adapter.testing import LambdaTransport\n"
+        "except ImportError as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "httpx" in done.stdout
