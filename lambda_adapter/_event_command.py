@@ -38,6 +38,8 @@ def build(args: argparse.Namespace) -> dict[str, object]:
     if not args.path.startswith("/"):
         raise UsageError(f"--path must start with '/', got {args.path!r}")
     headers = [_header(text) for text in args.header]
+    if args.body and not any(name.lower() == "content-length" for name, _ in headers):
+        headers.append(("Content-Length", str(len(args.body.encode()))))  # as the client sent it
     if args.format not in LOCAL_FORMATS:  # Lambda@Edge, ALB multi-value, VPC Lattice: the builder's own shape
         path, _, query = args.path.partition("?")
         extra = {"host": args.host} if args.host else {}

@@ -29,7 +29,7 @@ def test_a_rest_event_like_api_gateways(capsys: pytest.CaptureFixture[str]) -> N
     assert printed["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
     headers = printed["multiValueHeaders"]
     assert isinstance(headers, dict)
-    assert headers["X-Trace"] == ["1", "2"]
+    assert headers["X-Trace"] == ["1", "2"] and headers["Content-Length"] == ["16"]
     assert headers["X-Forwarded-Proto"] == ["https"] and headers["X-Forwarded-Port"] == ["443"]
     context = printed["requestContext"]
     assert isinstance(context, dict) and (context["stage"], context["path"]) == ("dev", "/dev/items")
