@@ -91,13 +91,20 @@ def error_trailer(answer: Answer) -> tuple[str, dict[str, Any]]:
 # -- buffered mode --------------------------------------------------------------------------------
 
 
-def test_plain_function_answers_buffered_with_the_context_fields(api: RuntimeAPIServer, start_runtime: Any) -> None:
+def test_plain_function_answers_buffered_with_the_context_fields(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_VERSION", raising=False)
     start_runtime("tests.streaming_apps:plain", streaming="1")  # cannot stream: buffered, with a warning
     trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+    client = {"installation_id": "i-1", "app_title": "App", "app_version_name": "1.0", "app_version_code": "1",
+              "app_package_name": "com.example"}  # fmt: skip
     headers = {
         "Lambda-Runtime-Trace-Id": trace,
-        "Lambda-Runtime-Client-Context": json.dumps({"custom": {"k": "v"}}),
-        "Lambda-Runtime-Cognito-Identity": json.dumps({"cognitoIdentityId": "id-1"}),
+        "Lambda-Runtime-Client-Context": json.dumps({"custom": {"k": "v"}, "env": {"os": "x"}, "client": client}),
+        "Lambda-Runtime-Cognito-Identity": json.dumps({"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "p-1"}),
     }
     answer = api.invoke({"hello": ["world", 1]}, headers=headers, deadline_in=20)
     assert answer.kind == "response" and not answer.streamed
@@ -107,11 +114,18 @@ def test_plain_function_answers_buffered_with_the_context_fields(api: RuntimeAPI
     assert result["function_arn"].startswith("arn:aws:lambda:")
     assert result["trace_id"] == trace
     assert 10_000 < result["remaining_ms"] <= 20_000
-    assert result["client_context"] == {"custom": {"k": "v"}}
-    assert result["identity"] == {"cognitoIdentityId": "id-1"}
+    # objects with attributes, as awslambdaric's LambdaContext has them, not the header's dicts
+    assert result["client_context"] == {"custom": {"k": "v"}, "env": {"os": "x"}, "client": client}
+    assert result["identity"] == {"cognito_identity_id": "id-1", "cognito_identity_pool_id": "p-1"}
+    # the environment's values as they are: the memory size is a str in the managed runtime too
+    assert result["environment"]["memory_limit_in_mb"] == ["512", "str"]
+    assert result["environment"]["function_name"] == ["fn", "str"]
+    assert result["environment"]["function_version"] == [None, "NoneType"]
     second = json.loads(api.invoke({"n": 2}, deadline_in=None).body)  # the loop goes on, with the new trace id
     assert second["event"] == {"n": 2} and second["trace_id"] != trace
     assert 890_000 < second["remaining_ms"] <= 900_000  # no deadline header (an emulator): 15 minutes
+    assert second["client_context"] is None
+    assert second["identity"] == {"cognito_identity_id": None, "cognito_identity_pool_id": None}
 
 
 def test_an_exception_goes_to_the_error_endpoint_and_the_loop_goes_on(
@@ -134,6 +148,94 @@ def test_a_result_that_is_no_json_is_a_marshal_error(api: RuntimeAPIServer, star
     answer = api.invoke({})
     assert answer.kind == "error"
     assert answer.headers["lambda-runtime-function-error-type"] == "Runtime.MarshalError"
+    error = json.loads(answer.body)
+    assert error["errorType"] == "Runtime.MarshalError"
+    assert error["errorMessage"] == "Unable to marshal response: Object of type object is not JSON serializable"
+
+
+def test_decimals_and_bytes_are_answered_as_the_managed_runtime_answers_them(
+    api: RuntimeAPIServer, start_runtime: Any
+) -> None:
+    start_runtime("tests.streaming_apps:answers")
+    answer = api.invoke({"kind": "decimal"})  # what boto3 gives for DynamoDB numbers
+    assert answer.kind == "response" and answer.headers["content-type"] == "application/json"
+    assert json.loads(answer.body) == {"price": 19.99, "count": 3, "big": 12345678901234567890}
+    raw = api.invoke({"kind": "bytes"})
+    assert raw.kind == "response" and raw.body == b"\x00raw bytes\xff"
+    assert raw.headers["content-type"] == "application/unknown"
+
+
+@pytest.mark.parametrize(
+    ("raw", "headers", "error_type"),
+    [
+        (b"{not json", {}, "Runtime.UnmarshalError"),
+        (b"{}", {"Lambda-Runtime-Client-Context": "{oops"}, "Runtime.LambdaContextUnmarshalError"),
+        (b"{}", {"Lambda-Runtime-Cognito-Identity": "nope"}, "Runtime.LambdaContextUnmarshalError"),
+    ],
+)
+@pytest.mark.parametrize("streaming", ["0", "1"])
+def test_an_unreadable_invocation_is_an_error_of_that_invocation_only(
+    api: RuntimeAPIServer, start_runtime: Any, raw: bytes, headers: dict[str, str], error_type: str, streaming: str
+) -> None:
+    start_runtime("tests.streaming_apps:asgi", streaming=streaming)
+    answer = api.invoke(None, raw=raw, headers=headers)
+    assert answer.kind == "error" and answer.headers["lambda-runtime-function-error-type"] == error_type
+    assert json.loads(answer.body)["errorType"] == error_type
+    after = api.invoke(url_event(path="/slow", query="n=1&delay=0"))  # the loop goes on
+    assert after.kind == "response"
+
+
+@pytest.mark.parametrize(("reply", "exits"), [(400, False), (403, False), (500, True)])
+@pytest.mark.parametrize("streaming", ["0", "1"])
+def test_a_refused_answer_is_logged_and_only_a_500_ends_the_runtime(
+    api: RuntimeAPIServer, start_runtime: Any, reply: int, exits: bool, streaming: str
+) -> None:
+    runtime = start_runtime("tests.streaming_apps:asgi", streaming=streaming)
+    event = url_event(path="/slow", query="n=2&delay=0")
+    assert api.invoke(event, reply=reply).status == reply
+    if exits:  # "container error: non-recoverable state, the runtime should exit promptly"
+        assert runtime.process.wait(10) == 1
+        assert f"answered {reply}" in runtime.log() or f"refused: {reply}" in runtime.log()
+        return
+    assert "the Runtime API refused the answer" in runtime.wait_for_log(str(reply))
+    assert api.invoke(event).status == 202 and runtime.process.poll() is None
+
+
+def test_an_answer_over_6_mb_is_refused_with_413_and_the_loop_goes_on(
+    api: RuntimeAPIServer, start_runtime: Any
+) -> None:
+    runtime = start_runtime("tests.streaming_apps:answers")
+    assert api.invoke({"kind": "large"}).status == 413
+    assert "413" in runtime.wait_for_log("the Runtime API refused the answer")
+    assert json.loads(api.invoke({"kind": "small"}).body) == {"kind": "small"}
+
+
+def test_prints_and_log_lines_reach_the_log_at_once_with_the_request_id(
+    api: RuntimeAPIServer, start_runtime: Any
+) -> None:
+    runtime = start_runtime("tests.streaming_apps:answers")
+    answer = api.invoke({"kind": "log"})
+    log = runtime.wait_for_log("printed for log", timeout=3)  # while the process runs: nothing held back
+    assert "context.log line" in runtime.wait_for_log("context.log line", timeout=3)
+    line = next(line for line in log.splitlines() if "logged for log" in line)
+    level, stamp, request_id, message = line.split("\t")
+    assert (level, request_id, message) == ("[WARNING]", answer.request_id, "logged for log")
+    assert stamp.endswith("Z") and "T" in stamp
+
+
+def test_the_json_log_format_and_level_are_honoured(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "ERROR")
+    runtime = start_runtime("tests.streaming_apps:failing")
+    answer = api.invoke({})
+    runtime.wait_for_log("the handler failed")
+    records = [json.loads(line) for line in runtime.log().splitlines() if line.startswith("{")]
+    failed = next(record for record in records if record["message"].startswith("the handler failed"))
+    assert failed["level"] == "ERROR" and failed["requestId"] == answer.request_id
+    assert failed["errorType"] == "ValueError" and failed["logger"] == "lambda_adapter.runtime"
+    assert not any(record["level"] == "WARNING" for record in records)
 
 
 def test_adapted_app_in_buffered_mode(api: RuntimeAPIServer, start_runtime: Any) -> None:
@@ -145,24 +247,53 @@ def test_adapted_app_in_buffered_mode(api: RuntimeAPIServer, start_runtime: Any)
     assert result["body"].count("chunk") == 3
 
 
+BROKEN = {  # modules written for the test into a task root of its own
+    "syntax_error.py": "def handler(event, context)\n    return 1\n",
+    "raises.py": "raise RuntimeError('the module broke while it was imported')\n",
+    "sub/__init__.py": "",
+    "sub/app.py": "def handler(event, context):\n    return {'from': 'sub/app'}\n",
+}
+
+
 @pytest.mark.parametrize(
-    ("spec", "error_type", "error_name"),
+    ("spec", "error_type", "message"),
     [
-        ("tests.broken_handlers.import_fails:handler", "Runtime.ImportModuleError", "ModuleNotFoundError"),
-        ("tests.streaming_apps:no_such_handler", "Runtime.HandlerNotFound", "UsageError"),
-        ("tests.no_such_module:handler", "Runtime.ImportModuleError", "UsageError"),
+        ("tests.broken_handlers.import_fails:handler", "Runtime.ImportModuleError",
+         "Unable to import module 'tests.broken_handlers.import_fails': No module named 'a_module_that_does_not"),
+        ("tests.streaming_apps:no_such_handler", "Runtime.HandlerNotFound",
+         "Handler 'no_such_handler' missing on module 'tests.streaming_apps'"),
+        ("tests.no_such_module:handler", "Runtime.ImportModuleError",
+         "Unable to import module 'tests.no_such_module': No module named 'tests.no_such_module'"),
+        ("syntax_error.handler", "Runtime.UserCodeSyntaxError", "Syntax error in module 'syntax_error': "),
+        ("raises.handler", "RuntimeError", "the module broke while it was imported"),
+        ("handler", "Runtime.MalformedHandlerName", "Bad handler: expected MODULE:HANDLER"),
     ],
-)
+)  # fmt: skip
 def test_a_handler_that_cannot_load_is_an_init_error(
-    api: RuntimeAPIServer, start_runtime: Any, spec: str, error_type: str, error_name: str
+    api: RuntimeAPIServer, start_runtime: Any, tmp_path: Path, spec: str, error_type: str, message: str
 ) -> None:
-    runtime = start_runtime(spec)
+    root = task_root(tmp_path)
+    runtime = start_runtime(spec, task_root=root)
     answer = api.wait("init", timeout=30)
     assert answer.kind == "init_error"
     assert answer.headers["lambda-runtime-function-error-type"] == error_type
-    assert json.loads(answer.body)["errorType"] == error_name
+    error = json.loads(answer.body)
+    assert error["errorType"] == error_type and error["errorMessage"].startswith(message), error
     assert runtime.process.wait(10) == 1
     assert "cannot load the handler" in runtime.log()
+
+
+def task_root(tmp_path: Path) -> Path:
+    root = tmp_path / "task"
+    for name, text in BROKEN.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_a_handler_named_by_its_path_loads(api: RuntimeAPIServer, start_runtime: Any, tmp_path: Path) -> None:
+    start_runtime("sub/app.handler", task_root=task_root(tmp_path))  # Lambda's Handler setting, module in a folder
+    assert json.loads(api.invoke({}).body) == {"from": "sub/app"}
 
 
 def test_without_a_runtime_api_address_it_says_what_is_missing() -> None:
