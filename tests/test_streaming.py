@@ -16,6 +16,7 @@ from lambda_adapter import _streaming as streaming
 from lambda_adapter.testing import LambdaContext, body_of, event_for, url_event
 
 from .apps import LifespanApp, asgi_echo, wsgi_echo
+from .conftest import load_event
 
 NUL8 = b"\0" * 8
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,23 @@ def test_other_events_return_the_buffered_result_and_write_nothing() -> None:
     handler = adapt(wsgi_app([b"hi"]))
     prelude, chunks, returned = stream(handler, event_for("rest"))
     assert (prelude, chunks) == ({}, []) and body_of(returned) == b"hi"
+
+
+@pytest.mark.parametrize(
+    ("recorded", "streamed"),
+    [
+        ("powertools/lambdaFunctionUrlEvent.json", True),
+        ("powertools/lambdaFunctionUrlIAMEvent.json", True),
+        ("powertools/apiGatewayProxyV2Event.json", False),  # API Gateway invokes buffered: never a prelude
+        ("sam/apigateway-http-api-proxy.json", False),
+    ],
+)
+def test_only_function_url_events_are_streamed(recorded: str, streamed: bool) -> None:
+    prelude, chunks, returned = stream(adapt(wsgi_app([b"hi"])), load_event(recorded))
+    if streamed:
+        assert prelude["statusCode"] == 200 and chunks == [b"hi"] and returned is None
+    else:
+        assert (prelude, chunks) == ({}, []) and body_of(returned) == b"hi"
 
 
 def test_a_malformed_event_is_a_streamed_400() -> None:
