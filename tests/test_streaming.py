@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +256,42 @@ def test_a_streamed_wsgi_answer_never_imports_asyncio() -> None:
     loaded = json.loads(done.stdout.splitlines()[-1])
     assert "lambda_adapter._wsgi_stream" in loaded
     assert "asyncio" not in loaded and "http.client" not in loaded
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_stream_of_lambdas_whole_limit_is_never_held_in_memory(interface: str) -> None:
+    """200 MB (the streaming limit) in 64 KB chunks, each a new object: the peak of what Python allocates
+    while they go out stays a few chunks; keeping them (or joining them) would show 200 MB."""
+    import asyncio  # imported before measuring: its import is not the stream's memory
+    import tracemalloc
+
+    count = streaming.STREAM_LIMIT // 65536
+
+    def chunks() -> Iterator[bytes]:
+        return (b"%08d" % number + bytes(65528) for number in range(count))
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for number, chunk in enumerate(chunks()):
+            await send({"type": "http.response.body", "body": chunk, "more_body": number + 1 < count})
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return chunks()
+
+    handler, sent = adapt(asgi if interface == "asgi" else wsgi), [0, b""]
+    handler.stream(url_event(), LambdaContext(), lambda data: None)  # loop, lifespan, imports: before measuring
+
+    def write(data: bytes) -> None:
+        sent[0] += len(data)
+        sent[1] = data
+
+    tracemalloc.start()
+    try:
+        handler.stream(url_event(), LambdaContext(), write)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sent[0] > streaming.STREAM_LIMIT and sent[1][:8] == b"%08d" % (count - 1)  # all of it, in order
+    assert peak < 4 * 1024 * 1024, f"{peak} bytes at the peak"
+    assert asyncio is not None
