@@ -236,8 +236,12 @@ def test_asgi_deadline_before_the_first_byte_is_a_504() -> None:
 
 
 def test_asgi_echo_body_streams() -> None:
-    prelude, chunks, _ = stream(adapt(asgi_echo), url_event(method="POST", path="/e", body=b"payload"))
-    assert prelude["statusCode"] == 200 and b"".join(chunks)
+    event = url_event(method="POST", path="/e", body=b"payload")
+    prelude, chunks, _ = stream(adapt(asgi_echo), event)
+    seen = json.loads(b"".join(chunks))
+    assert prelude["statusCode"] == 200 and prelude["headers"]["content-type"] == "application/json"
+    assert (seen["method"], seen["path"], seen["body"], seen["has_event"]) == ("POST", "/e", "payload", True)
+    assert seen == json.loads(body_of(adapt(asgi_echo)(event, LambdaContext())))  # the same scope as buffered
 
 
 def test_a_streamed_wsgi_answer_never_imports_asyncio() -> None:
