@@ -41,7 +41,9 @@ class Invocation:
     """One event from ``/runtime/invocation/next``, with the headers that describe it; the event and the
     JSON headers stay text here, decoded by the loop, which reports a malformed one for this invocation."""
 
-    __slots__ = ("body", "client_context", "deadline_ms", "function_arn", "identity", "request_id", "trace_id")
+    __slots__ = (
+        "body", "client_context", "deadline_ms", "function_arn", "identity", "request_id", "tenant_id", "trace_id",
+    )  # fmt: skip
 
     def __init__(self, headers: http.client.HTTPMessage, body: bytes) -> None:
         self.request_id = headers["Lambda-Runtime-Aws-Request-Id"] or ""
@@ -50,6 +52,7 @@ class Invocation:
         self.deadline_ms = int(deadline) if deadline else int(time.time() * 1000) + 900_000
         self.function_arn = headers["Lambda-Runtime-Invoked-Function-Arn"] or ""
         self.trace_id = headers["Lambda-Runtime-Trace-Id"]
+        self.tenant_id = headers["Lambda-Runtime-Aws-Tenant-Id"]  # tenant isolation mode only
         self.client_context = headers["Lambda-Runtime-Client-Context"]
         self.identity = headers["Lambda-Runtime-Cognito-Identity"]
         self.body = body

@@ -60,10 +60,17 @@ class Context:
     """The second argument of the handler, with the managed Python runtime's attributes and methods."""
 
     def __init__(
-        self, request_id: str, function_arn: str, deadline_ms: int, client_context: Any = None, identity: Any = None
+        self,
+        request_id: str,
+        function_arn: str,
+        deadline_ms: int,
+        client_context: Any = None,
+        identity: Any = None,
+        tenant_id: str | None = None,
     ) -> None:
         env = os.environ
         self.aws_request_id = request_id
+        self.tenant_id = tenant_id
         self.invoked_function_arn = function_arn
         self.client_context = ClientContext(client_context) if isinstance(client_context, dict) else None
         self.identity = CognitoIdentity(identity)

@@ -53,6 +53,7 @@ def to_event(invocation: Invocation) -> tuple[Any, Context]:
         invocation.deadline_ms,
         documents["Client Context"],
         documents["Cognito Identity"],
+        invocation.tenant_id,
     )
     return event, context
 

@@ -26,6 +26,7 @@ def plain(event: Any, context: Any) -> dict[str, Any]:
         "trace_id": os.environ.get("_X_AMZN_TRACE_ID"),
         "client_context": client and {"custom": client.custom, "env": client.env, "client": vars_of(client.client)},
         "identity": vars_of(context.identity),
+        "tenant_id": context.tenant_id,
         "environment": {
             name: [getattr(context, name), type(getattr(context, name)).__name__]
             for name in ("function_name", "function_version", "memory_limit_in_mb", "log_group_name", "log_stream_name")

@@ -105,6 +105,7 @@ def test_plain_function_answers_buffered_with_the_context_fields(
         "Lambda-Runtime-Trace-Id": trace,
         "Lambda-Runtime-Client-Context": json.dumps({"custom": {"k": "v"}, "env": {"os": "x"}, "client": client}),
         "Lambda-Runtime-Cognito-Identity": json.dumps({"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "p-1"}),
+        "Lambda-Runtime-Aws-Tenant-Id": "tenant-7",
     }
     answer = api.invoke({"hello": ["world", 1]}, headers=headers, deadline_in=20)
     assert answer.kind == "response" and not answer.streamed
@@ -124,6 +125,7 @@ def test_plain_function_answers_buffered_with_the_context_fields(
     second = json.loads(api.invoke({"n": 2}, deadline_in=None).body)  # the loop goes on, with the new trace id
     assert second["event"] == {"n": 2} and second["trace_id"] != trace
     assert 890_000 < second["remaining_ms"] <= 900_000  # no deadline header (an emulator): 15 minutes
+    assert result["tenant_id"] == "tenant-7" and second["tenant_id"] is None
     assert second["client_context"] is None
     assert second["identity"] == {"cognito_identity_id": None, "cognito_identity_pool_id": None}
 
