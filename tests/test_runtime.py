@@ -54,7 +54,12 @@ def start_runtime(api: RuntimeAPIServer, tmp_path: Path) -> Iterator[Callable[..
     runtimes: list[Runtime] = []
 
     def start(
-        spec: str, *, streaming: str | None = None, task_root: Path = ROOT, api: RuntimeAPIServer = api
+        spec: str,
+        *,
+        streaming: str | None = None,
+        task_root: Path = ROOT,
+        api: RuntimeAPIServer = api,
+        command: list[str] | None = None,
     ) -> Runtime:
         env = {key: value for key, value in os.environ.items() if key != "LAMBDA_ADAPTER_STREAMING"}
         env.update(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=str(task_root))
@@ -63,7 +68,7 @@ def start_runtime(api: RuntimeAPIServer, tmp_path: Path) -> Iterator[Callable[..
             env["LAMBDA_ADAPTER_STREAMING"] = streaming
         log = tmp_path / f"runtime-{len(runtimes)}.log"
         with log.open("wb") as out:
-            command = [sys.executable, "-m", "lambda_adapter.runtime", *filter(None, [spec])]
+            command = command or [sys.executable, "-m", "lambda_adapter.runtime", *filter(None, [spec])]
             process = subprocess.Popen(command, cwd=task_root, env=env, stdout=out, stderr=subprocess.STDOUT)
         runtimes.append(Runtime(process, log))
         return runtimes[-1]
@@ -501,6 +506,21 @@ def test_an_sse_client_that_goes_away_stops_the_fastapi_stream(api: RuntimeAPISe
     runtime.wait_for_log("the client went away")
     after = api.invoke(url_event(path="/clock", query="ticks=2&interval=0"))
     assert after.kind == "response" and prelude_of(after)[1].count(b"event: tick") == 2
+
+
+@pytest.mark.parametrize("runtime", ["python3.x", "provided.al2023"])
+def test_the_sample_bootstrap_starts_the_loop_as_lambda_starts_it(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, runtime: str
+) -> None:
+    """python3.x runs AWS_LAMBDA_EXEC_WRAPPER with the interpreter and its arguments; provided.al2023 runs
+    the bootstrap bare (python3 from PATH). Either way the Handler setting ($_HANDLER) names the handler."""
+    monkeypatch.setenv("_HANDLER", "sse_clock.handler")
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    bootstrap = str(STREAMING_SAMPLE / "bootstrap")
+    command = [bootstrap, sys.executable, "/var/runtime/bootstrap.py"] if runtime == "python3.x" else [bootstrap]
+    start_runtime("", streaming="1", task_root=STREAMING_SAMPLE, command=command)
+    answer = api.invoke(url_event(path="/clock", query="ticks=2&interval=0"), timeout=60)
+    assert answer.streamed and prelude_of(answer)[1].count(b"event: tick") == 2
 
 
 def test_large_csv_export_arrives_complete_and_in_order(api: RuntimeAPIServer, start_runtime: Any) -> None:
