@@ -39,6 +39,7 @@ import argparse
 import logging
 import os
 import sys
+from http.client import HTTPException
 
 from . import _runtime_log
 from ._cli import UsageError, load_handler
@@ -68,12 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("needs AWS_LAMBDA_RUNTIME_API (host:port) and a handler (MODULE:HANDLER or $_HANDLER)")
     _runtime_log.configure_logging()
     api = RuntimeAPI(address)
-    handler = _load(api, args.handler)
-    if handler is None:
-        return 1
     try:
+        handler = _load(api, args.handler)
+        if handler is None:
+            return 1
         serve(api, handler, _stream_of(handler, os.environ.get(ENV_STREAMING)), args.invocations)
-    except (RuntimeAPIError, OSError) as exc:
+    except (RuntimeAPIError, OSError, HTTPException) as exc:  # HTTPException: no HTTP from the other side
         log.error("the Runtime API at %s failed (%s); exiting", address, exc)
         return 1
     return 0

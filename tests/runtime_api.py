@@ -81,7 +81,7 @@ class RuntimeAPIServer:
         ``reply``: the status to answer the runtime's answer with; ``raw``: the event's bytes instead of JSON."""
         request_id = str(uuid.uuid4())
         if reply is not None:
-            self._reply[request_id] = reply
+            self.refuse(request_id, reply)
         if on_chunk is not None:
             self._on_chunk[request_id] = on_chunk
         if drop_after is not None:
@@ -92,6 +92,10 @@ class RuntimeAPIServer:
         body = json.dumps(event).encode() if raw is None else raw
         self._events.put((request_id, body, {**fields, **(headers or {})}))
         return self.wait(request_id, timeout)
+
+    def refuse(self, request_id: str, status: int) -> None:
+        """Answer the runtime's answer for ``request_id`` ("init" for /init/error) with ``status``."""
+        self._reply[request_id] = status
 
     def wait(self, request_id: str, timeout: float = 30) -> Answer:
         with self._ready:

@@ -298,6 +298,40 @@ def task_root(tmp_path: Path) -> Path:
     return root
 
 
+def test_an_init_error_the_api_refuses_ends_the_process_with_a_log_line(
+    api: RuntimeAPIServer, start_runtime: Any
+) -> None:
+    api.refuse("init", 500)
+    runtime = start_runtime("tests.no_such_module:handler")
+    assert api.wait("init").status == 500
+    assert runtime.process.wait(10) == 1
+    last = runtime.log().rstrip().splitlines()[-1]  # one line says why, no uncaught traceback after it
+    assert "the Runtime API at" in last and "answered 500" in last and last.endswith("exiting")
+
+
+def test_a_runtime_api_that_speaks_no_http_ends_the_process_with_a_log_line(start_runtime: Any, tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def garbage() -> None:
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        connection.close()
+
+    threading.Thread(target=garbage, daemon=True).start()
+    fake = RuntimeAPIServer.__new__(RuntimeAPIServer)
+    fake.address = f"127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        runtime = start_runtime("tests.streaming_apps:plain", api=fake)
+        assert runtime.process.wait(10) == 1
+    finally:
+        listener.close()
+    assert "the Runtime API at" in runtime.log() and "Traceback (most recent call last)" not in runtime.log()
+
+
 def test_a_handler_named_by_its_path_loads(api: RuntimeAPIServer, start_runtime: Any, tmp_path: Path) -> None:
     start_runtime("sub/app.handler", task_root=task_root(tmp_path))  # Lambda's Handler setting, module in a folder
     assert json.loads(api.invoke({}).body) == {"from": "sub/app"}
