@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from lambda_adapter.testing import LambdaContext, rest_event, url_event
+from lambda_adapter.testing import FORMATS, LambdaContext, event_for, rest_event, url_event
 from tests import streaming_apps
 from tests.runtime_api import Answer, RuntimeAPIServer
 
@@ -260,6 +260,22 @@ BROKEN = {  # modules written for the test into a task root of its own
     "sub/__init__.py": "",
     "sub/app.py": "def handler(event, context):\n    return {'from': 'sub/app'}\n",
 }
+
+
+@pytest.mark.parametrize("streaming", ["0", "1"])
+def test_every_event_format_gets_its_buffered_result_through_the_loop(
+    api: RuntimeAPIServer, start_runtime: Any, streaming: str
+) -> None:
+    """One process, every format the adapter reads: the result the handler gives in process, as JSON."""
+    start_runtime("tests.streaming_apps:wsgi", streaming=streaming)
+    for format in FORMATS:
+        event = event_for(format, path="/rows", query="n=2")
+        answer = api.invoke(event)
+        if format == "url" and streaming == "1":
+            assert answer.streamed and prelude_of(answer)[1] == b"row 0\nrow 1\n"
+            continue
+        assert answer.kind == "response" and not answer.streamed, format
+        assert json.loads(answer.body) == streaming_apps.wsgi(event, LambdaContext()), format
 
 
 @pytest.mark.parametrize(
