@@ -74,7 +74,15 @@ async def _start(send: Any, content_type: bytes = b"text/plain") -> None:
 
 
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Routes: /gated (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail."""
+    """Routes: /gated (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail.
+    Lifespan: startup and shutdown are printed."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            print("lifespan: startup", file=sys.stderr, flush=True)
+            await send({"type": "lifespan.startup.complete"})
+        print("lifespan: shutdown", file=sys.stderr, flush=True)
+        await send({"type": "lifespan.shutdown.complete"})
+        return
     if scope["type"] != "http":
         return
     query, path = _query(scope), scope["path"]

@@ -501,6 +501,22 @@ def test_the_deadline_ends_the_stream_with_trailers(
     assert api.invoke(quick).trailers == {}
 
 
+@pytest.mark.parametrize("streaming", ["0", "1"])
+def test_sigterm_while_waiting_for_the_next_event_runs_lifespan_shutdown(
+    api: RuntimeAPIServer, start_runtime: Any, streaming: str
+) -> None:
+    """Lambda sends SIGTERM before it shuts an environment down; the loop waits in /next by then."""
+    import signal
+
+    runtime = start_runtime("tests.streaming_apps:asgi", streaming=streaming)
+    assert api.invoke(url_event(path="/slow", query="n=1&delay=0")).kind == "response"
+    assert "lifespan: startup" in runtime.log()
+    time.sleep(0.2)  # back in GET /next
+    runtime.process.send_signal(signal.SIGTERM)
+    assert runtime.process.wait(10) == -signal.SIGTERM  # then the default: the process ends by the signal
+    assert "lifespan: shutdown" in runtime.log()
+
+
 def test_other_events_get_a_buffered_answer_in_streaming_mode(api: RuntimeAPIServer, start_runtime: Any) -> None:
     start_runtime("tests.streaming_apps:wsgi", streaming="1")
     answer = api.invoke(rest_event(path="/rows", query="n=2"))
