@@ -21,6 +21,7 @@ BASE = "/2018-06-01/runtime"
 HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response"  # status and headers, then the body
 ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
 ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
+_SMALL = 65536  # a chunk up to this size is framed in one copy and sent at once
 
 
 class RuntimeAPIError(RuntimeError):
@@ -129,7 +130,12 @@ class ResponseStream:
             return  # an empty chunk would end the chunked body
         if not self.started:
             self._open()
-        self._send(b"%x\r\n%b\r\n" % (len(data), data))
+        if len(data) <= _SMALL:  # one send, one packet
+            self._send(b"%x\r\n%b\r\n" % (len(data), data))
+        else:  # framed around the data, never copied with it: a large chunk is not held twice
+            self._send(b"%x\r\n" % len(data))
+            self._send(data)
+            self._send(b"\r\n")
         self.sent += len(data)
 
     def finish(self, error: BaseException | None = None) -> None:
