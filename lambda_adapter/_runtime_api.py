@@ -67,6 +67,14 @@ def error_document(exc: BaseException) -> dict[str, Any]:
     return {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": trace}
 
 
+def _public_message(error: BaseException) -> str:
+    """What the client may read of ``error``: the adapter's own message (the deadline, the size limit), or
+    a pointer to the log for the app's (which may hold anything: paths, SQL, secrets)."""
+    if type(error).__module__.startswith("lambda_adapter."):
+        return str(error)[:1000]
+    return "the app failed after its first bytes; its error is in the function's log"
+
+
 class RuntimeAPI:
     """``next``, ``respond``, ``fail`` and ``init_error`` on the Runtime API at ``host:port``."""
 
@@ -144,8 +152,9 @@ class ResponseStream:
             self._open()
         end = b"0\r\n"
         if error is not None:
-            # Lambda forwards the trailers to the client (runtimes-custom.html): no stack trace there, only the log
-            summary = {"errorMessage": str(error), "errorType": type(error).__name__}
+            # Lambda forwards the trailers to the client (runtimes-custom.html): the app's own message and
+            # traceback stay in the log, as a buffered 500 keeps them there; the adapter's messages are safe
+            summary = {"errorMessage": _public_message(error), "errorType": type(error).__name__}
             document = base64.b64encode(json.dumps(summary).encode())
             end += b"%s: Function.%s\r\n%s: %s\r\n" % (
                 ERROR_TYPE.encode(), type(error).__name__.encode("ascii", "replace"), ERROR_BODY.encode(), document,

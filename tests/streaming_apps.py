@@ -112,6 +112,8 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     elif path == "/midstream":
         await send({"type": "http.response.body", "body": b"partial", "more_body": True})
         raise RuntimeError("the app broke after its first chunk")
+    elif path == "/unfinished":  # returns with more body promised: the app broke the ASGI protocol
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
 
 
 class _Rows:
