@@ -99,6 +99,9 @@ class RuntimeAPI:
     def init_error(self, error: dict[str, Any], error_type: str) -> None:
         self._post(f"{BASE}/init/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
 
+    def close(self) -> None:
+        self._connection.close()
+
     def stream(self, request_id: str) -> ResponseStream:
         return ResponseStream(self.host, self.port, f"{BASE}/invocation/{request_id}/response")
 

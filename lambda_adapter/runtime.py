@@ -77,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RuntimeAPIError, OSError, HTTPException) as exc:  # HTTPException: no HTTP from the other side
         log.error("the Runtime API at %s failed (%s); exiting", address, exc)
         return 1
+    finally:
+        api.close()
     return 0
 
 
