@@ -49,7 +49,8 @@ def measure(spec: str, root: Path, event: dict[str, Any], streaming: str, rounds
     env = {**os.environ, "AWS_LAMBDA_RUNTIME_API": server.address, "LAMBDA_ADAPTER_STREAMING": streaming}
     env["PYTHONPATH"], env["LAMBDA_TASK_ROOT"] = str(ROOT), str(root)
     command = [sys.executable, "-m", "lambda_adapter.runtime", spec]
-    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
+    # the runtime logs to stdout, as the managed runtime does: not mixed into the table
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         server.invoke(event, timeout=120)  # imports and lifespan: not measured
         return [first_and_last(server.invoke(event, timeout=120)) for _ in range(rounds)]

@@ -5,8 +5,10 @@ Invariants:
   ``get_event_loop()``. If something closed it, a new one is made and lifespan starts again.
 - Lifespan startup runs once per container (first event, or ``adapt()`` when eager); shutdown
   runs on SIGTERM, then the handler that was installed before runs.
-- The HTTP cycle is the state machine of ``_Cycle``; a message out of order is an
+- The HTTP cycle is the state machine of ``Cycle``; a message out of order is an
   ``InvalidResponse`` raised into the app.
+- Its streaming twin ``_asgi_stream`` extends ``Cycle`` and shares the runner's ``Container``: one
+  set of rules, two transports (the only module that imports this one besides ``_adapt``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 START, BODY, TRAILERS, COMPLETE = "start", "body", "trailers", "complete"
 
 
-class _Cycle:
+class Cycle:
     """One request and its response: ``receive`` and ``send`` for the app."""
 
     __slots__ = ("body", "chunks", "done", "headers", "received", "state", "status", "trailers")
@@ -90,7 +92,7 @@ class _Cycle:
         return Response(self.status, checked_headers(self.headers), b"".join(self.chunks))
 
 
-class _Container:
+class Container:
     """The lifespan of one app in this Lambda container (one per ``adapt()``), on the shared loop."""
 
     def __init__(self, app: ASGIApp, options: Options) -> None:
@@ -116,14 +118,14 @@ def make_runner(app: ASGIApp, options: Options) -> Runner:
 
     The runner keeps its container as ``run.container``: the streaming runner shares it.
     """
-    container = _Container(app, options)
+    container = Container(app, options)
     margin = options.deadline_margin
     if options.eager_startup:
         container.ready_loop()
 
     def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
         loop = container.ready_loop()
-        cycle = _Cycle(body)
+        cycle = Cycle(body)
         scope = to_scope(environ, container.state(), event, context)
         try:
             loop.run(app(scope, cycle.receive, cycle.send), seconds_left(context, margin))

@@ -1,7 +1,7 @@
 """The ASGI runner, streaming: each ``http.response.body`` goes out as the app sends it.
 
 Invariants:
-- The same loop, lifespan and message rules as ``_asgi`` (its ``_Container`` and ``_Cycle``): only
+- The same loop, lifespan and message rules as ``_asgi`` (its ``Container`` and ``Cycle``): only
   the transport differs. The status and headers go out at ``http.response.start``, so a client
   of Server-Sent Events sees them at once; each body chunk goes out before ``send`` returns (the
   write blocks: that is the back-pressure).
@@ -13,7 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
-from ._asgi import COMPLETE, START, _Container, _Cycle
+from ._asgi import COMPLETE, START, Container, Cycle
 from ._errors import DeadlineExceeded, InvalidResponse
 from ._faults import gateway_timeout, logger, request_id, server_error
 from ._model import seconds_left
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 _DISCONNECT: Message = {"type": "http.disconnect"}
 
 
-class _StreamCycle(_Cycle):
-    """``_Cycle``'s rules, with the answer sent through the sink as it comes."""
+class _StreamCycle(Cycle):
+    """``Cycle``'s rules, with the answer sent through the sink as it comes."""
 
     __slots__ = ("gone", "sink")
 
@@ -65,7 +65,7 @@ class _StreamCycle(_Cycle):
             raise
 
 
-def make_stream_runner(app: ASGIApp, options: Options, container: _Container) -> StreamRunner:
+def make_stream_runner(app: ASGIApp, options: Options, container: Container) -> StreamRunner:
     """The streaming runner, sharing ``container`` (loop and lifespan) with the buffered one."""
     margin = options.deadline_margin
 

@@ -21,16 +21,30 @@ BASE = "/2018-06-01/runtime"
 HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response"  # status and headers, then the body
 ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
 ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
+_SMALL = 65536  # a chunk up to this size is framed in one copy and sent at once
 
 
 class RuntimeAPIError(RuntimeError):
-    """The Runtime API refused a request, or asked the runtime to exit."""
+    """The Runtime API refused a request (``status``), or asked the runtime to exit."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def fatal(self) -> bool:
+        """Whether the runtime must exit: a 500 is "non-recoverable state, exit promptly" (runtimes-api.html);
+        a 400, 403 or 413 refuses this one answer only (a 413: over the 6 MB limit), and the loop goes on."""
+        return self.status is None or self.status >= 500
 
 
 class Invocation:
-    """One event from ``/runtime/invocation/next``, with the headers that describe it."""
+    """One event from ``/runtime/invocation/next``, with the headers that describe it; the event and the
+    JSON headers stay text here, decoded by the loop, which reports a malformed one for this invocation."""
 
-    __slots__ = ("client_context", "deadline_ms", "event", "function_arn", "identity", "request_id", "trace_id")
+    __slots__ = (
+        "body", "client_context", "deadline_ms", "function_arn", "identity", "request_id", "tenant_id", "trace_id",
+    )  # fmt: skip
 
     def __init__(self, headers: http.client.HTTPMessage, body: bytes) -> None:
         self.request_id = headers["Lambda-Runtime-Aws-Request-Id"] or ""
@@ -39,13 +53,10 @@ class Invocation:
         self.deadline_ms = int(deadline) if deadline else int(time.time() * 1000) + 900_000
         self.function_arn = headers["Lambda-Runtime-Invoked-Function-Arn"] or ""
         self.trace_id = headers["Lambda-Runtime-Trace-Id"]
-        self.client_context = _json_header(headers["Lambda-Runtime-Client-Context"])
-        self.identity = _json_header(headers["Lambda-Runtime-Cognito-Identity"])
-        self.event: Any = json.loads(body) if body else None
-
-
-def _json_header(value: str | None) -> Any:
-    return json.loads(value) if value else None
+        self.tenant_id = headers["Lambda-Runtime-Aws-Tenant-Id"]  # tenant isolation mode only
+        self.client_context = headers["Lambda-Runtime-Client-Context"]
+        self.identity = headers["Lambda-Runtime-Cognito-Identity"]
+        self.body = body
 
 
 def error_document(exc: BaseException) -> dict[str, Any]:
@@ -54,6 +65,14 @@ def error_document(exc: BaseException) -> dict[str, Any]:
 
     trace = [line.rstrip("\n") for line in traceback.format_tb(exc.__traceback__)]
     return {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": trace}
+
+
+def _public_message(error: BaseException) -> str:
+    """What the client may read of ``error``: the adapter's own message (the deadline, the size limit), or
+    a pointer to the log for the app's (which may hold anything: paths, SQL, secrets)."""
+    if type(error).__module__.startswith("lambda_adapter."):
+        return str(error)[:1000]
+    return "the app failed after its first bytes; its error is in the function's log"
 
 
 class RuntimeAPI:
@@ -68,11 +87,11 @@ class RuntimeAPI:
         response = self._request("GET", f"{BASE}/invocation/next", None, {})
         body = response.read()
         if response.status != 200:  # 500 and the like: "non-recoverable state, exit promptly"
-            raise RuntimeAPIError(f"/invocation/next answered {response.status}: {body[:200]!r}")
+            raise RuntimeAPIError(f"/invocation/next answered {response.status}: {body[:200]!r}")  # always fatal
         return Invocation(response.headers, body)
 
-    def respond(self, request_id: str, payload: bytes) -> None:
-        self._post(f"{BASE}/invocation/{request_id}/response", payload, {"Content-Type": "application/json"})
+    def respond(self, request_id: str, payload: bytes, content_type: str = "application/json") -> None:
+        self._post(f"{BASE}/invocation/{request_id}/response", payload, {"Content-Type": content_type})
 
     def fail(self, request_id: str, error: dict[str, Any], error_type: str) -> None:
         self._post(f"{BASE}/invocation/{request_id}/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
@@ -80,14 +99,17 @@ class RuntimeAPI:
     def init_error(self, error: dict[str, Any], error_type: str) -> None:
         self._post(f"{BASE}/init/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
 
+    def close(self) -> None:
+        self._connection.close()
+
     def stream(self, request_id: str) -> ResponseStream:
         return ResponseStream(self.host, self.port, f"{BASE}/invocation/{request_id}/response")
 
     def _post(self, path: str, payload: bytes, headers: dict[str, str]) -> None:
         response = self._request("POST", path, payload, headers)
         body = response.read()
-        if response.status >= 300:  # 400 and 413 (payload too large) are the documented refusals
-            raise RuntimeAPIError(f"POST {path} answered {response.status}: {body[:200]!r}")
+        if response.status >= 300:  # 400, 403 and 413 (payload too large) are the documented refusals
+            raise RuntimeAPIError(f"POST {path} answered {response.status}: {body[:200]!r}", response.status)
 
     def _request(self, method: str, path: str, payload: bytes | None, headers: dict[str, str]) -> Any:
         for attempt in (1, 2):  # a keep-alive connection the other side closed: once more, anew
@@ -119,7 +141,12 @@ class ResponseStream:
             return  # an empty chunk would end the chunked body
         if not self.started:
             self._open()
-        self._send(b"%x\r\n%b\r\n" % (len(data), data))
+        if len(data) <= _SMALL:  # one send, one packet
+            self._send(b"%x\r\n%b\r\n" % (len(data), data))
+        else:  # framed around the data, never copied with it: a large chunk is not held twice
+            self._send(b"%x\r\n" % len(data))
+            self._send(data)
+            self._send(b"\r\n")
         self.sent += len(data)
 
     def finish(self, error: BaseException | None = None) -> None:
@@ -128,8 +155,9 @@ class ResponseStream:
             self._open()
         end = b"0\r\n"
         if error is not None:
-            # Lambda forwards the trailers to the client (runtimes-custom.html): no stack trace there, only the log
-            summary = {"errorMessage": str(error), "errorType": type(error).__name__}
+            # Lambda forwards the trailers to the client (runtimes-custom.html): the app's own message and
+            # traceback stay in the log, as a buffered 500 keeps them there; the adapter's messages are safe
+            summary = {"errorMessage": _public_message(error), "errorType": type(error).__name__}
             document = base64.b64encode(json.dumps(summary).encode())
             end += b"%s: Function.%s\r\n%s: %s\r\n" % (
                 ERROR_TYPE.encode(), type(error).__name__.encode("ascii", "replace"), ERROR_BODY.encode(), document,
@@ -141,7 +169,7 @@ class ResponseStream:
         finally:
             self._connection.close()  # "close the underlying connection after it has written the response"
         if response.status >= 300:
-            raise RuntimeAPIError(f"the streamed answer was refused: {response.status} {body[:200]!r}")
+            raise RuntimeAPIError(f"the streamed answer was refused: {response.status} {body[:200]!r}", response.status)
 
     def close(self) -> None:
         self._connection.close()

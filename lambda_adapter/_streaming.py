@@ -8,7 +8,10 @@ Invariants:
 - ``write`` gets the prelude (JSON, then 8 NUL bytes) first, then the body as the app sends it.
 - Before the first ``write`` a failure is answered (500, 504) like the buffered path does; after it
   an exception leaves ``stream()``: the runtime ends the stream with error trailers.
-- An event of another format is answered by the buffered handler: ``stream()`` returns its result.
+- An event of another format, and an HTTP API event of the same 2.0 shape, is answered by the
+  buffered handler: ``stream()`` returns its result. Only a Function URL (its host is
+  ``*.lambda-url.*``) is invoked in streaming mode; API Gateway invokes a function buffered and
+  would get the prelude and NUL bytes as the payload it parses.
 - A WSGI app never imports asyncio here either: the runner modules are imported by interface.
 """
 
@@ -74,6 +77,12 @@ class _Sink:
         self.body(response.body)
 
 
+def is_function_url(event: Event) -> bool:
+    """Whether a 2.0-shaped event comes from a Function URL (which can stream) rather than an HTTP API."""
+    domain = (event.get("requestContext") or {}).get("domainName") or ""
+    return isinstance(domain, str) and ".lambda-url." in domain
+
+
 def make_stream(app: Any, interface: str, run: Runner, buffered: Handler, options: Options) -> Stream:
     """``handler.stream`` for the handler ``adapt()`` made of ``app``, sharing its runner's container
     (one loop, one lifespan for both paths). The streaming runner is made on the first streamed event."""
@@ -99,7 +108,7 @@ def _make_stream(make_runner: Callable[[], StreamRunner], buffered: Handler, opt
 
     def stream(event: Any, context: Any, write: Write) -> Result | None:
         """Stream the answer to a Function URL event through ``write``; any other event's result is returned."""
-        if detect(event) != "v2":
+        if detect(event) != "v2" or not is_function_url(event):
             return buffered(event, context)
         module = SOURCES.get("v2") or load("v2")
         assert module is not None

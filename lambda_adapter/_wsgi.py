@@ -1,7 +1,8 @@
 """The WSGI runner: the environ completed, the app run per PEP 3333, a ``Response`` out.
 
 Invariants: never imports asyncio; ``close()`` is called on every iterable the app returns,
-whatever happens; every environ passes ``wsgiref.validate``.
+whatever happens; every environ passes ``wsgiref.validate``. Its streaming twin ``_wsgi_stream``
+shares ``complete_environ``, ``close_iterable`` and ``WATCHDOG``: one set of rules, two transports.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class _ErrorStream:
             self._pending = ""
 
 
-_TEMPLATE: dict[str, Any] = {
+TEMPLATE: dict[str, Any] = {
     "SERVER_PROTOCOL": "HTTP/1.1",
     "wsgi.version": (1, 0),
     "wsgi.errors": _ErrorStream(),
@@ -99,9 +100,9 @@ def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> Response:
                     raise InvalidResponse("the app sent body bytes before calling start_response()")
                 chunks.append(chunk)
     except BaseException:
-        _close(result, quietly=True)  # the iteration's error is the one to report
+        close_iterable(result, quietly=True)  # the iteration's error is the one to report
         raise
-    _close(result, quietly=False)
+    close_iterable(result, quietly=False)
     if not started:
         raise InvalidResponse("the app returned without calling start_response()")
     status, headers = started
@@ -115,7 +116,7 @@ def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> Response:
     return Response(int(code), checked_headers(headers), body)
 
 
-def _close(result: Any, quietly: bool) -> None:
+def close_iterable(result: Any, quietly: bool) -> None:
     """``close()`` the app's iterable (PEP 3333); once the answer is whole, a failure there is
     logged and the answer stands, as a real server has sent it by then."""
     close = getattr(result, "close", None)
@@ -171,6 +172,14 @@ class Watchdog:
         )
 
 
+def complete_environ(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> None:
+    """The ``wsgi.*`` keys, the body as ``wsgi.input``, the event and context as ``aws.*`` (both runners)."""
+    environ.update(TEMPLATE)
+    environ["wsgi.input"] = BytesIO(body)
+    environ["aws.event"] = event
+    environ["aws.context"] = context
+
+
 WATCHDOG = Watchdog()  # one per process: Lambda runs one invocation at a time in it
 
 
@@ -179,10 +188,7 @@ def make_runner(app: WSGIApp, margin: float) -> Runner:
     watchdog = WATCHDOG
 
     def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
-        environ.update(_TEMPLATE)
-        environ["wsgi.input"] = BytesIO(body)
-        environ["aws.event"] = event
-        environ["aws.context"] = context
+        complete_environ(environ, body, event, context)
         left = seconds_left(context, margin)
         if left is not None:
             watchdog.arm(left, request_id(context))

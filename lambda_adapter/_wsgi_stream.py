@@ -10,13 +10,12 @@ buffered path (``_wsgi.Watchdog``). Never imports asyncio.
 from __future__ import annotations
 
 import time
-from io import BytesIO
 
 from ._errors import DeadlineExceeded, InvalidResponse
 from ._faults import gateway_timeout, logger, request_id, server_error
 from ._model import seconds_left
 from ._response import checked_headers
-from ._wsgi import _TEMPLATE, WATCHDOG, _close
+from ._wsgi import WATCHDOG, close_iterable, complete_environ
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -77,19 +76,16 @@ def stream_wsgi(app: WSGIApp, environ: Environ, sink: Sink, deadline: float | No
                 raise DeadlineExceeded("the WSGI app was still sending its answer near the Lambda deadline")
         answer.send_headers()
     except BaseException:
-        _close(result, quietly=True)  # the iteration's error is the one to report
+        close_iterable(result, quietly=True)  # the iteration's error is the one to report
         raise
-    _close(result, quietly=False)
+    close_iterable(result, quietly=False)
 
 
 def make_stream_runner(app: WSGIApp, margin: float) -> StreamRunner:
     """The streaming runner: environ completed, app run; a failure before the first byte is a 500."""
 
     def run(environ: Environ, body: bytes, event: Event, context: LambdaContext, sink: Sink) -> None:
-        environ.update(_TEMPLATE)
-        environ["wsgi.input"] = BytesIO(body)
-        environ["aws.event"] = event
-        environ["aws.context"] = context
+        complete_environ(environ, body, event, context)
         left = seconds_left(context, margin)
         deadline = None
         if left is not None:

@@ -20,9 +20,13 @@ events are streamed when ``LAMBDA_ADAPTER_STREAMING=1`` (or ``adapt(app, streami
 the Function URL's invoke mode set to ``RESPONSE_STREAM``. ``LAMBDA_ADAPTER_STREAMING=0`` turns it
 off. Any other handler (a plain function too) is answered buffered. Invariants:
 
-- One invocation at a time; the context has the Python runtime's attributes, and
+- One invocation at a time; the event, the context (``_runtime_context``), the result's JSON and the
+  logging (``_runtime_log``: request id in each line) are those of the managed Python runtime, and
   ``_X_AMZN_TRACE_ID`` is set per invocation (as the managed runtimes do: the X-Ray SDK reads it).
-- A handler that cannot be loaded is reported to ``/init/error``, and the process exits with 1.
+- A handler that cannot be loaded is reported to ``/init/error`` with the managed runtime's error
+  type (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, ...), and the process exits with 1.
+- The Runtime API refusing one answer (400, 403, 413: over 6 MB) is logged and the loop goes on;
+  a 500 or a lost connection ends the process (exit status 1), as the Runtime API asks.
 - A failure before the first streamed byte goes to ``/invocation/{id}/error``; after it, the stream
   ends with ``Lambda-Runtime-Function-Error-Type`` / ``-Body`` trailers and a log line.
 - A streamed write that fails means the client is gone: the app is stopped (its ``close()``
@@ -32,14 +36,15 @@ off. Any other handler (a plain function too) is answered buffered. Invariants:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
-import time
+from http.client import HTTPException
 
+from . import _runtime_log
 from ._cli import UsageError, load_handler
 from ._runtime_api import Invocation, ResponseStream, RuntimeAPI, RuntimeAPIError, error_document
+from ._runtime_payload import Fault, to_event, to_payload
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,26 +58,6 @@ _ON, _OFF = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
 log = logging.getLogger("lambda_adapter.runtime")
 
 
-class Context:
-    """The context object, with the attributes and method the Python managed runtime gives it."""
-
-    def __init__(self, invocation: Invocation) -> None:
-        env = os.environ
-        self.aws_request_id = invocation.request_id
-        self.invoked_function_arn = invocation.function_arn
-        self.client_context = invocation.client_context
-        self.identity = invocation.identity
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        self.memory_limit_in_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "0") or 0)
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        self._deadline_ms = invocation.deadline_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, self._deadline_ms - int(time.time() * 1000))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Load the handler, then serve invocations until the Runtime API goes away."""
     parser = argparse.ArgumentParser(prog="python -m lambda_adapter.runtime", description=__doc__.split("\n")[0])
@@ -82,37 +67,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
     if not address or not args.handler:
         parser.error("needs AWS_LAMBDA_RUNTIME_API (host:port) and a handler (MODULE:HANDLER or $_HANDLER)")
-    if not logging.getLogger().handlers:
-        logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="[%(levelname)s] %(name)s: %(message)s")
+    _runtime_log.configure_logging()
     api = RuntimeAPI(address)
-    handler = _load(api, args.handler)
-    if handler is None:
-        return 1
     try:
+        handler = _load(api, args.handler)
+        if handler is None:
+            return 1
         serve(api, handler, _stream_of(handler, os.environ.get(ENV_STREAMING)), args.invocations)
-    except (RuntimeAPIError, OSError) as exc:
+    except (RuntimeAPIError, OSError, HTTPException) as exc:  # HTTPException: no HTTP from the other side
         log.error("the Runtime API at %s failed (%s); exiting", address, exc)
         return 1
+    finally:
+        api.close()
     return 0
 
 
 def _load(api: RuntimeAPI, spec: str) -> Callable[..., Any] | None:
     """The handler, or None once its failure to load is reported to ``/init/error``."""
+    module, attribute = _split_handler(spec)
     try:
-        return load_handler(spec, search_path=os.environ.get("LAMBDA_TASK_ROOT"))
+        return load_handler(f"{module}:{attribute}", search_path=os.environ.get("LAMBDA_TASK_ROOT"))
     except Exception as exc:
         log.exception("cannot load the handler %r", spec)
-        api.init_error(error_document(exc), _init_error_type(exc))
+        document = _init_error(exc, module, attribute)
+        api.init_error(document, document["errorType"])
         return None
 
 
-def _init_error_type(exc: BaseException) -> str:
-    """The error types the managed Python runtime reports for the same failures."""
-    if isinstance(exc, SyntaxError):
-        return "Runtime.UserCodeSyntaxError"
-    if isinstance(exc, ImportError) or isinstance(exc.__cause__, ImportError):
-        return "Runtime.ImportModuleError"
-    return "Runtime.HandlerNotFound" if isinstance(exc, UsageError) else "Runtime.InitError"
+def _split_handler(spec: str) -> tuple[str, str]:
+    """MODULE and HANDLER of ``MODULE:HANDLER`` or of Lambda's ``path/to/module.handler``."""
+    module, colon, attribute = spec.partition(":")
+    if not colon:
+        module, _, attribute = spec.rpartition(".")
+    return module.replace("/", "."), attribute  # Lambda's Handler setting may name the module by its path
+
+
+def _init_error(exc: BaseException, module: str, attribute: str) -> dict[str, Any]:
+    """The error document the managed Python runtime posts for the same failure: type, message."""
+    cause = exc.__cause__ if isinstance(exc, UsageError) and exc.__cause__ is not None else exc
+    if isinstance(cause, SyntaxError):
+        fault = Fault("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module}': {cause}")
+    elif isinstance(cause, ImportError):
+        fault = Fault("Runtime.ImportModuleError", f"Unable to import module '{module}': {cause}")
+    elif not module or not attribute:
+        fault = Fault("Runtime.MalformedHandlerName", f"Bad handler: {exc}")
+    elif isinstance(exc, UsageError):
+        fault = Fault("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module '{module}'")
+    else:  # the module raised while it was imported: its own error
+        return error_document(exc)
+    return fault.document()
 
 
 def _stream_of(handler: Any, setting: str | None) -> Stream | None:
@@ -138,39 +141,58 @@ def serve(api: RuntimeAPI, handler: Callable[..., Any], stream: Stream | None, l
             os.environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
-        context = Context(invocation)
-        if stream is None:
-            _answer(api, handler, invocation, context)
-        else:
-            _stream_answer(api, stream, invocation, context)
+        _runtime_log.request_id = invocation.request_id
+        try:
+            if stream is None:
+                _answer(api, handler, invocation)
+            else:
+                _stream_answer(api, stream, invocation)
+        except RuntimeAPIError as exc:
+            if exc.fatal:
+                raise
+            log.error("the Runtime API refused the answer (request %s): %s", invocation.request_id, exc)
         served += 1
 
 
-def _answer(api: RuntimeAPI, handler: Callable[..., Any], invocation: Invocation, context: Context) -> None:
+def _answer(api: RuntimeAPI, handler: Callable[..., Any], invocation: Invocation) -> None:
+    request_id = invocation.request_id
     try:
-        result = handler(invocation.event, context)
-    except Exception as exc:
-        log.exception("the handler failed (request %s)", invocation.request_id)
-        api.fail(invocation.request_id, error_document(exc), "Function.Unhandled")
+        event, context = to_event(invocation)
+        result = handler(event, context)
+    except Fault as fault:
+        _report(api, request_id, fault)
         return
-    _respond(api, invocation.request_id, result)
+    except Exception as exc:
+        log.exception("the handler failed (request %s)", request_id)
+        api.fail(request_id, error_document(exc), "Function.Unhandled")
+        return
+    _respond(api, request_id, result)
 
 
 def _respond(api: RuntimeAPI, request_id: str, result: Any) -> None:
     try:
-        payload = json.dumps(result).encode()
-    except (TypeError, ValueError) as exc:
-        log.error("the handler's result is no JSON (request %s): %s", request_id, exc)
-        api.fail(request_id, error_document(exc), "Runtime.MarshalError")
+        payload, content_type = to_payload(result)
+    except Fault as fault:
+        _report(api, request_id, fault)
         return
-    api.respond(request_id, payload)
+    api.respond(request_id, payload, content_type)
 
 
-def _stream_answer(api: RuntimeAPI, stream: Stream, invocation: Invocation, context: Context) -> None:
+def _report(api: RuntimeAPI, request_id: str, fault: Fault) -> None:
+    log.error("%s (request %s): %s", fault.error_type, request_id, fault)
+    api.fail(request_id, fault.document(), fault.error_type)
+
+
+def _stream_answer(api: RuntimeAPI, stream: Stream, invocation: Invocation) -> None:
     request_id = invocation.request_id
+    try:
+        event, context = to_event(invocation)
+    except Fault as fault:
+        _report(api, request_id, fault)
+        return
     out = api.stream(request_id)
     try:
-        result = stream(invocation.event, context, out.write)
+        result = stream(event, context, out.write)
     except Exception as exc:
         _stream_failed(api, out, request_id, exc)
         return

@@ -2,7 +2,9 @@
 
 docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html: GET /2018-06-01/runtime/invocation/next
 hands out an event with the Lambda-Runtime-* headers; POST .../invocation/{id}/response, .../error
-and /runtime/init/error take the answers (202). runtimes-custom.html#runtimes-custom-response-streaming:
+and /runtime/init/error take the answers (202); a buffered response over 6 MB is refused with 413
+(Lambda's limit, 6291556 bytes), and ``invoke(reply=...)`` makes it refuse an answer with 400, 403 or 500.
+runtimes-custom.html#runtimes-custom-response-streaming:
 a streamed answer is a chunked POST with Lambda-Runtime-Function-Response-Mode: streaming, trailers
 announced by Trailer. Each request is parsed by hand from the socket, so every chunk's raw bytes and
 arrival time are recorded as they come.
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 PREFIX = "/2018-06-01/runtime"
+MAX_PAYLOAD = 6_291_556  # bytes of a buffered response, as Lambda's own error message states it
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Answer:
     raw: bytes = b""  # the body as it came on the wire, chunk framing included
     head: bytes = b""  # the request line and header fields as they came
     trailers: dict[str, str] = field(default_factory=dict)
+    status: int = 0  # what the Runtime API answered
     sent_at: float = 0.0  # when the event was handed out (time.monotonic())
     done_at: float = 0.0  # when the last byte came
 
@@ -50,11 +54,12 @@ class RuntimeAPIServer:
     def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
-        self._events: queue.Queue[tuple[str, Any, dict[str, str]]] = queue.Queue()
+        self._events: queue.Queue[tuple[str, bytes, dict[str, str]]] = queue.Queue()
         self._answers: dict[str, Answer] = {}
         self._sent_at: dict[str, float] = {}
         self._on_chunk: dict[str, Callable[[int, bytes], None]] = {}
         self._drop_after: dict[str, int] = {}
+        self._reply: dict[str, int] = {}
         self._ready = threading.Condition()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -68,10 +73,15 @@ class RuntimeAPIServer:
         headers: dict[str, str] | None = None,
         on_chunk: Callable[[int, bytes], None] | None = None,
         drop_after: int | None = None,
+        reply: int | None = None,
+        raw: bytes | None = None,
     ) -> Answer:
         """Queue ``event``, wait for the runtime's answer. ``drop_after``: cut the connection (RST) after that
-        many chunks, as a client that goes away; ``on_chunk(index, data)`` runs as each chunk arrives."""
+        many chunks, as a client that goes away; ``on_chunk(index, data)`` runs as each chunk arrives;
+        ``reply``: the status to answer the runtime's answer with; ``raw``: the event's bytes instead of JSON."""
         request_id = str(uuid.uuid4())
+        if reply is not None:
+            self.refuse(request_id, reply)
         if on_chunk is not None:
             self._on_chunk[request_id] = on_chunk
         if drop_after is not None:
@@ -79,8 +89,13 @@ class RuntimeAPIServer:
         fields = {}
         if deadline_in is not None:
             fields["Lambda-Runtime-Deadline-Ms"] = str(int((time.time() + deadline_in) * 1000))
-        self._events.put((request_id, event, {**fields, **(headers or {})}))
+        body = json.dumps(event).encode() if raw is None else raw
+        self._events.put((request_id, body, {**fields, **(headers or {})}))
         return self.wait(request_id, timeout)
+
+    def refuse(self, request_id: str, status: int) -> None:
+        """Answer the runtime's answer for ``request_id`` ("init" for /init/error) with ``status``."""
+        self._reply[request_id] = status
 
     def wait(self, request_id: str, timeout: float = 30) -> Answer:
         with self._ready:
@@ -129,7 +144,11 @@ class RuntimeAPIServer:
         else:
             answer.body = answer.raw = reader.read(int(headers.get("content-length", "0")))
         answer.done_at = time.monotonic()
-        connection.sendall(_reply(202, b'{"status":"OK"}'))
+        status = self._reply.pop(request_id, 202)
+        if kind == "response" and not answer.streamed and len(answer.body) > MAX_PAYLOAD:
+            status = 413
+        answer.status = status
+        connection.sendall(_reply(status, b'{"status":"OK"}' if status == 202 else _refusal(status)))
         self._record(answer)
         return True
 
@@ -148,7 +167,7 @@ class RuntimeAPIServer:
             **extra,
         }
         self._sent_at[request_id] = time.monotonic()
-        connection.sendall(_reply(200, json.dumps(event).encode(), fields))
+        connection.sendall(_reply(200, event, fields))
         return True
 
     def _read_chunks(self, connection: socket.socket, reader: BinaryIO, answer: Answer) -> bool:
@@ -206,7 +225,17 @@ def _read_fields(reader: BinaryIO, raw: bytearray | None = None) -> dict[str, st
 
 
 def _reply(status: int, body: bytes, headers: dict[str, str] | None = None) -> bytes:
-    reason = {200: "OK", 202: "Accepted"}[status]
+    reason = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 413: "Payload Too Large"}.get(
+        status, "Internal Server Error"
+    )
     lines = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json", f"Content-Length: {len(body)}"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _refusal(status: int) -> bytes:
+    if status == 413:
+        message, kind = f"Exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes).", "RequestEntityTooLarge"
+    else:
+        message, kind = f"refused with {status} by the test", "InvalidRequest"
+    return json.dumps({"errorMessage": message, "errorType": kind}).encode()

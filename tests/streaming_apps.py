@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import time
@@ -15,16 +16,44 @@ from lambda_adapter import adapt
 
 
 def plain(event: Any, context: Any) -> dict[str, Any]:
-    """A plain function, no adapter: echoes what the runtime gave it."""
+    """A plain function, no adapter: echoes what the runtime gave it, read as the managed runtime's context."""
+    client = context.client_context
     return {
         "event": event,
         "request_id": context.aws_request_id,
         "function_arn": context.invoked_function_arn,
         "remaining_ms": context.get_remaining_time_in_millis(),
         "trace_id": os.environ.get("_X_AMZN_TRACE_ID"),
-        "client_context": context.client_context,
-        "identity": context.identity,
+        "client_context": client and {"custom": client.custom, "env": client.env, "client": vars_of(client.client)},
+        "identity": vars_of(context.identity),
+        "tenant_id": context.tenant_id,
+        "environment": {
+            name: [getattr(context, name), type(getattr(context, name)).__name__]
+            for name in ("function_name", "function_version", "memory_limit_in_mb", "log_group_name", "log_stream_name")
+        },
     }
+
+
+def vars_of(value: Any) -> Any:
+    """The attributes of a context part (which has __slots__, as the managed runtime's have)."""
+    return value and {name: getattr(value, name) for name in type(value).__slots__}
+
+
+def answers(event: Any, context: Any) -> Any:
+    """Answers with what the event asks for: a Decimal, bytes, a large string; prints and logs on the way."""
+    from decimal import Decimal
+
+    print(f"printed for {event.get('kind')}")  # no flush: the runtime's stdout must not hold it back
+    logging.getLogger("app").warning("logged for %s", event.get("kind"))
+    context.log("context.log line\n")
+    kind = event.get("kind")
+    if kind == "decimal":
+        return {"price": Decimal("19.99"), "count": Decimal("3"), "big": Decimal("12345678901234567890")}
+    if kind == "bytes":
+        return b"\x00raw bytes\xff"
+    if kind == "large":
+        return "x" * 7_000_000  # over Lambda's 6 MB: the Runtime API answers 413
+    return {"kind": kind}
 
 
 def failing(event: Any, context: Any) -> Any:
@@ -45,7 +74,15 @@ async def _start(send: Any, content_type: bytes = b"text/plain") -> None:
 
 
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Routes: /gated (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail."""
+    """Routes: /gated (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail.
+    Lifespan: startup and shutdown are printed."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            print("lifespan: startup", file=sys.stderr, flush=True)
+            await send({"type": "lifespan.startup.complete"})
+        print("lifespan: shutdown", file=sys.stderr, flush=True)
+        await send({"type": "lifespan.shutdown.complete"})
+        return
     if scope["type"] != "http":
         return
     query, path = _query(scope), scope["path"]
@@ -75,6 +112,8 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     elif path == "/midstream":
         await send({"type": "http.response.body", "body": b"partial", "more_body": True})
         raise RuntimeError("the app broke after its first chunk")
+    elif path == "/unfinished":  # returns with more body promised: the app broke the ASGI protocol
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
 
 
 class _Rows:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from lambda_adapter.testing import LambdaContext, rest_event, url_event
+from lambda_adapter.testing import FORMATS, LambdaContext, event_for, rest_event, url_event
 from tests import streaming_apps
 from tests.runtime_api import Answer, RuntimeAPIServer
 
@@ -54,7 +54,12 @@ def start_runtime(api: RuntimeAPIServer, tmp_path: Path) -> Iterator[Callable[..
     runtimes: list[Runtime] = []
 
     def start(
-        spec: str, *, streaming: str | None = None, task_root: Path = ROOT, api: RuntimeAPIServer = api
+        spec: str,
+        *,
+        streaming: str | None = None,
+        task_root: Path = ROOT,
+        api: RuntimeAPIServer = api,
+        command: list[str] | None = None,
     ) -> Runtime:
         env = {key: value for key, value in os.environ.items() if key != "LAMBDA_ADAPTER_STREAMING"}
         env.update(AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT=str(task_root))
@@ -63,7 +68,7 @@ def start_runtime(api: RuntimeAPIServer, tmp_path: Path) -> Iterator[Callable[..
             env["LAMBDA_ADAPTER_STREAMING"] = streaming
         log = tmp_path / f"runtime-{len(runtimes)}.log"
         with log.open("wb") as out:
-            command = [sys.executable, "-m", "lambda_adapter.runtime", *filter(None, [spec])]
+            command = command or [sys.executable, "-m", "lambda_adapter.runtime", *filter(None, [spec])]
             process = subprocess.Popen(command, cwd=task_root, env=env, stdout=out, stderr=subprocess.STDOUT)
         runtimes.append(Runtime(process, log))
         return runtimes[-1]
@@ -91,13 +96,21 @@ def error_trailer(answer: Answer) -> tuple[str, dict[str, Any]]:
 # -- buffered mode --------------------------------------------------------------------------------
 
 
-def test_plain_function_answers_buffered_with_the_context_fields(api: RuntimeAPIServer, start_runtime: Any) -> None:
+def test_plain_function_answers_buffered_with_the_context_fields(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fn")
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_VERSION", raising=False)
     start_runtime("tests.streaming_apps:plain", streaming="1")  # cannot stream: buffered, with a warning
     trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+    client = {"installation_id": "i-1", "app_title": "App", "app_version_name": "1.0", "app_version_code": "1",
+              "app_package_name": "com.example"}  # fmt: skip
     headers = {
         "Lambda-Runtime-Trace-Id": trace,
-        "Lambda-Runtime-Client-Context": json.dumps({"custom": {"k": "v"}}),
-        "Lambda-Runtime-Cognito-Identity": json.dumps({"cognitoIdentityId": "id-1"}),
+        "Lambda-Runtime-Client-Context": json.dumps({"custom": {"k": "v"}, "env": {"os": "x"}, "client": client}),
+        "Lambda-Runtime-Cognito-Identity": json.dumps({"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "p-1"}),
+        "Lambda-Runtime-Aws-Tenant-Id": "tenant-7",
     }
     answer = api.invoke({"hello": ["world", 1]}, headers=headers, deadline_in=20)
     assert answer.kind == "response" and not answer.streamed
@@ -107,11 +120,19 @@ def test_plain_function_answers_buffered_with_the_context_fields(api: RuntimeAPI
     assert result["function_arn"].startswith("arn:aws:lambda:")
     assert result["trace_id"] == trace
     assert 10_000 < result["remaining_ms"] <= 20_000
-    assert result["client_context"] == {"custom": {"k": "v"}}
-    assert result["identity"] == {"cognitoIdentityId": "id-1"}
+    # objects with attributes, as awslambdaric's LambdaContext has them, not the header's dicts
+    assert result["client_context"] == {"custom": {"k": "v"}, "env": {"os": "x"}, "client": client}
+    assert result["identity"] == {"cognito_identity_id": "id-1", "cognito_identity_pool_id": "p-1"}
+    # the environment's values as they are: the memory size is a str in the managed runtime too
+    assert result["environment"]["memory_limit_in_mb"] == ["512", "str"]
+    assert result["environment"]["function_name"] == ["fn", "str"]
+    assert result["environment"]["function_version"] == [None, "NoneType"]
     second = json.loads(api.invoke({"n": 2}, deadline_in=None).body)  # the loop goes on, with the new trace id
     assert second["event"] == {"n": 2} and second["trace_id"] != trace
     assert 890_000 < second["remaining_ms"] <= 900_000  # no deadline header (an emulator): 15 minutes
+    assert result["tenant_id"] == "tenant-7" and second["tenant_id"] is None
+    assert second["client_context"] is None
+    assert second["identity"] == {"cognito_identity_id": None, "cognito_identity_pool_id": None}
 
 
 def test_an_exception_goes_to_the_error_endpoint_and_the_loop_goes_on(
@@ -134,6 +155,94 @@ def test_a_result_that_is_no_json_is_a_marshal_error(api: RuntimeAPIServer, star
     answer = api.invoke({})
     assert answer.kind == "error"
     assert answer.headers["lambda-runtime-function-error-type"] == "Runtime.MarshalError"
+    error = json.loads(answer.body)
+    assert error["errorType"] == "Runtime.MarshalError"
+    assert error["errorMessage"] == "Unable to marshal response: Object of type object is not JSON serializable"
+
+
+def test_decimals_and_bytes_are_answered_as_the_managed_runtime_answers_them(
+    api: RuntimeAPIServer, start_runtime: Any
+) -> None:
+    start_runtime("tests.streaming_apps:answers")
+    answer = api.invoke({"kind": "decimal"})  # what boto3 gives for DynamoDB numbers
+    assert answer.kind == "response" and answer.headers["content-type"] == "application/json"
+    assert json.loads(answer.body) == {"price": 19.99, "count": 3, "big": 12345678901234567890}
+    raw = api.invoke({"kind": "bytes"})
+    assert raw.kind == "response" and raw.body == b"\x00raw bytes\xff"
+    assert raw.headers["content-type"] == "application/unknown"
+
+
+@pytest.mark.parametrize(
+    ("raw", "headers", "error_type"),
+    [
+        (b"{not json", {}, "Runtime.UnmarshalError"),
+        (b"{}", {"Lambda-Runtime-Client-Context": "{oops"}, "Runtime.LambdaContextUnmarshalError"),
+        (b"{}", {"Lambda-Runtime-Cognito-Identity": "nope"}, "Runtime.LambdaContextUnmarshalError"),
+    ],
+)
+@pytest.mark.parametrize("streaming", ["0", "1"])
+def test_an_unreadable_invocation_is_an_error_of_that_invocation_only(
+    api: RuntimeAPIServer, start_runtime: Any, raw: bytes, headers: dict[str, str], error_type: str, streaming: str
+) -> None:
+    start_runtime("tests.streaming_apps:asgi", streaming=streaming)
+    answer = api.invoke(None, raw=raw, headers=headers)
+    assert answer.kind == "error" and answer.headers["lambda-runtime-function-error-type"] == error_type
+    assert json.loads(answer.body)["errorType"] == error_type
+    after = api.invoke(url_event(path="/slow", query="n=1&delay=0"))  # the loop goes on
+    assert after.kind == "response"
+
+
+@pytest.mark.parametrize(("reply", "exits"), [(400, False), (403, False), (500, True)])
+@pytest.mark.parametrize("streaming", ["0", "1"])
+def test_a_refused_answer_is_logged_and_only_a_500_ends_the_runtime(
+    api: RuntimeAPIServer, start_runtime: Any, reply: int, exits: bool, streaming: str
+) -> None:
+    runtime = start_runtime("tests.streaming_apps:asgi", streaming=streaming)
+    event = url_event(path="/slow", query="n=2&delay=0")
+    assert api.invoke(event, reply=reply).status == reply
+    if exits:  # "container error: non-recoverable state, the runtime should exit promptly"
+        assert runtime.process.wait(10) == 1
+        assert f"answered {reply}" in runtime.log() or f"refused: {reply}" in runtime.log()
+        return
+    assert "the Runtime API refused the answer" in runtime.wait_for_log(str(reply))
+    assert api.invoke(event).status == 202 and runtime.process.poll() is None
+
+
+def test_an_answer_over_6_mb_is_refused_with_413_and_the_loop_goes_on(
+    api: RuntimeAPIServer, start_runtime: Any
+) -> None:
+    runtime = start_runtime("tests.streaming_apps:answers")
+    assert api.invoke({"kind": "large"}).status == 413
+    assert "413" in runtime.wait_for_log("the Runtime API refused the answer")
+    assert json.loads(api.invoke({"kind": "small"}).body) == {"kind": "small"}
+
+
+def test_prints_and_log_lines_reach_the_log_at_once_with_the_request_id(
+    api: RuntimeAPIServer, start_runtime: Any
+) -> None:
+    runtime = start_runtime("tests.streaming_apps:answers")
+    answer = api.invoke({"kind": "log"})
+    log = runtime.wait_for_log("printed for log", timeout=3)  # while the process runs: nothing held back
+    assert "context.log line" in runtime.wait_for_log("context.log line", timeout=3)
+    line = next(line for line in log.splitlines() if "logged for log" in line)
+    level, stamp, request_id, message = line.split("\t")
+    assert (level, request_id, message) == ("[WARNING]", answer.request_id, "logged for log")
+    assert stamp.endswith("Z") and "T" in stamp
+
+
+def test_the_json_log_format_and_level_are_honoured(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "ERROR")
+    runtime = start_runtime("tests.streaming_apps:failing")
+    answer = api.invoke({})
+    runtime.wait_for_log("the handler failed")
+    records = [json.loads(line) for line in runtime.log().splitlines() if line.startswith("{")]
+    failed = next(record for record in records if record["message"].startswith("the handler failed"))
+    assert failed["level"] == "ERROR" and failed["requestId"] == answer.request_id
+    assert failed["errorType"] == "ValueError" and failed["logger"] == "lambda_adapter.runtime"
+    assert not any(record["level"] == "WARNING" for record in records)
 
 
 def test_adapted_app_in_buffered_mode(api: RuntimeAPIServer, start_runtime: Any) -> None:
@@ -145,24 +254,103 @@ def test_adapted_app_in_buffered_mode(api: RuntimeAPIServer, start_runtime: Any)
     assert result["body"].count("chunk") == 3
 
 
-@pytest.mark.parametrize(
-    ("spec", "error_type", "error_name"),
-    [
-        ("tests.broken_handlers.import_fails:handler", "Runtime.ImportModuleError", "ModuleNotFoundError"),
-        ("tests.streaming_apps:no_such_handler", "Runtime.HandlerNotFound", "UsageError"),
-        ("tests.no_such_module:handler", "Runtime.ImportModuleError", "UsageError"),
-    ],
-)
-def test_a_handler_that_cannot_load_is_an_init_error(
-    api: RuntimeAPIServer, start_runtime: Any, spec: str, error_type: str, error_name: str
+BROKEN = {  # modules written for the test into a task root of its own
+    "syntax_error.py": "def handler(event, context)\n    return 1\n",
+    "raises.py": "raise RuntimeError('the module broke while it was imported')\n",
+    "sub/__init__.py": "",
+    "sub/app.py": "def handler(event, context):\n    return {'from': 'sub/app'}\n",
+}
+
+
+@pytest.mark.parametrize("streaming", ["0", "1"])
+def test_every_event_format_gets_its_buffered_result_through_the_loop(
+    api: RuntimeAPIServer, start_runtime: Any, streaming: str
 ) -> None:
-    runtime = start_runtime(spec)
+    """One process, every format the adapter reads: the result the handler gives in process, as JSON."""
+    start_runtime("tests.streaming_apps:wsgi", streaming=streaming)
+    for format in FORMATS:
+        event = event_for(format, path="/rows", query="n=2")
+        answer = api.invoke(event)
+        if format == "url" and streaming == "1":
+            assert answer.streamed and prelude_of(answer)[1] == b"row 0\nrow 1\n"
+            continue
+        assert answer.kind == "response" and not answer.streamed, format
+        assert json.loads(answer.body) == streaming_apps.wsgi(event, LambdaContext()), format
+
+
+@pytest.mark.parametrize(
+    ("spec", "error_type", "message"),
+    [
+        ("tests.broken_handlers.import_fails:handler", "Runtime.ImportModuleError",
+         "Unable to import module 'tests.broken_handlers.import_fails': No module named 'a_module_that_does_not"),
+        ("tests.streaming_apps:no_such_handler", "Runtime.HandlerNotFound",
+         "Handler 'no_such_handler' missing on module 'tests.streaming_apps'"),
+        ("tests.no_such_module:handler", "Runtime.ImportModuleError",
+         "Unable to import module 'tests.no_such_module': No module named 'tests.no_such_module'"),
+        ("syntax_error.handler", "Runtime.UserCodeSyntaxError", "Syntax error in module 'syntax_error': "),
+        ("raises.handler", "RuntimeError", "the module broke while it was imported"),
+        ("handler", "Runtime.MalformedHandlerName", "Bad handler: expected MODULE:HANDLER"),
+    ],
+)  # fmt: skip
+def test_a_handler_that_cannot_load_is_an_init_error(
+    api: RuntimeAPIServer, start_runtime: Any, tmp_path: Path, spec: str, error_type: str, message: str
+) -> None:
+    root = task_root(tmp_path)
+    runtime = start_runtime(spec, task_root=root)
     answer = api.wait("init", timeout=30)
     assert answer.kind == "init_error"
     assert answer.headers["lambda-runtime-function-error-type"] == error_type
-    assert json.loads(answer.body)["errorType"] == error_name
+    error = json.loads(answer.body)
+    assert error["errorType"] == error_type and error["errorMessage"].startswith(message), error
     assert runtime.process.wait(10) == 1
     assert "cannot load the handler" in runtime.log()
+
+
+def task_root(tmp_path: Path) -> Path:
+    root = tmp_path / "task"
+    for name, text in BROKEN.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_an_init_error_the_api_refuses_ends_the_process_with_a_log_line(
+    api: RuntimeAPIServer, start_runtime: Any
+) -> None:
+    api.refuse("init", 500)
+    runtime = start_runtime("tests.no_such_module:handler")
+    assert api.wait("init").status == 500
+    assert runtime.process.wait(10) == 1
+    last = runtime.log().rstrip().splitlines()[-1]  # one line says why, no uncaught traceback after it
+    assert "the Runtime API at" in last and "answered 500" in last and last.endswith("exiting")
+
+
+def test_a_runtime_api_that_speaks_no_http_ends_the_process_with_a_log_line(start_runtime: Any, tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def garbage() -> None:
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        connection.close()
+
+    threading.Thread(target=garbage, daemon=True).start()
+    fake = RuntimeAPIServer.__new__(RuntimeAPIServer)
+    fake.address = f"127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        runtime = start_runtime("tests.streaming_apps:plain", api=fake)
+        assert runtime.process.wait(10) == 1
+    finally:
+        listener.close()
+    assert "the Runtime API at" in runtime.log() and "Traceback (most recent call last)" not in runtime.log()
+
+
+def test_a_handler_named_by_its_path_loads(api: RuntimeAPIServer, start_runtime: Any, tmp_path: Path) -> None:
+    start_runtime("sub/app.handler", task_root=task_root(tmp_path))  # Lambda's Handler setting, module in a folder
+    assert json.loads(api.invoke({}).body) == {"from": "sub/app"}
 
 
 def test_without_a_runtime_api_address_it_says_what_is_missing() -> None:
@@ -227,6 +415,14 @@ def test_first_chunk_arrives_before_the_app_sends_the_last(
     [
         ("asgi", "/midstream", "", b"partial", "Function.RuntimeError", "the app broke after its first chunk"),
         ("wsgi", "/rows", "n=5&fail_at=2", b"row 0\nrow 1\n", "Function.RuntimeError", "the WSGI app broke at row 2"),
+        (
+            "asgi",
+            "/unfinished",
+            "",
+            b"partial",
+            "Function.InvalidResponse",
+            "the ASGI app returned with the response at 'body'",
+        ),
     ],
 )
 def test_a_failure_after_the_first_bytes_ends_with_error_trailers(
@@ -238,9 +434,13 @@ def test_a_failure_after_the_first_bytes_ends_with_error_trailers(
     assert answer.kind == "response"
     assert prelude_of(answer) == ({"statusCode": 200, "headers": answer_headers(spec), "cookies": cookies(spec)}, sent)
     kind, error = error_trailer(answer)
-    assert kind == error_type  # the client gets the error's type and message; the traceback stays in the log
-    assert error == {"errorMessage": message, "errorType": "RuntimeError"}
-    assert b"\r\n0\r\nLambda-Runtime-Function-Error-Type: Function.RuntimeError\r\n" in answer.raw
+    assert kind == error_type and error["errorType"] == error_type.removeprefix("Function.")
+    if error_type == "Function.RuntimeError":  # the app's own message (anything) stays in the log, as buffered
+        assert error["errorMessage"] == "the app failed after its first bytes; its error is in the function's log"
+        assert message in runtime.wait_for_log(message)
+    else:  # the adapter's own message says what the app did wrong, and nothing of its data
+        assert error["errorMessage"] == message
+    assert b"\r\n0\r\nLambda-Runtime-Function-Error-Type: %b\r\n" % error_type.encode() in answer.raw
     assert h11_trailers(answer) == answer.trailers  # a strict HTTP/1.1 parser reads the same
     log = runtime.wait_for_log("ended with error trailers")
     assert spec == "asgi" or "wsgi: closed" in log
@@ -313,6 +513,22 @@ def test_the_deadline_ends_the_stream_with_trailers(
     assert api.invoke(quick).trailers == {}
 
 
+@pytest.mark.parametrize("streaming", ["0", "1"])
+def test_sigterm_while_waiting_for_the_next_event_runs_lifespan_shutdown(
+    api: RuntimeAPIServer, start_runtime: Any, streaming: str
+) -> None:
+    """Lambda sends SIGTERM before it shuts an environment down; the loop waits in /next by then."""
+    import signal
+
+    runtime = start_runtime("tests.streaming_apps:asgi", streaming=streaming)
+    assert api.invoke(url_event(path="/slow", query="n=1&delay=0")).kind == "response"
+    assert "lifespan: startup" in runtime.log()
+    time.sleep(0.2)  # back in GET /next
+    runtime.process.send_signal(signal.SIGTERM)
+    assert runtime.process.wait(10) == -signal.SIGTERM  # then the default: the process ends by the signal
+    assert "lifespan: shutdown" in runtime.log()
+
+
 def test_other_events_get_a_buffered_answer_in_streaming_mode(api: RuntimeAPIServer, start_runtime: Any) -> None:
     start_runtime("tests.streaming_apps:wsgi", streaming="1")
     answer = api.invoke(rest_event(path="/rows", query="n=2"))
@@ -368,6 +584,21 @@ def test_an_sse_client_that_goes_away_stops_the_fastapi_stream(api: RuntimeAPISe
     runtime.wait_for_log("the client went away")
     after = api.invoke(url_event(path="/clock", query="ticks=2&interval=0"))
     assert after.kind == "response" and prelude_of(after)[1].count(b"event: tick") == 2
+
+
+@pytest.mark.parametrize("runtime", ["python3.x", "provided.al2023"])
+def test_the_sample_bootstrap_starts_the_loop_as_lambda_starts_it(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, runtime: str
+) -> None:
+    """python3.x runs AWS_LAMBDA_EXEC_WRAPPER with the interpreter and its arguments; provided.al2023 runs
+    the bootstrap bare (python3 from PATH). Either way the Handler setting ($_HANDLER) names the handler."""
+    monkeypatch.setenv("_HANDLER", "sse_clock.handler")
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    bootstrap = str(STREAMING_SAMPLE / "bootstrap")
+    command = [bootstrap, sys.executable, "/var/runtime/bootstrap.py"] if runtime == "python3.x" else [bootstrap]
+    start_runtime("", streaming="1", task_root=STREAMING_SAMPLE, command=command)
+    answer = api.invoke(url_event(path="/clock", query="ticks=2&interval=0"), timeout=60)
+    assert answer.streamed and prelude_of(answer)[1].count(b"event: tick") == 2
 
 
 def test_large_csv_export_arrives_complete_and_in_order(api: RuntimeAPIServer, start_runtime: Any) -> None:

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from lambda_adapter import _streaming as streaming
 from lambda_adapter.testing import LambdaContext, body_of, event_for, url_event
 
 from .apps import LifespanApp, asgi_echo, wsgi_echo
+from .conftest import load_event
 
 NUL8 = b"\0" * 8
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,23 @@ def test_other_events_return_the_buffered_result_and_write_nothing() -> None:
     handler = adapt(wsgi_app([b"hi"]))
     prelude, chunks, returned = stream(handler, event_for("rest"))
     assert (prelude, chunks) == ({}, []) and body_of(returned) == b"hi"
+
+
+@pytest.mark.parametrize(
+    ("recorded", "streamed"),
+    [
+        ("powertools/lambdaFunctionUrlEvent.json", True),
+        ("powertools/lambdaFunctionUrlIAMEvent.json", True),
+        ("powertools/apiGatewayProxyV2Event.json", False),  # API Gateway invokes buffered: never a prelude
+        ("sam/apigateway-http-api-proxy.json", False),
+    ],
+)
+def test_only_function_url_events_are_streamed(recorded: str, streamed: bool) -> None:
+    prelude, chunks, returned = stream(adapt(wsgi_app([b"hi"])), load_event(recorded))
+    if streamed:
+        assert prelude["statusCode"] == 200 and chunks == [b"hi"] and returned is None
+    else:
+        assert (prelude, chunks) == ({}, []) and body_of(returned) == b"hi"
 
 
 def test_a_malformed_event_is_a_streamed_400() -> None:
@@ -217,8 +236,12 @@ def test_asgi_deadline_before_the_first_byte_is_a_504() -> None:
 
 
 def test_asgi_echo_body_streams() -> None:
-    prelude, chunks, _ = stream(adapt(asgi_echo), url_event(method="POST", path="/e", body=b"payload"))
-    assert prelude["statusCode"] == 200 and b"".join(chunks)
+    event = url_event(method="POST", path="/e", body=b"payload")
+    prelude, chunks, _ = stream(adapt(asgi_echo), event)
+    seen = json.loads(b"".join(chunks))
+    assert prelude["statusCode"] == 200 and prelude["headers"]["content-type"] == "application/json"
+    assert (seen["method"], seen["path"], seen["body"], seen["has_event"]) == ("POST", "/e", "payload", True)
+    assert seen == json.loads(body_of(adapt(asgi_echo)(event, LambdaContext())))  # the same scope as buffered
 
 
 def test_a_streamed_wsgi_answer_never_imports_asyncio() -> None:
@@ -237,3 +260,42 @@ def test_a_streamed_wsgi_answer_never_imports_asyncio() -> None:
     loaded = json.loads(done.stdout.splitlines()[-1])
     assert "lambda_adapter._wsgi_stream" in loaded
     assert "asyncio" not in loaded and "http.client" not in loaded
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_stream_of_lambdas_whole_limit_is_never_held_in_memory(interface: str) -> None:
+    """200 MB (the streaming limit) in 64 KB chunks, each a new object: the peak of what Python allocates
+    while they go out stays a few chunks; keeping them (or joining them) would show 200 MB."""
+    import asyncio  # imported before measuring: its import is not the stream's memory
+    import tracemalloc
+
+    count = streaming.STREAM_LIMIT // 65536
+
+    def chunks() -> Iterator[bytes]:
+        return (b"%08d" % number + bytes(65528) for number in range(count))
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for number, chunk in enumerate(chunks()):
+            await send({"type": "http.response.body", "body": chunk, "more_body": number + 1 < count})
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return chunks()
+
+    handler, sent = adapt(asgi if interface == "asgi" else wsgi), [0, b""]
+    handler.stream(url_event(), LambdaContext(), lambda data: None)  # loop, lifespan, imports: before measuring
+
+    def write(data: bytes) -> None:
+        sent[0] += len(data)
+        sent[1] = data
+
+    tracemalloc.start()
+    try:
+        handler.stream(url_event(), LambdaContext(), write)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sent[0] > streaming.STREAM_LIMIT and sent[1][:8] == b"%08d" % (count - 1)  # all of it, in order
+    assert peak < 4 * 1024 * 1024, f"{peak} bytes at the peak"
+    assert asyncio is not None

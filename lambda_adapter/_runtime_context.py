@@ -1,0 +1,90 @@
+"""The context object of the runtime loop, shaped as the managed Python runtime (awslambdaric) shapes it.
+
+docs.aws.amazon.com/lambda/latest/dg/python-context.html. Invariants, each as awslambdaric has it, so a
+handler written for the managed runtime reads the same values here:
+- ``identity`` is always an object (``cognito_identity_id`` / ``cognito_identity_pool_id``, None when the
+  invocation has no Cognito identity); ``client_context`` is None or an object with ``custom``, ``env``
+  and ``client`` (None or an object with ``installation_id``, ``app_title``, ...), never a dict.
+- ``function_name``, ``function_version``, ``log_group_name``, ``log_stream_name`` and
+  ``memory_limit_in_mb`` are the ``AWS_LAMBDA_*`` environment values as they are: strings (the memory
+  size too), None when unset.
+- ``get_remaining_time_in_millis()`` counts down to ``Lambda-Runtime-Deadline-Ms``, never below 0.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class CognitoIdentity:
+    """The Amazon Cognito identity of a mobile-SDK invocation (both None otherwise)."""
+
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self, document: Any = None) -> None:
+        fields = document if isinstance(document, dict) else {}
+        # the Runtime API header spells them in camelCase
+        self.cognito_identity_id = fields.get("cognitoIdentityId", fields.get("cognito_identity_id"))
+        self.cognito_identity_pool_id = fields.get("cognitoIdentityPoolId", fields.get("cognito_identity_pool_id"))
+
+
+class Client:
+    """The mobile client application of a client context."""
+
+    __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name", "installation_id")
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        for name in self.__slots__:
+            setattr(self, name, fields.get(name))
+
+
+class ClientContext:
+    """The client context a mobile-SDK caller passed: ``custom`` and ``env`` dicts, ``client``."""
+
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.custom = fields.get("custom")
+        self.env = fields.get("env")
+        client = fields.get("client")
+        self.client = Client(client) if isinstance(client, dict) else None
+
+
+class Context:
+    """The second argument of the handler, with the managed Python runtime's attributes and methods."""
+
+    def __init__(
+        self,
+        request_id: str,
+        function_arn: str,
+        deadline_ms: int,
+        client_context: Any = None,
+        identity: Any = None,
+        tenant_id: str | None = None,
+    ) -> None:
+        env = os.environ
+        self.aws_request_id = request_id
+        self.tenant_id = tenant_id
+        self.invoked_function_arn = function_arn
+        self.client_context = ClientContext(client_context) if isinstance(client_context, dict) else None
+        self.identity = CognitoIdentity(identity)
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")  # a str, as awslambdaric gives it
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+    def log(self, message: object) -> None:
+        """Write ``message`` to the function's log, as ``context.log`` does in the managed runtime."""
+        sys.stdout.write(str(message))
+        sys.stdout.flush()
