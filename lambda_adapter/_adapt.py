@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
 
+    from ._connections import ConnectionStore
+    from ._container import AppContainer
     from ._model import Environ, Event, LambdaContext, Response, Result
 
     Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
@@ -35,6 +37,9 @@ def adapt(
     stage_in_url: bool | None = None,
     eager_startup: bool = False,
     deadline_margin: float = 0.5,
+    connection_store: ConnectionStore | None = None,
+    websocket_endpoint: str | None = None,
+    websocket_path: str = "/",
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -47,6 +52,12 @@ def adapt(
     eager_startup: run ASGI lifespan startup now, in the Lambda init phase.
     deadline_margin: seconds before the Lambda deadline at which an ASGI app still running is
         cancelled (answered with a 504) and a WSGI app still running is reported in the log.
+    connection_store: where WebSocket connections keep their connect-time request
+        (``lambda_adapter.websocket.MemoryStore`` or ``DynamoDBStore``); None: one in memory.
+    websocket_endpoint: the API Gateway Management API URL (for custom domains); by default
+        ``https://{domainName}/{stage}`` of the event. ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``
+        overrides both.
+    websocket_path: the path WebSocket connections reach the app at (their URL has none).
     """
     options = Options(
         interface=interface,
@@ -56,16 +67,23 @@ def adapt(
         stage_in_url=stage_in_url,
         eager_startup=eager_startup,
         deadline_margin=deadline_margin,
+        connection_store=connection_store,
+        websocket_endpoint=websocket_endpoint,
+        websocket_path=websocket_path,
     )
     if not callable(app):
         raise TypeError(f"adapt() needs a WSGI or ASGI app, got {type(app).__name__}")
     if _interface_of(app, options.interface) == "asgi":
         from ._asgi import make_runner as make_asgi_runner
+        from ._container import AppContainer
 
-        return _make_handler(make_asgi_runner(app, options), options)
+        container = AppContainer(app, options)
+        run = make_asgi_runner(app, options, container)
+        return _make_handler(run, options, _websocket_handler(app, options, run, container))
     from ._wsgi import make_runner as make_wsgi_runner
 
-    return _make_handler(make_wsgi_runner(app, options.deadline_margin), options)
+    run = make_wsgi_runner(app, options.deadline_margin)
+    return _make_handler(run, options, _websocket_handler(app, options, run, None))
 
 
 def _interface_of(app: Any, choice: str) -> str:
@@ -90,11 +108,32 @@ def is_coroutine_function(app: Any) -> bool:
     return False
 
 
-def _make_handler(run: Runner, options: Options) -> Handler:
+def _websocket_handler(app: Any, options: Options, run: Runner, container: AppContainer | None) -> Handler:
+    """The handler of WebSocket events, its module imported on the first one."""
+    made: list[Handler] = []
+
+    def handler(event: Any, context: Any) -> Result:
+        if not made:
+            if container is not None:
+                from ._ws_asgi import make_handler as make_asgi_handler
+
+                made.append(make_asgi_handler(app, container, options))
+            else:
+                from ._ws_wsgi import make_handler as make_wsgi_handler
+
+                made.append(make_wsgi_handler(run, options))
+        return made[0](event, context)
+
+    return handler
+
+
+def _make_handler(run: Runner, options: Options, on_websocket: Handler) -> Handler:
     def handler(event: Any, context: Any) -> Result:
         source = detect(event)
         module = SOURCES.get(source) or load(source)
         if module is None:
+            if source == "websocket":
+                return on_websocket(event, context)
             raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
         try:
             environ, body = module.to_request(event, options)
