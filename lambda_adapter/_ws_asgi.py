@@ -32,7 +32,7 @@ from ._events.websocket import (
     Frame,
     from_response,
 )
-from ._faults import bad_request, logger, request_id, server_error
+from ._faults import bad_request, logger, request_id
 from ._model import Response, seconds_left
 from ._response import checked_headers
 from ._scope import to_scope
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     Handler = Callable[[Event, LambdaContext], Result]
 
 CONNECTING, OPEN, CLOSED = "connecting", "open", "closed"
+_FAILED = Response(500, [], b"")  # refuses a connect; API Gateway tells the client of a failed message
 _ASGI = {"version": "3.0", "spec_version": "2.4"}
 
 
@@ -188,14 +189,14 @@ def _run(coroutine: Any, session: _Session, loop: Any, context: Any, options: Op
         loop.run(coroutine, seconds_left(context, options.deadline_margin))
     except DeadlineExceeded as exc:
         logger().error("cancelled the ASGI app near the Lambda deadline (request %s): %s", request_id(context), exc)
-        return server_error()
+        return _FAILED
     except Exception as exc:
         # the app's own exception for the disconnect it was given (Starlette's WebSocketDisconnect)
         if not (session.ended and type(exc).__name__ == "WebSocketDisconnect"):
             logger().exception("the ASGI app failed on a WebSocket event (request %s)", request_id(context))
-            return server_error()
+            return _FAILED
     try:
         return session.response()
     except InvalidResponse:
         logger().exception("the ASGI app sent invalid headers (request %s)", request_id(context))
-        return server_error()
+        return _FAILED

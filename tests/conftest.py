@@ -97,5 +97,8 @@ def posted_to(connection_id: str) -> bytes:
     from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
     from moto.core import DEFAULT_ACCOUNT_ID
 
+    from urllib.parse import quote
+
     connections = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].connections
-    return connections[connection_id].data if connection_id in connections else b""
+    key = quote(connection_id, safe="")  # moto keys by the id as it is in the URL: "=" as %3D
+    return connections[key].data if key in connections else b""
