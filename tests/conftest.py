@@ -94,10 +94,10 @@ def moto_server() -> Iterator[str]:
 
 def posted_to(connection_id: str) -> bytes:
     """What the Management API of the moto server got for ``connection_id`` (all posts, joined)."""
+    from urllib.parse import quote
+
     from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
     from moto.core import DEFAULT_ACCOUNT_ID
-
-    from urllib.parse import quote
 
     connections = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].connections
     key = quote(connection_id, safe="")  # moto keys by the id as it is in the URL: "=" as %3D

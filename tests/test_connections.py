@@ -31,9 +31,7 @@ def table(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         AttributeDefinitions=[{"AttributeName": "connection_id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    client.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
     yield name
     client.delete_table(TableName=name)
 

@@ -135,7 +135,9 @@ def test_wsgi_request_for_every_event_type_passes_wsgiref(event_type: str, route
 
 def test_binary_message_is_octet_stream_for_wsgi() -> None:
     request = to_request(websocket_event(event_type="CONNECT"), Options())
-    environ, body = to_wsgi_request(request, Frame(websocket_event(event_type="MESSAGE", body=b"\x00\x01", binary=True)))
+    environ, body = to_wsgi_request(
+        request, Frame(websocket_event(event_type="MESSAGE", body=b"\x00\x01", binary=True))
+    )
     assert (environ["CONTENT_TYPE"], environ["CONTENT_LENGTH"], body) == ("application/octet-stream", "2", b"\x00\x01")
 
 

@@ -74,7 +74,9 @@ def test_connect_message_disconnect_with_fastapi(endpoint: str) -> None:
     store = MemoryStore()
     handler = adapt(fastapi_app(seen), connection_store=store, websocket_path="/ws")
     cid = uuid.uuid4().hex
-    connect = ws_event("CONNECT", cid, query="name=ann", headers={"X-Team": "red", "Sec-WebSocket-Protocol": "x, chat.v2"})
+    connect = ws_event(
+        "CONNECT", cid, query="name=ann", headers={"X-Team": "red", "Sec-WebSocket-Protocol": "x, chat.v2"}
+    )
     assert handler(connect, LambdaContext()) == {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v2"}}
     assert list(store.connections()) == [cid]
     assert handler(ws_event("MESSAGE", cid, body="hello"), LambdaContext()) == {"statusCode": 200}
@@ -209,7 +211,7 @@ def test_message_receive_then_invocation_end(endpoint: str) -> None:
     handler, cid = connected("accept,receive,receive,send,receive")
     assert handler(ws_event("MESSAGE", cid, body="m"), LambdaContext()) == {"statusCode": 200}
     ended = {"type": "websocket.disconnect", "code": INVOCATION_ENDED, "reason": RECEIVED[1].get("reason")}
-    assert RECEIVED == [{"type": "websocket.receive", "text": "m"}, ended, ended]
+    assert RECEIVED[:] == [{"type": "websocket.receive", "text": "m"}, ended, ended]
     assert posted_to(cid) == b"out", "a send after the end of the invocation still reaches the client"
 
 
@@ -272,7 +274,8 @@ def test_scope_of_a_websocket_event() -> None:
     event = ws_event("CONNECT", "c1", query="a=1", headers={"Sec-WebSocket-Protocol": "one, two"})
     handler(event, LambdaContext())
     scope = scopes[0]
-    assert (scope["type"], scope["scheme"], scope["path"], scope["root_path"]) == ("websocket", "wss", "/prod/", "/prod")
+    assert (scope["type"], scope["scheme"]) == ("websocket", "wss")
+    assert (scope["path"], scope["root_path"]) == ("/prod/", "/prod")
     assert (scope["query_string"], scope["subprotocols"]) == (b"a=1", ["one", "two"])
     assert "method" not in scope and scope["asgi"]["spec_version"] == "2.4"
     assert scope["extensions"] == {"websocket.http.response": {}}
