@@ -55,8 +55,8 @@ def post(endpoint: str, connection_id: str, data: bytes) -> bool:
     client = client_for(endpoint)
     try:
         client.post_to_connection(ConnectionId=connection_id, Data=data)
-    except client.exceptions.GoneException:
-        return False
+    except Exception as exc:
+        return _gone(exc)
     return True
 
 
@@ -65,6 +65,15 @@ def delete(endpoint: str, connection_id: str) -> bool:
     client = client_for(endpoint)
     try:
         client.delete_connection(ConnectionId=connection_id)
-    except client.exceptions.GoneException:
-        return False
+    except Exception as exc:
+        return _gone(exc)
     return True
+
+
+def _gone(exc: Exception) -> bool:
+    """False for an HTTP 410, else ``exc`` raised again. By status, not by GoneException: local
+    emulators (serverless-offline) answer a bare 410 that botocore cannot name."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 410:
+        return False
+    raise exc

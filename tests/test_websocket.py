@@ -97,3 +97,13 @@ def test_headers_are_documented_names_of_the_markers() -> None:
         "connection_id": "X-WebSocket-Connection-Id",
         "close_code": "X-WebSocket-Close-Code",
     }
+
+
+def test_errors_other_than_gone_are_raised() -> None:
+    from botocore.exceptions import ClientError
+
+    forbidden = ClientError({"Error": {"Code": "ForbiddenException"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "Post")
+    with pytest.raises(ClientError, match="ForbiddenException"):
+        _management._gone(forbidden)
+    gone = ClientError({"Error": {"Code": "410"}, "ResponseMetadata": {"HTTPStatusCode": 410}}, "PostToConnection")
+    assert _management._gone(gone) is False
