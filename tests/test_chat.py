@@ -75,8 +75,8 @@ def offline(moto_server: str, connections_table: str, tmp_path: Path) -> Iterato
         "CONNECTIONS_TABLE": connections_table,
     }
     log = tmp_path / "serverless.log"
-    command = [str(SERVERLESS), "offline", "--host", "127.0.0.1", "--noPrependStageInUrl",
-               "--httpPort", str(http_port), "--websocketPort", str(port), "--lambdaPort", str(lambda_port)]  # fmt: skip
+    ports = ["--httpPort", str(http_port), "--websocketPort", str(port), "--lambdaPort", str(lambda_port)]
+    command = [str(SERVERLESS), "offline", "--host", "127.0.0.1", *ports]
     with log.open("wb") as output:
         process = subprocess.Popen(
             command, cwd=SAMPLES / "chat", env=environment, stdout=output, stderr=subprocess.STDOUT,
@@ -150,4 +150,3 @@ def test_a_gone_connection_is_false_under_serverless_offline(offline: int) -> No
 
 def test_the_same_chat_under_uvicorn(uvicorn_chat: int) -> None:
     asyncio.run(_chat(uvicorn_chat))
-

@@ -102,7 +102,8 @@ def test_headers_are_documented_names_of_the_markers() -> None:
 def test_errors_other_than_gone_are_raised() -> None:
     from botocore.exceptions import ClientError
 
-    forbidden = ClientError({"Error": {"Code": "ForbiddenException"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "Post")
+    error = {"Error": {"Code": "ForbiddenException"}, "ResponseMetadata": {"HTTPStatusCode": 403}}
+    forbidden = ClientError(error, "PostToConnection")  # type: ignore[arg-type]
     with pytest.raises(ClientError, match="ForbiddenException"):
         _management._gone(forbidden)
     gone = ClientError({"Error": {"Code": "410"}, "ResponseMetadata": {"HTTPStatusCode": 410}}, "PostToConnection")
