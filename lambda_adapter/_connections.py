@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from ._errors import BadRequest
+from ._events.websocket import CONNECT, DISCONNECT, to_request
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -126,21 +126,15 @@ class DynamoDBStore:
 def request_for(frame: Frame, event: Event, store: ConnectionStore, options: Options) -> Environ:
     """The connect request of ``frame``'s connection: the event's own at connect, else the stored
     one, else what this event tells (a store that lost it: another container, an expired item)."""
-    from ._events.websocket import CONNECT, to_request
-
     if frame.event_type != CONNECT:
         stored = store.load(frame.connection_id)
         if stored is not None:
-            if not isinstance(stored, dict) or "REQUEST_METHOD" not in stored:
-                raise BadRequest("the connection store returned no request")
             return stored
     return to_request(event, options)
 
 
 def settle(frame: Frame, store: ConnectionStore, request: Environ, accepted: bool) -> None:
     """After the app ran: keep an accepted connect's request, forget a disconnected connection."""
-    from ._events.websocket import CONNECT, DISCONNECT
-
     if frame.event_type == CONNECT and accepted:
         store.save(frame.connection_id, request)
     elif frame.event_type == DISCONNECT:

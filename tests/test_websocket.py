@@ -22,6 +22,13 @@ def no_endpoint_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(VARIABLE, raising=False)
 
 
+def test_public_names() -> None:
+    assert sorted(websocket.__all__) == [
+        "ConnectionStore", "DynamoDBStore", "HEADERS", "INVOCATION_ENDED", "MemoryStore", "close", "send",
+    ]  # fmt: skip
+    assert websocket.INVOCATION_ENDED == 3599
+
+
 def test_send_text_and_bytes_then_close(moto_server: str, no_endpoint_variable: None) -> None:
     connection = uuid.uuid4().hex
     assert websocket.send(connection, "h\u00e9llo ", endpoint=moto_server)
