@@ -119,6 +119,9 @@ class _Session:
         subprotocol = message.get("subprotocol")
         if subprotocol:
             self.headers.append(("Sec-WebSocket-Protocol", str(subprotocol)))
+        self.headers += [
+            (bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())
+        ]
 
     def _send(self, message: Message) -> None:
         text, data = message.get("text"), message.get("bytes")

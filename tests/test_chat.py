@@ -58,8 +58,8 @@ def connections_table(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def offline(moto_server: str, connections_table: str, tmp_path: Path) -> Iterator[int]:
-    """``serverless offline`` serving the chat sample's WebSocket API; yields its port."""
+def offline(moto_server: str, connections_table: str, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """``serverless offline`` serving the chat sample's WebSocket API; yields its port and log."""
     if not SERVERLESS.exists():
         pytest.fail(f"{SERVERLESS} is missing: run `npm ci --prefix tests/node` (bash tasks.sh test does)")
     port, http_port, lambda_port = free_port(), free_port(), free_port()
@@ -84,7 +84,7 @@ def offline(moto_server: str, connections_table: str, tmp_path: Path) -> Iterato
         )  # fmt: skip
     try:
         _wait_for_port(port, process, log)
-        yield port
+        yield port, log
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -139,13 +139,19 @@ async def _chat(port: int) -> None:
         assert await _next(ann) == "bob left", "bob's disconnect reached the app"
 
 
-def test_chat_under_serverless_offline(offline: int) -> None:
-    asyncio.run(_chat(offline))
+def test_chat_under_serverless_offline(offline: tuple[int, Path]) -> None:
+    port, log = offline
+    try:
+        asyncio.run(_chat(port))
+    except BaseException:
+        print(log.read_text(errors="replace"))  # serverless-offline's and the handler's output
+        raise
 
 
-def test_a_gone_connection_is_false_under_serverless_offline(offline: int) -> None:
-    assert websocket.send("no-such-connection", "x", endpoint=f"http://127.0.0.1:{offline}") is False
-    assert websocket.close("no-such-connection", endpoint=f"http://127.0.0.1:{offline}") is False
+def test_a_gone_connection_is_false_under_serverless_offline(offline: tuple[int, Path]) -> None:
+    endpoint = f"http://127.0.0.1:{offline[0]}"
+    assert websocket.send("no-such-connection", "x", endpoint=endpoint) is False
+    assert websocket.close("no-such-connection", endpoint=endpoint) is False
 
 
 def test_the_same_chat_under_uvicorn(uvicorn_chat: int) -> None:

@@ -174,8 +174,10 @@ def test_malformed_events_raise_what_the_shell_answers_with_a_400(change: Any) -
 @pytest.mark.parametrize(
     ("event_type", "response", "result"),
     [
-        ("CONNECT", Response(200, [("Sec-WebSocket-Protocol", "chat"), ("X-Other", "1")], b"ignored"),
-         {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat"}}),
+        ("CONNECT", Response(200, [("Sec-WebSocket-Protocol", "chat"), ("Content-Type", "text/plain"),
+                                   ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")], b"ignored"),
+         {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat", "Set-Cookie": "a=1, b=2"}}),
+        ("CONNECT", Response(204, [("Content-Length", "0")], b""), {"statusCode": 204}),
         ("CONNECT", Response(403, [("Sec-WebSocket-Protocol", "chat")], b"no"), {"statusCode": 403}),
         ("MESSAGE", Response(200, [], b"pong"), {"statusCode": 200, "body": "pong"}),
         ("MESSAGE", Response(200, [], b"\xff"), {"statusCode": 200, "body": "/w==", "isBase64Encoded": True}),

@@ -184,7 +184,7 @@ def test_connect_outcomes(script: str, status: int) -> None:
     result = handler(ws_event("CONNECT", "c1", query=script), LambdaContext())
     assert result["statusCode"] == status
     assert list(store.connections()) == (["c1"] if status == 200 else [])
-    assert "headers" not in result, "only a subprotocol header goes back"
+    assert result.get("headers") == ({"x-a": "1"} if status == 200 else None), "the accept's headers go back"
 
 
 def test_a_denial_response_refuses_with_its_status() -> None:

@@ -39,6 +39,7 @@ MARKERS = {
 }
 # what translating a malformed event raises (the shell answers it with a 400)
 MALFORMED = (BadRequest, KeyError, TypeError, AttributeError, ValueError, IndexError)
+_BODY_HEADERS = frozenset(("content-type", "content-length", "transfer-encoding", "connection"))
 _METHODS = {CONNECT: "GET", MESSAGE: "POST", DISCONNECT: "DELETE"}
 
 
@@ -138,7 +139,10 @@ def from_response(response: Response, frame: Frame) -> Result:
     two-way route (one with a route response), and never for a connect or disconnect."""
     result: Result = {"statusCode": response.status}
     if frame.event_type == CONNECT:
-        headers = {name: value for name, value in response.headers if name.lower() == "sec-websocket-protocol"}
+        headers: dict[str, str] = {}
+        for name, value in response.headers:
+            if name.lower() not in _BODY_HEADERS:  # the handshake answer has no body
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
         if headers and 200 <= response.status < 300:
             result["headers"] = headers
     elif frame.event_type == MESSAGE and response.body:
