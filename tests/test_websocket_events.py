@@ -196,3 +196,9 @@ def test_invocation_ended_code_is_one_no_client_sends_by_accident() -> None:
 def test_builder_refuses_an_unknown_event_type() -> None:
     with pytest.raises(ValueError, match="event_type"):
         websocket_event(event_type="OPEN")
+
+
+def test_single_value_headers_when_there_are_no_multi_value_ones() -> None:
+    event = websocket_event(event_type="CONNECT", headers={"X-Team": "red"})
+    del event["multiValueHeaders"]
+    assert to_request(event, Options())["HTTP_X_TEAM"] == "red"
