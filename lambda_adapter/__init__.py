@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ._adapt import adapt as adapt
+from ._errors import EventFailed as EventFailed
 from ._errors import InvalidResponse as InvalidResponse
 from ._errors import LifespanFailure as LifespanFailure
 from ._errors import UnsupportedEvent as UnsupportedEvent
 
-__all__ = ["InvalidResponse", "LifespanFailure", "UnsupportedEvent", "adapt", "testing"]
+__all__ = ["EventFailed", "InvalidResponse", "LifespanFailure", "UnsupportedEvent", "adapt", "testing"]
 
 
 def __getattr__(name: str) -> object:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._detect import NAMES, detect
+from ._detect import NAMES, NON_HTTP, detect
 from ._errors import BadRequest, UnsupportedEvent
 from ._events import SOURCES, load
 from ._faults import bad_request, logger, request_id, too_large
@@ -10,12 +10,13 @@ from ._model import Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from typing import Any
 
     from ._connections import ConnectionStore
     from ._container import AppContainer
     from ._model import Environ, Event, LambdaContext, Response, Result
+    from ._route import Router, Target
 
     Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
     Handler = Callable[[Any, Any], Result]
@@ -37,13 +38,20 @@ def adapt(
     stage_in_url: bool | None = None,
     eager_startup: bool = False,
     deadline_margin: float = 0.5,
+    events: Mapping[str, Target] | None = None,
+    warm_pings: bool | Callable[[Any], bool] = True,
+    fallback: str | None = None,
+    fallback_timeout: float = 10.0,
     connection_store: ConnectionStore | None = None,
     websocket_endpoint: str | None = None,
     websocket_path: str = "/",
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
-    interface: "auto" (detect), "wsgi" or "asgi".
+    app: the app, or a mapping of path prefixes to apps (WSGI and ASGI mixed), such as
+        ``{"/api/v2": fastapi_app, "/": django_app}``: the longest whole-segment prefix wins and
+        becomes the app's ``SCRIPT_NAME`` / ``root_path``.
+    interface: "auto" (detect), "wsgi" or "asgi" (for every mounted app).
     base_path: a custom-domain mapping prefix such as "/api", moved from the path to the root.
     lifespan: ASGI lifespan, "auto" (tolerate apps without it), "on" (must succeed) or "off".
     text_mime_types: more response media types sent as text rather than base64.
@@ -52,6 +60,11 @@ def adapt(
     eager_startup: run ASGI lifespan startup now, in the Lambda init phase.
     deadline_margin: seconds before the Lambda deadline at which an ASGI app still running is
         cancelled (answered with a 504) and a WSGI app still running is reported in the log.
+    events: non-HTTP sources ("sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule",
+        "warmup") -> a callable ``(event, context)`` or an app route that gets the event JSON as a POST.
+    warm_pings: answer warm-up pings without running the app (True), not (False), or a predicate.
+    fallback: origin URL for requests no mounted app takes (the part not migrated yet).
+    fallback_timeout: seconds to wait for the fallback origin (never past the Lambda deadline).
     connection_store: where WebSocket connections keep their connect-time request
         (``lambda_adapter.websocket.MemoryStore`` or ``DynamoDBStore``); None: one in memory.
     websocket_endpoint: the API Gateway Management API URL (for custom domains); by default
@@ -71,19 +84,70 @@ def adapt(
         websocket_endpoint=websocket_endpoint,
         websocket_path=websocket_path,
     )
-    if not callable(app):
-        raise TypeError(f"adapt() needs a WSGI or ASGI app, got {type(app).__name__}")
+    on_websocket: Handler = _no_websocket
+    if hasattr(app, "items") and not callable(app):
+        run = _mounted(app, options, fallback, fallback_timeout, events)
+    elif not callable(app):
+        raise TypeError(f"adapt() needs a WSGI or ASGI app or a mapping of prefixes to apps, got {type(app).__name__}")
+    elif fallback is not None:
+        raise ValueError("adapt(): a fallback origin takes the paths no app is mounted at; mount apps by prefix")
+    else:
+        container = _container_for(app, options)
+        run = _runner_for(app, options, container)
+        on_websocket = _websocket_handler(app, options, run, container)
+    if events is None and warm_pings is True:  # the default: the router is imported on a first non-HTTP event
+        return _make_handler(run, options, lambda: _router({}, True, run), on_websocket)
+    from ._route import checked_events
+
+    router = _router(checked_events(events), warm_pings, run)
+    return _make_handler(run, options, lambda: router, on_websocket)
+
+
+def _router(events: dict[str, Target], warm_pings: object, run: Runner) -> Router:
+    from ._route import make_router
+
+    return make_router(events, warm_pings, run)
+
+
+def _container_for(app: Any, options: Options) -> AppContainer | None:
+    """The lifespan of an ASGI app in this container, shared by its HTTP and WebSocket events."""
+    if _interface_of(app, options.interface) != "asgi":
+        return None
+    from ._container import AppContainer
+
+    return AppContainer(app, options)
+
+
+def _runner_for(app: Any, options: Options, container: AppContainer | None = None) -> Runner:
     if _interface_of(app, options.interface) == "asgi":
         from ._asgi import make_runner as make_asgi_runner
-        from ._container import AppContainer
 
-        container = AppContainer(app, options)
-        run = make_asgi_runner(app, options, container)
-        return _make_handler(run, options, _websocket_handler(app, options, run, container))
+        return make_asgi_runner(app, options, container)
     from ._wsgi import make_runner as make_wsgi_runner
 
-    run = make_wsgi_runner(app, options.deadline_margin)
-    return _make_handler(run, options, _websocket_handler(app, options, run, None))
+    return make_wsgi_runner(app, options.deadline_margin)
+
+
+def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, timeout: float, events: Any) -> Runner:
+    from ._mount import checked_prefixes, make_runner, resolve
+
+    apps = checked_prefixes(mounts)
+    prefixes = [prefix for prefix, _ in apps]
+    if fallback is not None and prefixes[-1] == "":
+        raise ValueError("adapt(): the fallback origin would never be used: an app is mounted at '/'")
+    for route in (events or {}).values():
+        if isinstance(route, str) and fallback is None and resolve(prefixes, route) is None:
+            raise ValueError(f"adapt(): the events route {route!r} is under no mounted app")
+    origin = None
+    if fallback is not None:
+        from ._fallback import make_runner as make_origin_runner
+
+        origin = make_origin_runner(fallback, timeout, options.deadline_margin)
+    runners: dict[int, Runner] = {}  # an app mounted twice is one app: one runner, one lifespan
+    for _, app in apps:
+        if id(app) not in runners:
+            runners[id(app)] = _runner_for(app, options)
+    return make_runner([(prefix, runners[id(app)]) for prefix, app in apps], origin)
 
 
 def _interface_of(app: Any, choice: str) -> str:
@@ -127,13 +191,27 @@ def _websocket_handler(app: Any, options: Options, run: Runner, container: AppCo
     return handler
 
 
-def _make_handler(run: Runner, options: Options, on_websocket: Handler) -> Handler:
+def _no_websocket(event: Any, context: Any) -> Result:
+    raise UnsupportedEvent("API Gateway WebSocket events need adapt() of one app, not of mounted apps")
+
+
+def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router], on_websocket: Handler) -> Handler:
+    router: Router | None = None
+
     def handler(event: Any, context: Any) -> Result:
-        source = detect(event)
+        nonlocal router
+        try:
+            source = detect(event)
+        except UnsupportedEvent:
+            router = router or make_router()
+            return router(event, "", context)  # type: ignore[no-any-return]  # a warm ping by predicate, or raises
         module = SOURCES.get(source) or load(source)
         if module is None:
             if source == "websocket":
                 return on_websocket(event, context)
+            if source in NON_HTTP:
+                router = router or make_router()
+                return router(event, source, context)  # type: ignore[no-any-return]
             raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
         try:
             environ, body = module.to_request(event, options)
@@ -142,6 +220,7 @@ def _make_handler(run: Runner, options: Options, on_websocket: Handler) -> Handl
         except _MALFORMED as exc:
             response = bad_request(exc, context)
         else:
+            environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
             response = run(environ, body, event, context)
             if environ["REQUEST_METHOD"] == "HEAD" or response.status in _NO_BODY or response.status < 200:
                 response.body = b""

@@ -29,3 +29,10 @@ class PayloadTooLarge(BadRequest):
 
 class DeadlineExceeded(RuntimeError):
     """The app was still running when the Lambda deadline (less the margin) came."""
+
+
+class EventFailed(RuntimeError):
+    """The app answered a non-HTTP event (SQS, SNS, ...) posted to its route with an error status.
+
+    Raised to Lambda so that the event source's retry policy (and dead-letter queue) applies.
+    """

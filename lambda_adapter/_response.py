@@ -21,6 +21,12 @@ _TEXT_TYPES = frozenset(
 )  # fmt: skip
 
 
+# RFC 9110 section 5.6.2: a field name is a token
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_NAMES_SEEN: set[str] = set()  # names already found to be tokens (bounded)
+_NAMES_LIMIT = 512
+
+
 def is_text(content_type: str | None, text_types: frozenset[str]) -> bool:
     """Whether a response of this media type goes out as text (SPEC section 4)."""
     if content_type is None:
@@ -95,8 +101,10 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
     checked = headers
     try:
         for index, (name, value) in enumerate(headers):
-            if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
-                raise InvalidResponse(f"response header {name!r} holds CR or LF, or has no name")
+            if name not in _NAMES_SEEN:
+                _check_name(name)
+            if "\n" in value or "\r" in value:
+                raise InvalidResponse(f"the value of response header {name!r} holds CR or LF")
             stripped = value.strip(" \t")
             if not stripped.isascii():  # native strings carry bytes; the result dict carries text
                 stripped = _text(stripped)
@@ -107,3 +115,13 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
     except (TypeError, ValueError, AttributeError):
         raise InvalidResponse(f"response headers must be (str, str) pairs, got {headers!r}") from None
     return checked
+
+
+def _check_name(name: str) -> None:
+    """Refuse a header name that is no HTTP token (empty, blanks, CR/LF, ':', non-ASCII)."""
+    if not name or not _TOKEN_CHARS.issuperset(name):
+        if not isinstance(name, str):
+            raise TypeError(name)
+        raise InvalidResponse(f"response header name {name!r} is not an HTTP token")
+    if len(_NAMES_SEEN) < _NAMES_LIMIT:
+        _NAMES_SEEN.add(name)

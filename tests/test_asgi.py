@@ -323,3 +323,19 @@ def test_anyio_threads_middleware_and_real_waits_run_on_the_container_loop() -> 
         result = handler(event_for("http", path=path), LambdaContext())
         assert result["statusCode"] == 200 and result["headers"]["x-middleware"] == "ran"
     assert json_of(handler(event_for("http", path="/sync"), LambdaContext()))["thread"] != "MainThread"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [[(b"x bad", b"1")], [(b"x-evil", b"a\r\nset-cookie: x=1")], [(b"", b"1")], [(b"x:y", b"1")]],
+    ids=repr,
+)
+def test_response_headers_that_are_not_http_are_a_500(headers: Any, caplog: pytest.LogCaptureFixture) -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"x"})
+
+    result = adapt(app, lifespan="off")(event_for("http"), LambdaContext())
+    assert result["statusCode"] == 500
+    assert "sent invalid headers" in caplog.text
+    assert "set-cookie" not in str(result)

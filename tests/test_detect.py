@@ -49,6 +49,18 @@ HTTP = {
     "powertools/vpcLatticeV2Event.json": "lattice_v2",
     "powertools/vpcLatticeV2EventWithHeaders.json": "lattice_v2",
 }
+NON_HTTP = {
+    "powertools/sqsEvent.json": "sqs",
+    "powertools/snsSqsEvent.json": "sqs",
+    "powertools/s3SqsEvent.json": "sqs",
+    "powertools/sqsDlqTriggerEvent.json": "sqs",
+    "powertools/snsEvent.json": "sns",
+    "powertools/s3Event.json": "s3",
+    "powertools/dynamoStreamEvent.json": "dynamodb",
+    "powertools/kinesisStreamEvent.json": "kinesis",
+    "powertools/eventBridgeEvent.json": "eventbridge",
+    "powertools/eventBridgeSchedulerEvent.json": "schedule",
+}
 EDGE_PREFIX = ("sam/cloudfront-", "awsdocs/cloudfront-")
 
 
@@ -62,9 +74,11 @@ def test_every_recorded_event_is_detected_or_refused(path: object) -> None:
     event = load_event(name)
     if name in HTTP:
         assert detect(event) == HTTP[name]
+    elif name in NON_HTTP:
+        assert detect(event) == NON_HTTP[name]
     elif name.startswith(EDGE_PREFIX):
         assert detect(event) == "edge"
-    else:  # authorizers, Bedrock agents and the non-HTTP sources
+    else:  # authorizers, Bedrock agents, and sources nobody routes (Cognito, Kafka, ...)
         with pytest.raises(UnsupportedEvent) as caught:
             detect(event)
         assert "top-level keys: " in str(caught.value)
@@ -79,3 +93,27 @@ def test_non_events_are_refused_with_what_was_seen(event: object) -> None:
 
 def test_unsupported_event_is_a_value_error() -> None:
     assert issubclass(UnsupportedEvent, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("event", "source"),
+    [
+        ({"source": "serverless-plugin-warmup"}, "warmup"),
+        ({"warmer": True, "concurrency": 3}, "warmup"),
+        ({"detail-type": "Scheduled Event", "source": "aws.events", "resources": []}, "schedule"),
+        ({"Records": [{"EventSource": "aws:sns", "Sns": {}}]}, "sns"),
+    ],
+    ids=repr,
+)
+def test_non_http_sources_and_warm_pings(event: dict[str, object], source: str) -> None:
+    assert detect(event) == source
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"warmer": "yes"}, {"source": "aws.events"}, {"Records": [{"eventSource": ["aws:sqs"]}]}, {"Records": [{}]}],
+    ids=repr,
+)
+def test_look_alikes_of_non_http_sources_are_refused(event: dict[str, object]) -> None:
+    with pytest.raises(UnsupportedEvent, match="top-level keys"):
+        detect(event)

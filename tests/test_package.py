@@ -18,6 +18,7 @@ CFN_LINT = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or "c
 
 def test_exported_members() -> None:
     assert sorted(lambda_adapter.__all__) == [
+        "EventFailed",
         "InvalidResponse",
         "LifespanFailure",
         "UnsupportedEvent",

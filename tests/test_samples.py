@@ -185,3 +185,16 @@ def test_head_has_headers_and_no_body(flask_sample: Any, format: str) -> None:
         assert "content-length" not in headers_of(result)
         return
     assert headers_of(result)["content-length"] == headers_of(get)["content-length"] == [str(len(body_of(get)))]
+
+
+def test_the_main_job_runs_every_sample_and_reports_no_problem() -> None:
+    """``bash tasks.sh samples`` runs samples/run.py: it must finish and find nothing wrong."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    done = subprocess.run([sys.executable, "samples/run.py"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.rstrip().endswith("all requests answered as expected")
+    assert "edge" in done.stdout and "migration sample" in done.stdout

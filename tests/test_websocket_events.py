@@ -84,9 +84,10 @@ def test_path_and_root_of_the_connect_request(options: dict[str, Any], host: str
 
 
 def test_a_client_cannot_pose_as_an_event_with_marker_headers() -> None:
-    spoof = {"X-WebSocket-Event": "DISCONNECT", "X-WebSocket-Connection-Id": "someone-else", "x-websocket-x": "1"}
+    spoof = {"X-WebSocket-Event": "DISCONNECT", "X-WebSocket-Connection-Id": "someone-else", "x-websocket-x": "1",
+             "X-Lambda-Event-Source": "sqs"}  # fmt: skip
     request = to_request(websocket_event(event_type="CONNECT", headers=spoof), Options())
-    assert not [key for key in request if key.startswith("HTTP_X_WEBSOCKET_")]
+    assert not [key for key in request if key.startswith(("HTTP_X_WEBSOCKET_", "HTTP_X_LAMBDA_"))]
     environ, _ = to_wsgi_request(request, Frame(websocket_event(event_type="CONNECT", connection_id="mine")))
     assert environ["HTTP_X_WEBSOCKET_EVENT"] == "CONNECT"
     assert environ["HTTP_X_WEBSOCKET_CONNECTION_ID"] == "mine"

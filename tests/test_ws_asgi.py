@@ -283,3 +283,11 @@ def test_scope_of_a_websocket_event() -> None:
     assert scope["aws.websocket"] == {
         "event_type": "CONNECT", "route_key": "$connect", "connection_id": "c1", "endpoint": "https://ws.example.org"
     }  # fmt: skip
+
+
+def test_mounted_apps_refuse_websocket_events() -> None:
+    from lambda_adapter import UnsupportedEvent
+
+    handler = adapt({"/api": raw_app}, lifespan="off")
+    with pytest.raises(UnsupportedEvent, match="one app"):
+        handler(ws_event("CONNECT", "c1"), LambdaContext())

@@ -103,6 +103,7 @@ def to_request(event: Event, options: Options) -> Environ:
         add_headers(environ, event["headers"])
     for key in [key for key in environ if key.startswith(MARKER_PREFIX)]:
         del environ[key]  # only the adapter sets these: a client must not pose as an event
+    environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # the non-HTTP events' marker: never a client's
     set_server(environ, context.get("domainName") or "", "https")
     params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
     # the client's URL is the stage (execute-api hosts) or the custom domain's mapping, no more
