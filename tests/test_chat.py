@@ -29,7 +29,7 @@ from .conftest import ROOT, SAMPLES, free_port, load_module
 
 SERVERLESS = ROOT / "tests" / "node" / "node_modules" / ".bin" / "serverless"
 START_TIMEOUT = 90.0  # seconds; serverless loads ~1000 modules on a cold npm cache
-RECEIVE_TIMEOUT = 15.0
+RECEIVE_TIMEOUT = 30.0  # seconds; a message may wait for a second handler process's cold start
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -156,3 +156,25 @@ def test_a_gone_connection_is_false_under_serverless_offline(offline: tuple[int,
 
 def test_the_same_chat_under_uvicorn(uvicorn_chat: int) -> None:
     asyncio.run(_chat(uvicorn_chat))
+
+
+def test_a_send_to_a_gone_connection_raises_an_oserror_into_the_app(
+    offline: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambda_adapter import adapt
+    from lambda_adapter.testing import LambdaContext, websocket_event
+
+    errors: list[BaseException] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        await receive()
+        try:
+            await send({"type": "websocket.send", "text": "anyone there?"})
+        except OSError as exc:
+            errors.append(exc)
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI", f"http://127.0.0.1:{offline[0]}")
+    event = websocket_event(event_type="MESSAGE", connection_id="long-gone", body="x")
+    assert adapt(app, lifespan="off")(event, LambdaContext()) == {"statusCode": 200}
+    assert len(errors) == 1 and "long-gone" in str(errors[0])

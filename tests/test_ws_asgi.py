@@ -291,3 +291,41 @@ def test_mounted_apps_refuse_websocket_events() -> None:
     handler = adapt({"/api": raw_app}, lifespan="off")
     with pytest.raises(UnsupportedEvent, match="one app"):
         handler(ws_event("CONNECT", "c1"), LambdaContext())
+
+
+def test_disconnect_is_given_again_if_the_app_asks_again() -> None:
+    codes: list[int] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        codes.append((await receive())["code"])
+        codes.append((await receive())["code"])
+
+    assert (
+        adapt(app, lifespan="off")(ws_event("DISCONNECT", "c1", close_code=4002), LambdaContext())["statusCode"] == 200
+    )
+    assert codes == [4002, 4002], "the client is gone: never INVOCATION_ENDED"
+
+
+def test_an_endpoint_that_lets_websocket_disconnect_escape_is_fine(endpoint: str) -> None:
+    app = FastAPI()
+
+    @app.websocket("/")
+    async def echo(ws: WebSocket) -> None:  # as many endpoints are written: no try/except
+        await ws.accept()
+        while True:
+            await ws.send_text(await ws.receive_text())
+
+    handler = adapt(app)
+    cid = uuid.uuid4().hex
+    assert handler(ws_event("CONNECT", cid), LambdaContext()) == {"statusCode": 200}
+    assert handler(ws_event("MESSAGE", cid, body="again"), LambdaContext()) == {"statusCode": 200}
+    assert posted_to(cid) == b"again"
+
+
+def test_accept_headers_with_a_line_break_refuse_the_connect() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept", "headers": [(b"x-bad", b"a\r\nSet-Cookie: x=1")]})
+
+    assert adapt(app, lifespan="off")(ws_event("CONNECT", "c1"), LambdaContext()) == {"statusCode": 500}
