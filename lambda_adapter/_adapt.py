@@ -44,7 +44,7 @@ def adapt(
     fallback_timeout: float = 10.0,
     connection_store: ConnectionStore | None = None,
     websocket_endpoint: str | None = None,
-    websocket_path: str = "/",
+    websocket_path: str | None = None,
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -70,7 +70,8 @@ def adapt(
     websocket_endpoint: the API Gateway Management API URL (for custom domains); by default
         ``https://{domainName}/{stage}`` of the event. ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``
         overrides both.
-    websocket_path: the path WebSocket connections reach the app at (their URL has none).
+    websocket_path: the path WebSocket connections reach the app at (their URL has none); None:
+        the path of the app's one WebSocket route (Starlette, FastAPI), else "/".
     """
     options = Options(
         interface=interface,

@@ -123,14 +123,14 @@ class DynamoDBStore:
                 yield item["connection_id"]["S"]
 
 
-def request_for(frame: Frame, event: Event, store: ConnectionStore, options: Options) -> Environ:
+def request_for(frame: Frame, event: Event, store: ConnectionStore, options: Options, path: str) -> Environ:
     """The connect request of ``frame``'s connection: the event's own at connect, else the stored
     one, else what this event tells (a store that lost it: another container, an expired item)."""
     if frame.event_type != CONNECT:
         stored = store.load(frame.connection_id)
         if stored is not None:
             return stored
-    return to_request(event, options)
+    return to_request(event, options, path)
 
 
 def settle(frame: Frame, store: ConnectionStore, request: Environ, accepted: bool) -> None:

@@ -91,7 +91,7 @@ class Options:
     deadline_margin: float
     connection_store: ConnectionStore | None
     websocket_endpoint: str | None
-    websocket_path: str
+    websocket_path: str | None
 
     def __init__(
         self,
@@ -105,7 +105,7 @@ class Options:
         deadline_margin: float = 0.5,
         connection_store: ConnectionStore | None = None,
         websocket_endpoint: str | None = None,
-        websocket_path: str = "/",
+        websocket_path: str | None = None,
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
@@ -184,7 +184,9 @@ def _checked_endpoint(value: object) -> str | None:
     return value.rstrip("/")
 
 
-def _checked_websocket_path(value: object) -> str:
+def _checked_websocket_path(value: object) -> str | None:
+    if value is None:
+        return None
     if not isinstance(value, str) or not value.startswith("/") or "?" in value or "#" in value or not value.isascii():
         raise ValueError(f"adapt(): websocket_path must be an ASCII path that starts with '/', got {value!r}")
     return value

@@ -164,14 +164,33 @@ def to_websocket_scope(request: Environ, state: dict[str, Any], event: Event, co
     return scope
 
 
+def websocket_route_of(app: Any) -> str | None:
+    """The path of the app's WebSocket route when it has exactly one, without path parameters
+    (Starlette and FastAPI list theirs in ``app.routes``); else None, with a warning if several."""
+    routes = getattr(app, "routes", None)
+    if not isinstance(routes, list):
+        return None
+    paths = [
+        str(getattr(route, "path", ""))
+        for route in routes
+        if any(kind.__name__ == "WebSocketRoute" for kind in type(route).__mro__)
+    ]
+    if len(paths) == 1 and paths[0].startswith("/") and "{" not in paths[0]:
+        return paths[0]
+    if len(paths) > 1:
+        logger().warning("the app has %d WebSocket routes; WebSocket events reach '/': pass websocket_path", len(paths))
+    return None
+
+
 def make_handler(app: ASGIApp, container: AppContainer, options: Options) -> Handler:
     """The handler of WebSocket events: request from the store, the app's session, the result."""
     store = options.connection_store or MemoryStore()
+    path = options.websocket_path or websocket_route_of(app) or "/"
 
     def handler(event: Event, context: LambdaContext) -> Result:
         try:
             frame = Frame(event)
-            request = request_for(frame, event, store, options)
+            request = request_for(frame, event, store, options, path)
         except MALFORMED as exc:
             return {"statusCode": bad_request(exc, context).status}
         endpoint = _management.resolve_endpoint(frame.endpoint, options.websocket_endpoint)

@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 def make_handler(run: Runner, options: Options) -> Handler:
     """The handler of WebSocket events: request from the store, the app through ``run``, the result."""
     store = options.connection_store or MemoryStore()
+    path = options.websocket_path or "/"
 
     def handler(event: Event, context: LambdaContext) -> Result:
         try:
             frame = Frame(event)
-            request = request_for(frame, event, store, options)
+            request = request_for(frame, event, store, options, path)
         except MALFORMED as exc:
             return {"statusCode": bad_request(exc, context).status}
         environ, body = to_wsgi_request(request, frame)

@@ -102,10 +102,11 @@ def test_dynamodb_store_takes_a_client(table: str, moto_server: str) -> None:
 def test_request_for_takes_the_stored_request_else_what_the_event_tells() -> None:
     store, options = MemoryStore(), Options()
     connect = websocket_event(event_type="CONNECT", connection_id="c1", query="name=ann")
-    assert request_for(Frame(connect), connect, store, options)["QUERY_STRING"] == "name=ann"
+    assert request_for(Frame(connect), connect, store, options, "/")["QUERY_STRING"] == "name=ann"
     store.save("c1", {**REQUEST, "QUERY_STRING": "name=stored"})
     message = websocket_event(event_type="MESSAGE", connection_id="c1")
-    assert request_for(Frame(message), message, store, options)["QUERY_STRING"] == "name=stored"
+    assert request_for(Frame(message), message, store, options, "/")["QUERY_STRING"] == "name=stored"
     lost = websocket_event(event_type="MESSAGE", connection_id="c2")
-    fallback = request_for(Frame(lost), lost, store, options)
+    fallback = request_for(Frame(lost), lost, store, options, "/chat")
     assert (fallback["QUERY_STRING"], fallback["SERVER_NAME"]) == ("", "abc123.execute-api.us-east-1.amazonaws.com")
+    assert fallback["PATH_INFO"] == "/chat"

@@ -116,11 +116,8 @@ def test_a_connect_to_a_path_without_an_endpoint_is_refused() -> None:
 @pytest.mark.parametrize("name", ["Connect", "Message", "Disconnect"])
 def test_recorded_events_reach_a_fastapi_endpoint(name: str, endpoint: str) -> None:
     seen: list[Any] = []
-    handler = adapt(fastapi_app(seen))
-    app = handler  # the endpoint is at /ws: the recorded events reach "/" and are refused
     event = load_event(f"powertools/apiGatewayWebSocketApi{name}.json")
-    assert app(event, LambdaContext())["statusCode"] == (403 if name == "Connect" else 200)
-    handler = adapt(fastapi_app(seen), websocket_path="/ws")
+    handler = adapt(fastapi_app(seen))  # the app's one WebSocket route, /ws, is where events go
     result = handler(event, LambdaContext())
     assert result == {"statusCode": 200}
     connection = event["requestContext"]["connectionId"]
@@ -329,3 +326,44 @@ def test_accept_headers_with_a_line_break_refuse_the_connect() -> None:
         await send({"type": "websocket.accept", "headers": [(b"x-bad", b"a\r\nSet-Cookie: x=1")]})
 
     assert adapt(app, lifespan="off")(ws_event("CONNECT", "c1"), LambdaContext()) == {"statusCode": 500}
+
+
+def test_the_one_websocket_route_of_a_starlette_app_is_the_path() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket as StarletteWebSocket
+
+    paths: list[str] = []
+
+    async def endpoint(ws: StarletteWebSocket) -> None:
+        paths.append(ws.scope["path"])
+        await ws.accept()
+
+    async def page(request: Any) -> Any:
+        raise AssertionError("not an HTTP route")
+
+    app = Starlette(routes=[Route("/", page), WebSocketRoute("/live/feed", endpoint)])
+    assert adapt(app, lifespan="off")(ws_event("CONNECT", "c1"), LambdaContext())["statusCode"] == 200
+    assert paths == ["/prod/live/feed"]
+
+
+@pytest.mark.parametrize(
+    ("routes", "path"),
+    [
+        (["/ws"], "/ws"),
+        (["/a", "/b"], None),
+        (["/rooms/{room}"], None),
+        ([], None),
+    ],
+)
+def test_websocket_route_of(routes: list[str], path: str | None, caplog: pytest.LogCaptureFixture) -> None:
+    from lambda_adapter._ws_asgi import websocket_route_of
+
+    app = FastAPI()
+    for route in routes:
+        app.add_api_websocket_route(route, lambda ws: None)
+    app.add_api_route("/http", lambda: None)
+    with caplog.at_level(logging.WARNING, "lambda_adapter"):
+        assert websocket_route_of(app) == path
+    assert ("2 WebSocket routes" in caplog.text) == (len(routes) == 2)
+    assert websocket_route_of(raw_app) is None, "an app without routes"

@@ -5,8 +5,9 @@ and apigateway-how-to-call-websocket-api-connections.html (the Management API).
 
 Invariants:
 - Pure (see ``lambda_adapter._events``): no I/O, no ``os.environ``, no logging, no asyncio.
-- A WebSocket URL has no path beyond the stage, so the request's path is ``websocket_path``
-  (default ``/``); the root is the stage on execute-api hosts, else ``base_path``.
+- A WebSocket URL has no path beyond the stage, so the request's path is the one the runner
+  chose (``websocket_path``, or the app's one WebSocket route, or ``/``); the root is the stage
+  on execute-api hosts, else ``base_path``.
 - The request is the CGI environ of the client's connect (``GET``): only strings, so a
   connection store can keep it as JSON. The marker headers (``X-WebSocket-*``) are set by the
   adapter alone: every header of that family a client sent is dropped first.
@@ -92,8 +93,9 @@ def _message_of(event: Event) -> str | bytes:
     return body or ""
 
 
-def to_request(event: Event, options: Options) -> Environ:
-    """The client's connect request as CGI variables (no body); from any event, as far as it tells."""
+def to_request(event: Event, options: Options, path: str | None = None) -> Environ:
+    """The client's connect request to ``path`` (default: ``websocket_path``, else ``/``) as CGI
+    variables (no body); from any event, as far as it tells."""
     context = event.get("requestContext") or {}
     environ: Environ = {}
     multi = event.get("multiValueHeaders")
@@ -108,7 +110,8 @@ def to_request(event: Event, options: Options) -> Environ:
     params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
     # the client's URL is the stage (execute-api hosts) or the custom domain's mapping, no more
     root = stage_prefix(context.get("stage"), context.get("domainName") or environ["SERVER_NAME"], options.stage_in_url)
-    set_path(environ, root or options.base_path, options.websocket_path, query_from_decoded(params) if params else "")
+    path = path or options.websocket_path or "/"
+    set_path(environ, root or options.base_path, path, query_from_decoded(params) if params else "")
     identity = context.get("identity") or {}
     authorizer = context.get("authorizer") or {}
     set_request(environ, "GET", identity.get("sourceIp"), authorizer.get("principalId"), b"")
