@@ -82,8 +82,10 @@ class _Session:
 
     async def receive(self) -> Message:
         if self.inbox:
-            return self.inbox.pop(0)
-        self.ended = True
+            message = self.inbox.pop(0)
+            self.ended = message["type"] == "websocket.disconnect"
+            return message
+        self.ended = True  # the app was told of a disconnect: its framework may raise for it
         if self.frame.event_type == DISCONNECT:
             return self._disconnect(self.frame.close_code, self.frame.close_reason)
         return self._disconnect(INVOCATION_ENDED, INVOCATION_ENDED_REASON)

@@ -304,7 +304,9 @@ def test_disconnect_is_given_again_if_the_app_asks_again() -> None:
     assert codes == [4002, 4002], "the client is gone: never INVOCATION_ENDED"
 
 
-def test_an_endpoint_that_lets_websocket_disconnect_escape_is_fine(endpoint: str) -> None:
+def test_an_endpoint_that_lets_websocket_disconnect_escape_is_fine(
+    endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
     app = FastAPI()
 
     @app.websocket("/")
@@ -318,6 +320,9 @@ def test_an_endpoint_that_lets_websocket_disconnect_escape_is_fine(endpoint: str
     assert handler(ws_event("CONNECT", cid), LambdaContext()) == {"statusCode": 200}
     assert handler(ws_event("MESSAGE", cid, body="again"), LambdaContext()) == {"statusCode": 200}
     assert posted_to(cid) == b"again"
+    with caplog.at_level(logging.ERROR, "lambda_adapter"):
+        assert handler(ws_event("DISCONNECT", cid, close_code=1005), LambdaContext()) == {"statusCode": 200}
+    assert not [r for r in caplog.records if r.name == "lambda_adapter"], "the framework's WebSocketDisconnect"
 
 
 def test_accept_headers_with_a_line_break_refuse_the_connect() -> None:
