@@ -372,3 +372,24 @@ def test_websocket_route_of(routes: list[str], path: str | None, caplog: pytest.
         assert websocket_route_of(app) == path
     assert ("2 WebSocket routes" in caplog.text) == (len(routes) == 2)
     assert websocket_route_of(raw_app) is None, "an app without routes"
+
+
+def test_boto3_is_imported_only_by_a_send() -> None:
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    connect = json.dumps(ws_event("CONNECT", "c1"))
+    code = (
+        "import json, sys\n"
+        "from lambda_adapter import adapt\n"
+        "async def app(scope, receive, send):\n"
+        "    await receive()\n"
+        "    await send({'type': 'websocket.accept'})\n"
+        f"assert adapt(app, lifespan='off')(json.loads({connect!r}), None)['statusCode'] == 200\n"
+        "print('boto3' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "False"
