@@ -23,6 +23,12 @@ case "${1:-}" in
         setup "test,bench"
         # the peer emulators (serverless-offline) for the end-to-end tests, pinned by tests/node/package-lock.json
         npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+        # headless Chromium and its driver for the browser test (tests/test_browser.py), from Debian
+        if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+            SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+            $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+            $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver
+        fi
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
         "$VENV/bin/mypy"

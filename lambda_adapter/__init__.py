@@ -13,7 +13,7 @@ __all__ = ["EventFailed", "InvalidResponse", "LifespanFailure", "UnsupportedEven
 
 def __getattr__(name: str) -> object:
     if name == "testing":  # imported on first use: it costs start-up time nobody else pays
-        from . import testing
+        import importlib  # not "from . import testing": its hasattr() check would call this again
 
-        return testing
+        return importlib.import_module(f"{__name__}.testing")
     raise AttributeError(f"module 'lambda_adapter' has no attribute {name!r}")

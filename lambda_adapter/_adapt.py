@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._connections import ConnectionStore
-    from ._container import AppContainer
     from ._model import Environ, Event, LambdaContext, Response, Result
     from ._route import Router, Target
 
@@ -42,6 +41,7 @@ def adapt(
     warm_pings: bool | Callable[[Any], bool] = True,
     fallback: str | None = None,
     fallback_timeout: float = 10.0,
+    streaming: str = "auto",
     connection_store: ConnectionStore | None = None,
     websocket_endpoint: str | None = None,
     websocket_path: str | None = None,
@@ -65,6 +65,10 @@ def adapt(
     warm_pings: answer warm-up pings without running the app (True), not (False), or a predicate.
     fallback: origin URL for requests no mounted app takes (the part not migrated yet).
     fallback_timeout: seconds to wait for the fallback origin (never past the Lambda deadline).
+    streaming: "auto" (``handler.stream`` is there; the runtime loop streams when
+        LAMBDA_ADAPTER_STREAMING=1), "on" (the runtime loop always streams Function URL events) or
+        "off" (no ``handler.stream``: always buffered). See ``lambda_adapter.runtime``. Mounted apps
+        (a mapping) answer buffered.
     connection_store: where WebSocket connections keep their connect-time request
         (``lambda_adapter.websocket.MemoryStore`` or ``DynamoDBStore``); None: one in memory.
     websocket_endpoint: the API Gateway Management API URL (for custom domains); by default
@@ -81,6 +85,7 @@ def adapt(
         stage_in_url=stage_in_url,
         eager_startup=eager_startup,
         deadline_margin=deadline_margin,
+        streaming=streaming,
         connection_store=connection_store,
         websocket_endpoint=websocket_endpoint,
         websocket_path=websocket_path,
@@ -93,15 +98,34 @@ def adapt(
     elif fallback is not None:
         raise ValueError("adapt(): a fallback origin takes the paths no app is mounted at; mount apps by prefix")
     else:
-        container = _container_for(app, options)
-        run = _runner_for(app, options, container)
-        on_websocket = _websocket_handler(app, options, run, container)
+        run = _runner_for(app, options)
+        on_websocket = _websocket_handler(app, options, run)
     if events is None and warm_pings is True:  # the default: the router is imported on a first non-HTTP event
-        return _make_handler(run, options, lambda: _router({}, True, run), on_websocket)
-    from ._route import checked_events
+        handler = _make_handler(run, options, lambda: _router({}, True, run), on_websocket)
+    else:
+        from ._route import checked_events
 
-    router = _router(checked_events(events), warm_pings, run)
-    return _make_handler(run, options, lambda: router, on_websocket)
+        router = _router(checked_events(events), warm_pings, run)
+        handler = _make_handler(run, options, lambda: router, on_websocket)
+    if options.streaming != "off" and callable(app):
+        _add_stream(handler, app, run, options)
+    return handler
+
+
+def _add_stream(handler: Handler, app: Any, run: Runner, options: Options) -> None:
+    """``handler.stream(event, context, write)`` for the runtime loop; ``_streaming`` is imported on its
+    first call, so a buffered function pays nothing for it."""
+    streams: list[Any] = []
+
+    def stream(event: Any, context: Any, write: Callable[[bytes], None]) -> Result | None:
+        if not streams:
+            from ._streaming import make_stream
+
+            streams.append(make_stream(app, _interface_of(app, options.interface), run, handler, options))
+        return streams[0](event, context, write)  # type: ignore[no-any-return]
+
+    handler.stream = stream  # type: ignore[attr-defined]
+    handler.streaming = options.streaming  # type: ignore[attr-defined]  # "on": stream without being told
 
 
 def _router(events: dict[str, Target], warm_pings: object, run: Runner) -> Router:
@@ -110,20 +134,11 @@ def _router(events: dict[str, Target], warm_pings: object, run: Runner) -> Route
     return make_router(events, warm_pings, run)
 
 
-def _container_for(app: Any, options: Options) -> AppContainer | None:
-    """The lifespan of an ASGI app in this container, shared by its HTTP and WebSocket events."""
-    if _interface_of(app, options.interface) != "asgi":
-        return None
-    from ._container import AppContainer
-
-    return AppContainer(app, options)
-
-
-def _runner_for(app: Any, options: Options, container: AppContainer | None = None) -> Runner:
+def _runner_for(app: Any, options: Options) -> Runner:
     if _interface_of(app, options.interface) == "asgi":
         from ._asgi import make_runner as make_asgi_runner
 
-        return make_asgi_runner(app, options, container)
+        return make_asgi_runner(app, options)
     from ._wsgi import make_runner as make_wsgi_runner
 
     return make_wsgi_runner(app, options.deadline_margin)
@@ -173,12 +188,14 @@ def is_coroutine_function(app: Any) -> bool:
     return False
 
 
-def _websocket_handler(app: Any, options: Options, run: Runner, container: AppContainer | None) -> Handler:
-    """The handler of WebSocket events, its module imported on the first one."""
+def _websocket_handler(app: Any, options: Options, run: Runner) -> Handler:
+    """The handler of WebSocket events, its module imported on the first one. An ASGI app's
+    events share its runner's container (loop and lifespan): ``run.container``."""
     made: list[Handler] = []
 
     def handler(event: Any, context: Any) -> Result:
         if not made:
+            container = getattr(run, "container", None)
             if container is not None:
                 from ._ws_asgi import make_handler as make_asgi_handler
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ._container import AppContainer
+from ._container import EagerLoop, Lifespan, container_loop
 from ._errors import DeadlineExceeded, InvalidResponse
 from ._faults import gateway_timeout, logger, request_id, server_error
 from ._model import Response, seconds_left
@@ -90,9 +90,33 @@ class _Cycle:
         return Response(self.status, checked_headers(self.headers), b"".join(self.chunks))
 
 
-def make_runner(app: ASGIApp, options: Options, container: AppContainer | None = None) -> Runner:
-    """The runner ``adapt()`` calls per event: scope, app on the container's loop, response."""
-    container = container or AppContainer(app, options)
+class _Container:
+    """The lifespan of one app in this Lambda container (one per ``adapt()``), on the shared loop."""
+
+    def __init__(self, app: ASGIApp, options: Options) -> None:
+        self.app = app
+        self.mode = options.lifespan
+        self.lifespan: Lifespan | None = None
+
+    def ready_loop(self) -> EagerLoop:
+        """The container's loop, lifespan started on it (again, if the loop had to be made anew)."""
+        loop = container_loop()
+        if self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop):
+            lifespan = Lifespan(self.app, self.mode, loop)
+            lifespan.start()  # raises LifespanFailure; the next event tries again
+            self.lifespan = lifespan
+        return loop
+
+    def state(self) -> dict[str, Any]:
+        return self.lifespan.state if self.lifespan is not None else {}
+
+
+def make_runner(app: ASGIApp, options: Options) -> Runner:
+    """The runner ``adapt()`` calls per event: scope, app on the container's loop, response.
+
+    The runner keeps its container as ``run.container``: the streaming runner shares it.
+    """
+    container = _Container(app, options)
     margin = options.deadline_margin
     if options.eager_startup:
         container.ready_loop()
@@ -121,4 +145,5 @@ def make_runner(app: ASGIApp, options: Options, container: AppContainer | None =
             logger().exception("the ASGI app sent invalid headers (request %s)", request_id(context))
             return server_error()
 
+    run.container = container  # type: ignore[attr-defined]
     return run

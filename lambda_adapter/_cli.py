@@ -19,6 +19,9 @@ from typing import Any
 
 # name -> (module, one-line help); the module provides add_arguments(parser) and run(args)
 COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS["serve"] = ("lambda_adapter._serve", "Serve a handler over HTTP as an event source would call it.")
+COMMANDS["invoke"] = ("lambda_adapter._invoke", "Call a handler once with an event file; print the result.")
+COMMANDS["event"] = ("lambda_adapter._event_command", "Print the event a source sends for one request.")
 
 
 class UsageError(Exception):

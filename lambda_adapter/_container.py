@@ -108,28 +108,6 @@ class EagerLoop(asyncio.SelectorEventLoop):
             raise DeadlineExceeded(f"the app was still running {max(timeout, 0):.3f} s into the invocation")
 
 
-class AppContainer:
-    """The lifespan of one app in this Lambda container (one per ``adapt()``), on the shared loop;
-    HTTP and WebSocket events of that app share it."""
-
-    def __init__(self, app: Any, options: Any) -> None:
-        self.app = app
-        self.mode: str = options.lifespan
-        self.lifespan: Lifespan | None = None
-
-    def ready_loop(self) -> EagerLoop:
-        """The container's loop, lifespan started on it (again, if the loop had to be made anew)."""
-        loop = container_loop()
-        if self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop):
-            lifespan = Lifespan(self.app, self.mode, loop)
-            lifespan.start()  # raises LifespanFailure; the next event tries again
-            self.lifespan = lifespan
-        return loop
-
-    def state(self) -> dict[str, Any]:
-        return self.lifespan.state if self.lifespan is not None else {}
-
-
 SHUTDOWN_TIMEOUT = 1.0  # seconds; Lambda gives the runtime little time after SIGTERM
 _DONE: dict[str, Any] = {"type": "lambda_adapter.app_returned"}
 _RUNNING: set[asyncio.Task[None]] = set()  # lifespan tasks waiting for shutdown

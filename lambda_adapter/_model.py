@@ -36,6 +36,17 @@ if TYPE_CHECKING:
 
         def get_remaining_time_in_millis(self) -> int: ...
 
+    class Sink(Protocol):
+        """Where a streaming runner sends the answer: ``start`` once, then ``body`` per chunk."""
+
+        started: bool
+
+        def start(self, status: int, headers: list[tuple[str, str]]) -> None: ...
+
+        def body(self, chunk: bytes) -> None: ...
+
+        def whole(self, response: Response) -> None: ...
+
 
 class Response:
     """The app's answer: status, headers in order, the whole body."""
@@ -64,6 +75,7 @@ def seconds_left(context: Any, margin: float) -> float | None:
 
 _INTERFACES = ("auto", "wsgi", "asgi")
 _LIFESPANS = ("auto", "on", "off")
+_STREAMING = ("auto", "on", "off")
 
 
 class Options:
@@ -77,6 +89,7 @@ class Options:
         "interface",
         "lifespan",
         "stage_in_url",
+        "streaming",
         "text_mime_types",
         "websocket_endpoint",
         "websocket_path",
@@ -89,6 +102,7 @@ class Options:
     stage_in_url: bool | None
     eager_startup: bool
     deadline_margin: float
+    streaming: str
     connection_store: ConnectionStore | None
     websocket_endpoint: str | None
     websocket_path: str | None
@@ -103,12 +117,14 @@ class Options:
         stage_in_url: bool | None = None,
         eager_startup: bool = False,
         deadline_margin: float = 0.5,
+        streaming: str = "auto",
         connection_store: ConnectionStore | None = None,
         websocket_endpoint: str | None = None,
         websocket_path: str | None = None,
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
+        _check_choice("streaming", streaming, _STREAMING)
         set_ = object.__setattr__
         set_(self, "interface", interface)
         set_(self, "base_path", _checked_base_path(base_path))
@@ -117,6 +133,7 @@ class Options:
         set_(self, "stage_in_url", _checked_optional_bool("stage_in_url", stage_in_url))
         set_(self, "eager_startup", _checked_optional_bool("eager_startup", eager_startup) or False)
         set_(self, "deadline_margin", _checked_margin(deadline_margin))
+        set_(self, "streaming", streaming)
         set_(self, "connection_store", _checked_store(connection_store))
         set_(self, "websocket_endpoint", _checked_endpoint(websocket_endpoint))
         set_(self, "websocket_path", _checked_websocket_path(websocket_path))

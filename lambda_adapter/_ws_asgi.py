@@ -14,7 +14,7 @@ Invariants: the session is the state machine of ``_Session`` (CONNECTING, OPEN, 
 message out of order is ``InvalidResponse`` raised into the app. ``websocket.send`` goes
 through the Management API at once (boto3, blocking: Lambda runs one event at a time); during
 CONNECT it cannot (API Gateway opens the connection only once $connect returns): logged, dropped.
-The loop and lifespan are the container's (``AppContainer``), shared with HTTP events.
+The loop and lifespan are the ASGI runner's container (``run.container``), shared with HTTP events.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from ._container import AppContainer
+    from ._asgi import _Container as AppContainer  # the ASGI runner's container (loop, lifespan)
     from ._model import Environ, Event, LambdaContext, Options, Result
 
     Message = dict[str, Any]

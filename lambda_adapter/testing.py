@@ -16,9 +16,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # imported on first use by __getattr__ (they need httpx)
+    from ._transport import AsyncLambdaTransport, LambdaTransport
+
 __all__ = [
     "FORMATS", "LambdaContext", "alb_event", "body_of", "edge_event", "event_for", "headers_of", "http1_event",
     "http_event", "json_of", "lattice_event", "rest_event", "set_cookies_of", "status_of", "url_event",
+    "LambdaTransport", "AsyncLambdaTransport",
     "websocket_event",
 ]  # fmt: skip
 
@@ -49,8 +54,21 @@ def _pairs(headers: Headers | None) -> list[tuple[str, str]]:
     return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
 
 
-def _body(body: bytes | str, binary: bool | None) -> tuple[str, bool]:
+# media types AWS passes as text (Function URLs and HTTP APIs base64-encode every other body)
+_TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml", "application/yaml",
+               "application/x-www-form-urlencoded", "application/graphql", "+json", "+xml")  # fmt: skip
+
+
+def _is_binary_type(pairs: list[tuple[str, str]]) -> bool:
+    """Whether the request's Content-Type names a binary body (absent: decided by the bytes)."""
+    content_type = next((v for n, v in pairs if n.lower() == "content-type"), "").partition(";")[0].strip().lower()
+    return bool(content_type) and not any(content_type.startswith(t) or content_type.endswith(t) for t in _TEXT_TYPES)
+
+
+def _body(body: bytes | str, binary: bool | None, pairs: list[tuple[str, str]]) -> tuple[str, bool]:
     data = body.encode() if isinstance(body, str) else body
+    if binary is None and data and _is_binary_type(pairs):
+        binary = True
     if binary is None:
         try:
             return data.decode("utf-8"), False
@@ -88,12 +106,19 @@ def rest_event(
     host: str = "abc123.execute-api.us-east-1.amazonaws.com",
     source_ip: str = "203.0.113.7",
     authorizer: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    domain_name: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST API proxy event (payload 1.0); ``path`` without the stage."""
+    """An API Gateway REST API proxy event (payload 1.0); ``path`` without the stage.
+
+    ``domain_name`` (default ``host``): the API's domain in ``requestContext``; an ``execute-api``
+    name means the client's URL holds the stage, as on AWS.
+    """
     pairs = [("Host", host), *_pairs(headers)]
-    text, is_b64 = _body(body, binary)
+    text, is_b64 = _body(body, binary, pairs)
     multi_query = _decoded_query(query)
-    url_path = path if stage == "$default" or ".execute-api." not in host else f"/{stage}{path}"
+    domain_name = domain_name or host
+    url_path = path if stage == "$default" or ".execute-api." not in domain_name else f"/{stage}{path}"
     return {
         "resource": "/{proxy+}",
         "path": path,
@@ -108,11 +133,11 @@ def rest_event(
             "accountId": "123456789012",
             "apiId": "abc123",
             "authorizer": authorizer,
-            "domainName": host,
+            "domainName": domain_name,
             "httpMethod": method,
             "path": url_path,
             "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
+            "requestId": request_id or str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
             "resourcePath": "/{proxy+}",
             "stage": stage,
@@ -147,13 +172,19 @@ def http_event(
     host: str = "abc123.execute-api.us-east-1.amazonaws.com",
     source_ip: str = "203.0.113.7",
     authorizer: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    domain_name: str | None = None,
 ) -> dict[str, Any]:
-    """An HTTP API event of payload 2.0: path decoded, stage in it, cookies split out."""
+    """An HTTP API event of payload 2.0: path decoded, stage in it, cookies split out.
+
+    ``domain_name`` (default ``host``) as in ``rest_event``.
+    """
     pairs = [(name.lower(), value) for name, value in [("host", host), *_pairs(headers)]]
     cookies = [part.strip() for name, value in pairs if name == "cookie" for part in value.split(";")]
     joined = {name: ",".join(values) for name, values in _multi(pairs).items() if name != "cookie"}
-    text, is_b64 = _body(body, binary)
-    in_url = stage != "$default" and ".execute-api." in host  # custom domains hide the stage
+    text, is_b64 = _body(body, binary, pairs)
+    domain_name = domain_name or host
+    in_url = stage != "$default" and ".execute-api." in domain_name  # custom domains hide the stage
     raw_path = f"/{stage}{unquote(path)}" if in_url else unquote(path)
     event: dict[str, Any] = {
         "version": "2.0",
@@ -166,8 +197,8 @@ def http_event(
             "accountId": "123456789012",
             "apiId": "abc123",
             "authorizer": authorizer,
-            "domainName": host,
-            "domainPrefix": host.split(".")[0],
+            "domainName": domain_name,
+            "domainPrefix": domain_name.split(".")[0],
             "http": {
                 "method": method,
                 "path": raw_path,
@@ -175,7 +206,7 @@ def http_event(
                 "sourceIp": source_ip,
                 "userAgent": joined.get("user-agent", ""),
             },
-            "requestId": str(uuid.uuid4()),
+            "requestId": request_id or str(uuid.uuid4()),
             "routeKey": "$default",
             "stage": stage,
             "timeEpoch": int(time.time() * 1000),
@@ -188,10 +219,16 @@ def http_event(
     return event
 
 
-def url_event(*, host: str = "abc123.lambda-url.us-east-1.on.aws", **kwargs: Any) -> dict[str, Any]:
-    """A Lambda Function URL event: the 2.0 shape, path kept as sent, no stage."""
+def url_event(
+    *, host: str = "abc123.lambda-url.us-east-1.on.aws", domain_name: str | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """A Lambda Function URL event: the 2.0 shape, path kept as sent, no stage.
+
+    ``domainName`` is the function URL's own name even when the Host header is another (behind CloudFront).
+    """
     path = kwargs.get("path", "/")
-    event = http_event(host=host, stage="$default", **kwargs)
+    domain_name = domain_name or (host if ".lambda-url." in host else "abc123.lambda-url.us-east-1.on.aws")
+    event = http_event(host=host, stage="$default", domain_name=domain_name, **kwargs)
     event["rawPath"] = path
     event["requestContext"]["http"]["path"] = path
     return event
@@ -208,14 +245,19 @@ def alb_event(
     multi_value: bool = False,
     host: str = "my-alb-123.us-east-1.elb.amazonaws.com",
     source_ip: str = "203.0.113.7",
+    forwarded_proto: str = "https",
+    forwarded_port: int = 443,
 ) -> dict[str, Any]:
-    """An ALB event: path and query as sent; X-Forwarded-For with the peer appended."""
+    """An ALB event: path and query as sent; X-Forwarded-For with the peer appended.
+
+    ``forwarded_proto`` and ``forwarded_port``: the listener the client reached.
+    """
     pairs = [("host", host), *[(n.lower(), v) for n, v in _pairs(headers)]]
     forwarded = [v for n, v in pairs if n == "x-forwarded-for"]
     pairs = [(n, v) for n, v in pairs if n != "x-forwarded-for"]
-    pairs += [("x-forwarded-for", ", ".join([*forwarded, source_ip])), ("x-forwarded-proto", "https"),
-              ("x-forwarded-port", "443")]  # fmt: skip
-    text, is_b64 = _body(body, binary)
+    pairs += [("x-forwarded-for", ", ".join([*forwarded, source_ip])), ("x-forwarded-proto", forwarded_proto),
+              ("x-forwarded-port", str(forwarded_port))]  # fmt: skip
+    text, is_b64 = _body(body, binary, pairs)
     event: dict[str, Any] = {
         "requestContext": {
             "elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc"}
@@ -274,7 +316,7 @@ def lattice_event(
 ) -> dict[str, Any]:
     """A VPC Lattice event of payload 1.0 or 2.0."""
     pairs = [("host", host), *[(n.lower(), v) for n, v in _pairs(headers)], ("x-forwarded-for", source_ip)]
-    text, is_b64 = _body(body, binary)
+    text, is_b64 = _body(body, binary, pairs)
     multi_query = _decoded_query(query)
     if version == 1:
         return {"raw_path": path, "method": method, "headers": {n: v[-1] for n, v in _multi(pairs).items()},
@@ -392,7 +434,7 @@ def websocket_event(
     event: dict[str, Any] = {"requestContext": context, "isBase64Encoded": False}
     if event_type == "MESSAGE":
         context["messageId"] = str(uuid.uuid4())
-        event["body"], event["isBase64Encoded"] = _body(body or b"", binary)
+        event["body"], event["isBase64Encoded"] = _body(body or b"", binary, [])
     elif event_type == "DISCONNECT":
         context["disconnectStatusCode"] = close_code
         context["disconnectReason"] = close_reason
@@ -408,3 +450,12 @@ def websocket_event(
         event["queryStringParameters"] = {k: v[-1] for k, v in multi_query.items()}
         event["multiValueQueryStringParameters"] = multi_query
     return event
+
+
+def __getattr__(name: str) -> Any:
+    """``LambdaTransport`` and ``AsyncLambdaTransport``, imported on first use (they need httpx)."""
+    if name in ("LambdaTransport", "AsyncLambdaTransport"):
+        from . import _transport
+
+        return getattr(_transport, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

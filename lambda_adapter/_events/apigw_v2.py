@@ -70,17 +70,7 @@ def _user(context: Any) -> object:
 
 def from_response(response: Response, event: Event, options: Options) -> Result:
     """The result dict: Set-Cookie values in cookies[], other repeats joined with ``, ``."""
-    headers: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in response.headers:
-        name = name.lower()  # as HTTP/2 carries them, and as ASGI apps send them
-        if name in headers:
-            headers[name] = f"{headers[name]}, {value}"
-        elif name == "set-cookie":
-            if value not in cookies:  # no cookie twice
-                cookies.append(value)
-        else:
-            headers[name] = value
+    headers, cookies = split_cookies(response.headers)
     body, is_base64 = encode_body(
         response.body, headers.get("content-type"), headers.get("content-encoding"), options.text_mime_types
     )
@@ -93,3 +83,38 @@ def from_response(response: Response, event: Event, options: Options) -> Result:
     if cookies:
         result["cookies"] = cookies
     return result
+
+
+def split_cookies(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """Headers by lower-case name, repeats joined with ``, ``; Set-Cookie values apart, none twice."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in pairs:
+        name = name.lower()  # as HTTP/2 carries them, and as ASGI apps send them
+        if name in headers:
+            headers[name] = f"{headers[name]}, {value}"
+        elif name == "set-cookie":
+            if value not in cookies:  # no cookie twice
+                cookies.append(value)
+        else:
+            headers[name] = value
+    return headers, cookies
+
+
+# Between the prelude and the body of a streamed Function URL answer: 8 NUL bytes, as the Node.js
+# runtime's awslambda.HttpResponseStream writes them (docs.aws.amazon.com/apigateway/latest/
+# developerguide/response-transfer-mode-lambda.html#response-transfer-mode-lambda-format).
+PRELUDE_END = bytes(8)
+
+
+def to_prelude(status: int, pairs: list[tuple[str, str]]) -> bytes:
+    """The JSON prelude of a streamed answer (statusCode, headers, cookies), then its 8 NUL bytes.
+
+    The same header rules as ``from_response``: a streamed answer and a buffered one carry the
+    same headers and cookies.
+    """
+    import json
+
+    headers, cookies = split_cookies(pairs)
+    prelude = {"statusCode": status, "headers": headers, "cookies": cookies}
+    return json.dumps(prelude, ensure_ascii=False, separators=(",", ":")).encode() + PRELUDE_END

@@ -64,6 +64,18 @@ async def echo(request: Request) -> Response:
     return Response(await request.body(), media_type="application/octet-stream")
 
 
+# a 1x1 PNG (a red dot), answered to GET and HEAD
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082"
+)
+
+
+@app.api_route("/image.png", methods=["GET", "HEAD"])
+async def image() -> Response:
+    return Response(PNG, media_type="image/png")
+
+
 @app.get("/gzip")
 async def compressed() -> Response:
     body = gzip.compress(json.dumps({"items": list(range(200))}).encode())

@@ -1,11 +1,13 @@
 """URLs of the Django sample."""
 
+from django.contrib import admin
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from . import views
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("api/items", views.items, name="items"),
     path("products", views.products, name="products"),
     path("query", views.query),

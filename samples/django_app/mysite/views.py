@@ -11,7 +11,7 @@ import zlib
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 ITEMS = [{"id": 1, "name": "apple"}, {"id": 2, "name": "pear"}]
 
@@ -93,7 +93,7 @@ def echo(request: HttpRequest) -> HttpResponse:
     return HttpResponse(request.body, content_type="application/octet-stream")
 
 
-@require_GET
+@require_safe
 def image(request: HttpRequest) -> HttpResponse:
     return HttpResponse(PNG, content_type="image/png")
 

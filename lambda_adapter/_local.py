@@ -1,0 +1,157 @@
+"""One translation between HTTP on the wire and a Lambda function, shared by ``serve`` and the httpx transport.
+
+Invariants:
+- A tool module. A request becomes its event through ``lambda_adapter.testing``'s builders, the ones the
+  tests use, so the server, the transport and the tests agree on every AWS quirk; the result is read back
+  with the same readers (``status_of``, ``headers_of``, ``body_of``): multi-value headers, ``cookies[]``,
+  base64 bodies.
+- A named stage lives in the URL as on an ``execute-api`` host (``/NAME/...``, REST and HTTP APIs): the
+  event's ``domainName`` is an ``execute-api`` name so the handler moves the stage to the app's root, while
+  the Host header stays the one the client sent. A request outside the stage gets what API Gateway answers
+  for an unknown stage (REST: 403 ``{"message": "Forbidden"}``; HTTP API: 404 ``{"message": "Not Found"}``)
+  and the handler is not called.
+- Like AWS, the front adds ``X-Forwarded-For`` (the client appended), ``X-Forwarded-Proto`` and
+  ``X-Forwarded-Port`` (the listener the client reached), replacing any the client sent for the last two.
+- One invocation at a time, as in one Lambda container; a handler that raises is API Gateway's 502
+  ``{"message": "Internal server error"}`` (the traceback goes to stderr).
+- Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
+  server: ``Content-Length`` is the body's length, except in the answer to HEAD, which keeps the app's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .testing import LambdaContext, body_of, event_for, headers_of, status_of
+
+LOCAL_FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi")
+STAGE_FORMATS = ("rest", "http", "http1")
+STAGE_DOMAIN = "local.execute-api.localhost"  # an execute-api name: the client's URL holds the stage
+_HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+                         "upgrade", "content-length"))  # fmt: skip
+_JSON = ("Content-Type", "application/json")
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request as it arrived: the target is the path and query as sent (``/a%20b?x=1``)."""
+
+    method: str
+    target: str
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    client: str = "127.0.0.1"
+    scheme: str = "http"
+    port: int = 80
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The HTTP answer the event source sends the client."""
+
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[str, Any]:
+    """The builder arguments (``event_for``) describing ``request``; ``path`` without the stage."""
+    path, _, query = request.target.partition("?")
+    host = next((value for name, value in request.headers if name.lower() == "host"), "localhost")
+    headers = [(name, value) for name, value in request.headers if name.lower() != "host"]
+    kwargs: dict[str, Any] = {"method": request.method, "path": path, "query": query, "body": request.body,
+                              "host": host, "source_ip": request.client}  # fmt: skip
+    if format.startswith("alb"):  # ALB appends the client to X-Forwarded-For itself
+        kwargs.update(headers=headers, forwarded_proto=request.scheme, forwarded_port=request.port)
+        return kwargs
+    kwargs["headers"] = forwarded(headers, request.client, request.scheme, request.port)
+    if format in STAGE_FORMATS:
+        kwargs["stage"] = stage or ("prod" if format == "rest" else "$default")
+        kwargs["domain_name"] = STAGE_DOMAIN if stage else host  # without a stage: like a custom domain
+    return kwargs
+
+
+def forwarded(headers: list[tuple[str, str]], client: str, scheme: str, port: int) -> list[tuple[str, str]]:
+    """``headers`` with the X-Forwarded-* headers API Gateway and Function URLs add."""
+    names = ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-port")
+    chain = [value for name, value in headers if name.lower() == "x-forwarded-for"]
+    kept = [(name, value) for name, value in headers if name.lower() not in names]
+    return [*kept, ("X-Forwarded-For", ", ".join([*chain, client])), ("X-Forwarded-Proto", scheme),
+            ("X-Forwarded-Port", str(port))]  # fmt: skip
+
+
+def outside_stage(format: str) -> Answer:
+    """What API Gateway answers for a URL outside the API's stages."""
+    if format == "rest":
+        return _json_answer(403, b'{"message":"Forbidden"}', "ForbiddenException")
+    return _json_answer(404, b'{"message":"Not Found"}', "NotFoundException")
+
+
+def _json_answer(status: int, body: bytes, error_type: str) -> Answer:
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)]
+    return Answer(status, [*headers, ("Content-Length", str(len(body)))], body)
+
+
+def to_answer(format: str, result: Any, method: str) -> Answer:
+    """The HTTP answer the source makes of a handler's ``result``."""
+    if format in ("http", "url") and not (isinstance(result, dict) and "statusCode" in result):
+        # HTTP API 2.0 and Function URLs: a result without statusCode is the JSON body of a 200
+        body = json.dumps(result).encode()
+        return Answer(200, [_JSON, ("Content-Length", str(len(body)))], body)
+    if not isinstance(result, dict) or "statusCode" not in result:  # API Gateway: a malformed proxy response
+        return _failure()
+    received = headers_of(result)
+    headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]
+    body = body_of(result)
+    length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
+    return Answer(status_of(result), [*headers, ("Content-Length", length)], body)
+
+
+def _failure() -> Answer:
+    return _json_answer(502, b'{"message": "Internal server error"}', "InternalServerErrorException")
+
+
+class LocalFunction:
+    """A handler behind one event source, called once at a time as in one Lambda container."""
+
+    def __init__(self, handler: Any, *, format: str = "http", stage: str | None = None) -> None:
+        if format not in LOCAL_FORMATS:
+            raise ValueError(f"format must be one of {', '.join(LOCAL_FORMATS)}, got {format!r}")
+        if stage is not None and (format not in STAGE_FORMATS or not stage or "/" in stage or stage == "$default"):
+            raise ValueError(f"a stage goes with the formats {', '.join(STAGE_FORMATS)} and is one path segment")
+        self.handler, self.format, self.stage = handler, format, stage
+        self._lock = threading.Lock()
+
+    def answer(self, request: Request) -> Answer:
+        """Turn ``request`` into the event, call the handler, turn its result into the answer."""
+        target = self._within_stage(request.target)
+        if target is None:
+            return outside_stage(self.format)
+        kwargs = request_kwargs(self.format, request, stage=self.stage)
+        kwargs["path"] = target.partition("?")[0]
+        request_id = str(uuid.uuid4())
+        if not self.format.startswith("alb"):
+            kwargs["request_id"] = request_id
+        event = event_for(self.format, **kwargs)
+        with self._lock:
+            try:
+                result = self.handler(event, LambdaContext(request_id=request_id))
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                return _failure()
+        return to_answer(self.format, result, request.method)
+
+    def _within_stage(self, target: str) -> str | None:
+        if self.stage is None:
+            return target
+        prefix = "/" + self.stage
+        if target == prefix or target.startswith((prefix + "/", prefix + "?")):
+            rest = target[len(prefix) :]
+            return rest if rest.startswith("/") else "/" + rest
+        return None

@@ -1,0 +1,113 @@
+"""Handlers the runtime loop loads in the tests (``python -m lambda_adapter.runtime tests.streaming_apps:NAME``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from lambda_adapter import adapt
+
+
+def plain(event: Any, context: Any) -> dict[str, Any]:
+    """A plain function, no adapter: echoes what the runtime gave it."""
+    return {
+        "event": event,
+        "request_id": context.aws_request_id,
+        "function_arn": context.invoked_function_arn,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "trace_id": os.environ.get("_X_AMZN_TRACE_ID"),
+        "client_context": context.client_context,
+        "identity": context.identity,
+    }
+
+
+def failing(event: Any, context: Any) -> Any:
+    raise ValueError("the handler broke on purpose")
+
+
+def unserialisable(event: Any, context: Any) -> Any:
+    return {"when": object()}
+
+
+def _query(scope: dict[str, Any]) -> dict[str, str]:
+    return {key: values[-1] for key, values in parse_qs(scope["query_string"].decode()).items()}
+
+
+async def _start(send: Any, content_type: bytes = b"text/plain") -> None:
+    headers = [(b"content-type", content_type), (b"set-cookie", b"a=1"), (b"set-cookie", b"b=2"), (b"x-app", b"slow")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+
+
+async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Routes: /gated (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail."""
+    if scope["type"] != "http":
+        return
+    query, path = _query(scope), scope["path"]
+    if path == "/fail":
+        raise RuntimeError("the app broke before answering")
+    await _start(send, b"text/event-stream" if path == "/endless" else b"text/plain")
+    if path == "/gated":  # the last chunk goes only once the test has seen the first one
+        await send({"type": "http.response.body", "body": b"first\n", "more_body": True})
+        gate, waited = Path(query["gate"]), 0.0
+        while not gate.exists() and waited < 10:
+            await asyncio.sleep(0.01)
+            waited += 0.01
+        await send({"type": "http.response.body", "body": b"last\n" if gate.exists() else b"gate timeout\n"})
+    elif path == "/slow":
+        count, delay = int(query.get("n", "5")), float(query.get("delay", "0.2"))
+        for number in range(count):
+            await asyncio.sleep(delay)
+            chunk = f"chunk {number} at {time.monotonic():.6f}\n".encode()
+            await send({"type": "http.response.body", "body": chunk, "more_body": number + 1 < count})
+    elif path == "/endless":
+        try:
+            for number in range(1_000_000):
+                await send({"type": "http.response.body", "body": f"data: {number}\n\n".encode(), "more_body": True})
+                await asyncio.sleep(0.02)
+        finally:
+            print("endless: stopped", file=sys.stderr, flush=True)
+    elif path == "/midstream":
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+        raise RuntimeError("the app broke after its first chunk")
+
+
+class _Rows:
+    """A WSGI iterable with close(), which prints when it is called."""
+
+    def __init__(self, count: int, delay: float, fail_at: int | None) -> None:
+        self.count, self.delay, self.fail_at = count, delay, fail_at
+
+    def __iter__(self) -> Iterator[bytes]:
+        for number in range(self.count):
+            if number == self.fail_at:
+                raise RuntimeError(f"the WSGI app broke at row {number}")
+            if self.delay:
+                time.sleep(self.delay)
+            yield f"row {number}\n".encode()
+
+    def close(self) -> None:
+        print("wsgi: closed", file=sys.stderr, flush=True)
+
+
+def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
+    """Routes: /rows?n=&delay=&fail_at= (an iterable with close()), /write (the write() callable)."""
+    query = {key: values[-1] for key, values in parse_qs(environ["QUERY_STRING"]).items()}
+    if environ["PATH_INFO"] == "/write":
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"written ")
+        return [b"then returned"]
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Set-Cookie", "w=1")])
+    fail_at = query.get("fail_at")
+    return _Rows(int(query.get("n", "3")), float(query.get("delay", "0")), int(fail_at) if fail_at else None)
+
+
+asgi = adapt(asgi_app)
+asgi_buffered = adapt(asgi_app, streaming="off")
+asgi_on = adapt(asgi_app, streaming="on")
+wsgi = adapt(wsgi_app)

@@ -1,0 +1,52 @@
+"""The translation ``serve`` and the transports share: requests to events, results to answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lambda_adapter import adapt
+from lambda_adapter._local import LocalFunction, Request, to_answer
+from lambda_adapter.testing import json_of
+from tests.apps import wsgi_echo
+
+
+def seen_through(format: str, target: str, headers: list[tuple[str, str]], stage: str | None = None) -> Any:
+    answer = LocalFunction(adapt(wsgi_echo), format=format, stage=stage).answer(
+        Request("GET", target, [("Host", "localhost:3000"), *headers], client="10.0.0.9", port=3000)
+    )
+    return json_of({"statusCode": answer.status, "body": answer.body.decode()})
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "http1", "url", "alb", "alb-multi"])
+def test_forwarded_headers_are_the_sources_not_the_clients(format: str) -> None:
+    sent = [("X-Forwarded-For", "192.0.2.1"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Port", "1")]
+    seen = seen_through(format, "/p?q=1", sent)
+    assert seen["headers"]["HTTP_X_FORWARDED_FOR"] == "192.0.2.1, 10.0.0.9"  # the client appended
+    assert (seen["scheme"], seen["server"]) == ("http", ["localhost", "3000"])
+    assert (seen["remote_addr"], seen["path_info"], seen["query"]) == ("10.0.0.9", "/p", "q=1")
+
+
+@pytest.mark.parametrize(
+    ("target", "root", "path"),
+    [("/dev", "/dev", "/"), ("/dev/", "/dev", "/"), ("/dev?x=1", "/dev", "/"), ("/dev/a/b", "/dev", "/a/b")],
+)
+@pytest.mark.parametrize("format", ["rest", "http", "http1"])
+def test_the_stage_is_the_first_segment(format: str, target: str, root: str, path: str) -> None:
+    seen = seen_through(format, target, [], stage="dev")
+    assert (seen["script_name"], seen["path_info"]) == (root, path)
+
+
+@pytest.mark.parametrize("target", ["/", "/devx", "/prod/dev", "/Dev/a"])
+def test_outside_the_stage_the_handler_is_not_called(target: str) -> None:
+    calls: list[object] = []
+    function = LocalFunction(lambda event, context: calls.append(event), format="rest", stage="dev")
+    answer = function.answer(Request("GET", target, []))
+    assert (answer.status, answer.body, calls) == (403, b'{"message":"Forbidden"}', [])
+
+
+def test_head_keeps_the_apps_content_length_other_methods_get_the_bodys() -> None:
+    result = {"statusCode": 200, "headers": {"Content-Length": "99", "Connection": "keep-alive"}, "body": "abc"}
+    assert to_answer("rest", result, "HEAD").headers == [("Content-Length", "99")]
+    assert to_answer("rest", result, "GET").headers == [("Content-Length", "3")]

@@ -1,0 +1,54 @@
+"""The event builders' request details: binary bodies by content type, request id, domain, ALB's listener."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambda_adapter import adapt
+from lambda_adapter.testing import LambdaContext, alb_event, event_for, json_of, rest_event, url_event
+from tests.apps import wsgi_echo
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "base64"),
+    [
+        ("application/json", b'{"a": 1}', False),
+        ("text/plain; charset=utf-8", b"hi", False),
+        ("application/x-www-form-urlencoded", b"a=1", False),
+        ("application/vnd.api+json", b"{}", False),
+        ("image/svg+xml", b"<svg/>", False),
+        ("application/octet-stream", b"text-like bytes", True),
+        ("multipart/form-data; boundary=x", b"--x--", True),
+        ("image/png", b"\x89PNG", True),
+        (None, b"\xff\xfe", True),  # no content type: not UTF-8 decides
+        (None, b"plain", False),
+    ],
+)
+@pytest.mark.parametrize("format", ["rest", "http", "http1", "url", "alb", "lattice2"])
+def test_binary_bodies_by_content_type_or_bytes(format: str, content_type: str | None, body: bytes,
+                                                base64: bool) -> None:  # fmt: skip
+    headers = {"Content-Type": content_type} if content_type else {}
+    event = event_for(format, method="POST", headers=headers, body=body)
+    assert event["isBase64Encoded"] is base64
+    assert json_of(adapt(wsgi_echo)(event, LambdaContext()))["body"] == body.decode("latin-1")
+
+
+def test_request_id_and_domain_name() -> None:
+    event = rest_event(path="/x", request_id="r-1", host="127.0.0.1:3000", domain_name="a.execute-api.localhost",
+                       stage="dev")  # fmt: skip
+    assert event["requestContext"]["requestId"] == "r-1"
+    assert (event["requestContext"]["domainName"], event["requestContext"]["path"]) == ("a.execute-api.localhost",
+                                                                                         "/dev/x")  # fmt: skip
+    assert event["multiValueHeaders"]["Host"] == ["127.0.0.1:3000"]
+
+
+def test_a_function_url_keeps_its_own_domain_behind_another_host() -> None:
+    event = url_event(host="cdn.example.com", path="/a%20b")
+    assert event["requestContext"]["domainName"].endswith(".lambda-url.us-east-1.on.aws")
+    assert json_of(adapt(wsgi_echo)(event, LambdaContext()))["path_info"] == "/a b"
+
+
+def test_alb_listener_proto_and_port() -> None:
+    event = alb_event(forwarded_proto="http", forwarded_port=8080, source_ip="192.0.2.9")
+    seen = json_of(adapt(wsgi_echo)(event, LambdaContext()))
+    assert (seen["scheme"], seen["server"][1], seen["remote_addr"]) == ("http", "8080", "192.0.2.9")
