@@ -6,6 +6,7 @@ running the same app unchanged."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import signal
 import socket
@@ -25,7 +26,7 @@ import websockets
 
 from lambda_adapter import websocket
 
-from .conftest import ROOT, SAMPLES, free_port, load_module
+from .conftest import ROOT, SAMPLES, free_port
 
 SERVERLESS = ROOT / "tests" / "node" / "node_modules" / ".bin" / "serverless"
 START_TIMEOUT = 90.0  # seconds; serverless loads ~1000 modules on a cold npm cache
@@ -97,7 +98,11 @@ def offline(moto_server: str, connections_table: str, tmp_path: Path) -> Iterato
 @pytest.fixture
 def uvicorn_chat() -> Iterator[int]:
     """The same chat app under uvicorn; yields its port."""
-    sample = load_module(SAMPLES / "chat" / "app.py", "chat_sample_app")
+    # imported by file, not through sys.path: its app.py must not shadow other samples' app.py
+    spec = importlib.util.spec_from_file_location("chat_sample_app", SAMPLES / "chat" / "app.py")
+    assert spec and spec.loader
+    sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample)
     port = free_port()
     config = uvicorn.Config(sample.app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
     server = uvicorn.Server(config)
