@@ -39,6 +39,7 @@ case "${1:-}" in
     bench)
         setup "test,bench"
         "$PY" benchmarks/per_event.py "${@:2}"
+        "$PY" benchmarks/websocket.py "${@:2}"
         "$PY" benchmarks/instructions.py "${@:2}"
         ;;
     *)

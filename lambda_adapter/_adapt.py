@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from typing import Any
 
+    from ._connections import ConnectionStore
     from ._model import Environ, Event, LambdaContext, Response, Result
     from ._route import Router, Target
 
@@ -41,6 +42,9 @@ def adapt(
     fallback: str | None = None,
     fallback_timeout: float = 10.0,
     streaming: str = "auto",
+    connection_store: ConnectionStore | None = None,
+    websocket_endpoint: str | None = None,
+    websocket_path: str | None = None,
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -65,6 +69,13 @@ def adapt(
         LAMBDA_ADAPTER_STREAMING=1), "on" (the runtime loop always streams Function URL events) or
         "off" (no ``handler.stream``: always buffered). See ``lambda_adapter.runtime``. Mounted apps
         (a mapping) answer buffered.
+    connection_store: where WebSocket connections keep their connect-time request
+        (``lambda_adapter.websocket.MemoryStore`` or ``DynamoDBStore``); None: one in memory.
+    websocket_endpoint: the API Gateway Management API URL (for custom domains); by default
+        ``https://{domainName}/{stage}`` of the event. ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``
+        overrides both.
+    websocket_path: the path WebSocket connections reach the app at (their URL has none); None:
+        the path of the app's one WebSocket route (Starlette, FastAPI), else "/".
     """
     options = Options(
         interface=interface,
@@ -75,7 +86,11 @@ def adapt(
         eager_startup=eager_startup,
         deadline_margin=deadline_margin,
         streaming=streaming,
+        connection_store=connection_store,
+        websocket_endpoint=websocket_endpoint,
+        websocket_path=websocket_path,
     )
+    on_websocket: Handler = _no_websocket
     if hasattr(app, "items") and not callable(app):
         run = _mounted(app, options, fallback, fallback_timeout, events)
     elif not callable(app):
@@ -84,13 +99,14 @@ def adapt(
         raise ValueError("adapt(): a fallback origin takes the paths no app is mounted at; mount apps by prefix")
     else:
         run = _runner_for(app, options)
+        on_websocket = _websocket_handler(app, options, run)
     if events is None and warm_pings is True:  # the default: the router is imported on a first non-HTTP event
-        handler = _make_handler(run, options, lambda: _router({}, True, run))
+        handler = _make_handler(run, options, lambda: _router({}, True, run), on_websocket)
     else:
         from ._route import checked_events
 
         router = _router(checked_events(events), warm_pings, run)
-        handler = _make_handler(run, options, lambda: router)
+        handler = _make_handler(run, options, lambda: router, on_websocket)
     if options.streaming != "off" and callable(app):
         _add_stream(handler, app, run, options)
     return handler
@@ -172,7 +188,32 @@ def is_coroutine_function(app: Any) -> bool:
     return False
 
 
-def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router]) -> Handler:
+def _websocket_handler(app: Any, options: Options, run: Runner) -> Handler:
+    """The handler of WebSocket events, its module imported on the first one. An ASGI app's
+    events share its runner's container (loop and lifespan): ``run.container``."""
+    made: list[Handler] = []
+
+    def handler(event: Any, context: Any) -> Result:
+        if not made:
+            container = getattr(run, "container", None)
+            if container is not None:
+                from ._ws_asgi import make_handler as make_asgi_handler
+
+                made.append(make_asgi_handler(app, container, options))
+            else:
+                from ._ws_wsgi import make_handler as make_wsgi_handler
+
+                made.append(make_wsgi_handler(run, options))
+        return made[0](event, context)
+
+    return handler
+
+
+def _no_websocket(event: Any, context: Any) -> Result:
+    raise UnsupportedEvent("API Gateway WebSocket events need adapt() of one app, not of mounted apps")
+
+
+def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router], on_websocket: Handler) -> Handler:
     router: Router | None = None
 
     def handler(event: Any, context: Any) -> Result:
@@ -184,6 +225,8 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
             return router(event, "", context)  # type: ignore[no-any-return]  # a warm ping by predicate, or raises
         module = SOURCES.get(source) or load(source)
         if module is None:
+            if source == "websocket":
+                return on_websocket(event, context)
             if source in NON_HTTP:
                 router = router or make_router()
                 return router(event, source, context)  # type: ignore[no-any-return]

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any, Protocol
 
+    from ._connections import ConnectionStore
+
     Environ = dict[str, Any]
     Event = dict[str, Any]
     Result = dict[str, Any]
@@ -81,6 +83,7 @@ class Options:
 
     __slots__ = (
         "base_path",
+        "connection_store",
         "deadline_margin",
         "eager_startup",
         "interface",
@@ -88,6 +91,8 @@ class Options:
         "stage_in_url",
         "streaming",
         "text_mime_types",
+        "websocket_endpoint",
+        "websocket_path",
     )  # fmt: skip
 
     interface: str
@@ -98,6 +103,9 @@ class Options:
     eager_startup: bool
     deadline_margin: float
     streaming: str
+    connection_store: ConnectionStore | None
+    websocket_endpoint: str | None
+    websocket_path: str | None
 
     def __init__(
         self,
@@ -110,6 +118,9 @@ class Options:
         eager_startup: bool = False,
         deadline_margin: float = 0.5,
         streaming: str = "auto",
+        connection_store: ConnectionStore | None = None,
+        websocket_endpoint: str | None = None,
+        websocket_path: str | None = None,
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
@@ -123,6 +134,9 @@ class Options:
         set_(self, "eager_startup", _checked_optional_bool("eager_startup", eager_startup) or False)
         set_(self, "deadline_margin", _checked_margin(deadline_margin))
         set_(self, "streaming", streaming)
+        set_(self, "connection_store", _checked_store(connection_store))
+        set_(self, "websocket_endpoint", _checked_endpoint(websocket_endpoint))
+        set_(self, "websocket_path", _checked_websocket_path(websocket_path))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Options are immutable; cannot set {name!r}")
@@ -166,3 +180,30 @@ def _checked_margin(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 900:
         raise ValueError(f"adapt(): deadline_margin must be seconds from 0 to 900, got {value!r}")
     return float(value)
+
+
+_STORE_METHODS = ("save", "load", "delete", "connections")
+
+
+def _checked_store(value: Any) -> ConnectionStore | None:
+    missing = [name for name in _STORE_METHODS if not callable(getattr(value, name, None))]
+    if value is not None and missing:
+        raise TypeError(f"adapt(): connection_store must be a ConnectionStore; it lacks {', '.join(missing)}()")
+    store: ConnectionStore | None = value
+    return store
+
+
+def _checked_endpoint(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")) or not value.isascii():
+        raise ValueError(f"adapt(): websocket_endpoint must be an http(s) URL got {value!r}")
+    return value.rstrip("/")
+
+
+def _checked_websocket_path(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith("/") or "?" in value or "#" in value or not value.isascii():
+        raise ValueError(f"adapt(): websocket_path must be an ASCII path that starts with '/', got {value!r}")
+    return value

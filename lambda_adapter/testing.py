@@ -24,6 +24,7 @@ __all__ = [
     "FORMATS", "LambdaContext", "alb_event", "body_of", "edge_event", "event_for", "headers_of", "http1_event",
     "http_event", "json_of", "lattice_event", "rest_event", "set_cookies_of", "status_of", "url_event",
     "LambdaTransport", "AsyncLambdaTransport",
+    "websocket_event",
 ]  # fmt: skip
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -388,6 +389,67 @@ def set_cookies_of(result: Mapping[str, Any]) -> list[str]:
 def json_of(result: Mapping[str, Any]) -> Any:
     """The JSON body of a handler's result."""
     return json.loads(body_of(result))
+
+
+def websocket_event(
+    *,
+    event_type: str = "MESSAGE",
+    connection_id: str = "L0SM9cOFvHcCIhw=",
+    route_key: str | None = None,
+    body: bytes | str | None = None,
+    binary: bool | None = None,
+    query: str = "",
+    headers: Headers | None = None,
+    close_code: int = 1000,
+    close_reason: str = "",
+    stage: str = "prod",
+    host: str = "abc123.execute-api.us-east-1.amazonaws.com",
+    source_ip: str = "203.0.113.7",
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway WebSocket event: CONNECT (headers, query), MESSAGE (body) or DISCONNECT.
+
+    As API Gateway sends them: only CONNECT carries the client's headers and query; MESSAGE carries
+    the message (base64 for a binary frame); DISCONNECT a close code. ``route_key`` defaults to
+    ``$connect`` / ``$default`` / ``$disconnect``.
+    """
+    routes = {"CONNECT": "$connect", "MESSAGE": "$default", "DISCONNECT": "$disconnect"}
+    if event_type not in routes:
+        raise ValueError(f"event_type must be one of {', '.join(routes)}, got {event_type!r}")
+    context: dict[str, Any] = {
+        "routeKey": route_key or routes[event_type],
+        "eventType": event_type,
+        "messageDirection": "IN",
+        "stage": stage,
+        "connectedAt": int(time.time() * 1000) - 1000,
+        "requestTimeEpoch": int(time.time() * 1000),
+        "identity": {"sourceIp": source_ip},
+        "requestId": str(uuid.uuid4()),
+        "domainName": host,
+        "connectionId": connection_id,
+        "apiId": host.split(".")[0],
+    }
+    if authorizer is not None:
+        context["authorizer"] = authorizer
+    event: dict[str, Any] = {"requestContext": context, "isBase64Encoded": False}
+    if event_type == "MESSAGE":
+        context["messageId"] = str(uuid.uuid4())
+        event["body"], event["isBase64Encoded"] = _body(body or b"", binary, [])
+    elif event_type == "DISCONNECT":
+        context["disconnectStatusCode"] = close_code
+        context["disconnectReason"] = close_reason
+    if event_type != "MESSAGE":
+        pairs = [("Host", host), *_pairs(headers)]
+        if event_type == "CONNECT":
+            pairs += [("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13")]
+        pairs += [("X-Forwarded-For", source_ip), ("X-Forwarded-Port", "443"), ("X-Forwarded-Proto", "https")]
+        event["headers"] = {name: values[-1] for name, values in _multi(pairs).items()}
+        event["multiValueHeaders"] = _multi(pairs)
+    if event_type == "CONNECT" and query:
+        multi_query = _decoded_query(query)
+        event["queryStringParameters"] = {k: v[-1] for k, v in multi_query.items()}
+        event["multiValueQueryStringParameters"] = multi_query
+    return event
 
 
 def __getattr__(name: str) -> Any:

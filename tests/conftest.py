@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,48 @@ def django_asgi_sample() -> Any:
 @pytest.fixture(scope="session")
 def fastapi_sample() -> Any:
     return load_module(SAMPLES / "fastapi_app" / "app.py", "fastapi_sample_app")
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A local AWS endpoint (moto in server mode, on loopback) and fake credentials for it.
+
+    Yields its URL. moto runs in this process, so a test can read what it stored (the
+    messages posted to a connection) from moto's backends.
+    """
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            patch.setenv(name, "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.delenv("AWS_PROFILE", raising=False)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+
+
+def posted_to(connection_id: str) -> bytes:
+    """What the Management API of the moto server got for ``connection_id`` (all posts, joined)."""
+    from urllib.parse import quote
+
+    from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    connections = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].connections
+    key = quote(connection_id, safe="")  # moto keys by the id as it is in the URL: "=" as %3D
+    return connections[key].data if key in connections else b""

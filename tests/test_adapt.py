@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lambda_adapter import UnsupportedEvent, adapt
+from lambda_adapter import adapt
 from lambda_adapter.testing import LambdaContext, body_of, event_for, json_of
 
 from .apps import asgi_echo, wsgi_echo
@@ -118,9 +118,11 @@ def test_malformed_events_are_a_400_and_the_next_event_works(change: Any, app: A
     assert handler(event_for("http"), LambdaContext())["statusCode"] == 200
 
 
-def test_websocket_events_are_recognised_but_refused_clearly() -> None:
-    with pytest.raises(UnsupportedEvent, match="WebSocket events are recognised"):
-        adapt(wsgi_echo)(load_event("powertools/apiGatewayWebSocketApiMessage.json"), LambdaContext())
+def test_websocket_events_reach_the_app() -> None:
+    # the full behaviour: tests/test_ws_wsgi.py and tests/test_ws_asgi.py
+    result = adapt(wsgi_echo)(load_event("powertools/apiGatewayWebSocketApiMessage.json"), LambdaContext())
+    seen = json_of(result)
+    assert (seen["method"], seen["headers"]["HTTP_X_WEBSOCKET_ROUTE_KEY"]) == ("POST", "chat")
 
 
 def test_no_body_for_204_and_304() -> None:

@@ -26,7 +26,8 @@ def test_exported_members() -> None:
         "testing",
     ]
     public = {name for name in dir(lambda_adapter) if not name.startswith("_")}
-    assert public - {"annotations", "testing"} <= set(lambda_adapter.__all__)
+    # public submodules appear as attributes once imported; their own __all__ is pinned where they are tested
+    assert public - {"annotations", "testing", "websocket"} <= set(lambda_adapter.__all__)
     assert lambda_adapter.testing.event_for  # reachable as an attribute
 
 
