@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 # name -> (module, one-line help); the module provides add_arguments(parser) and run(args)
-COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS: dict[str, tuple[str, str]] = {
+    "coldstart": ("lambda_adapter._coldstart", "where a handler's cold start goes, measured in fresh interpreters"),
+}
 
 
 class UsageError(Exception):
