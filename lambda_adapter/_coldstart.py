@@ -124,7 +124,7 @@ def _explain_failure(figures: dict[str, Any], folder: str, module_name: str, att
             load_handler(f"{module_name}:{attribute}", search_path=folder)  # its UsageError says it best
         except UsageError:
             raise
-        except Exception:  # noqa: S110 - the child's traceback below tells it
+        except Exception:  # the child's traceback below tells it
             pass
         raise UsageError(f"importing {module_name!r} failed in a fresh interpreter:\n{figures['trace'].rstrip()}")
     raise UsageError(f"the handler failed on the event ({figures['error']}):\n{figures['trace'].rstrip()}")

@@ -70,14 +70,14 @@ def measure(
     handler = target
     _mark(figures, "first-event")
     start = time.perf_counter()
-    result = handler(event, _Context(0))  # type: ignore[operator]
+    result = handler(event, _Context(0))
     figures["first_event_s"] = time.perf_counter() - start
     figures["status"] = _status(result)
     _mark(figures, "warm")
     durations = []
     for number in range(1, warm + 1):
         start_ns = time.perf_counter_ns()
-        handler(event, _Context(number))  # type: ignore[operator]
+        handler(event, _Context(number))
         durations.append(time.perf_counter_ns() - start_ns)
     figures["warm_ns"] = durations
     figures["peak_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

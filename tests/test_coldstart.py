@@ -145,7 +145,7 @@ def test_mistakes_are_one_clear_line(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", list(sys.path))
     args = [item.replace("MOD", name) for item in [spec.replace("MOD", name), *extra]]
-    status, out, err = coldstart(capsys, *args, "--warm", "1", *([] if "--runs" in extra else ["--runs", "1"]))
+    status, _out, err = coldstart(capsys, *args, "--warm", "1", *([] if "--runs" in extra else ["--runs", "1"]))
     assert status == 2
     assert message in err
     assert err.count("Traceback") <= 1 and "lambda-adapter coldstart: error:" in err
