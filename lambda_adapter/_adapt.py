@@ -35,6 +35,7 @@ def adapt(
     stage_in_url: bool | None = None,
     eager_startup: bool = False,
     deadline_margin: float = 0.5,
+    warmup: Iterable[str] = (),
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -47,6 +48,9 @@ def adapt(
     eager_startup: run ASGI lifespan startup now, in the Lambda init phase.
     deadline_margin: seconds before the Lambda deadline at which an ASGI app still running is
         cancelled (answered with a 504) and a WSGI app still running is reported in the log.
+    warmup: requests sent through the handler once, in the init phase (or, with SnapStart's
+        snapshot-restore-py, before the snapshot), such as ["/", "GET /health"]: the first
+        request's lazy work is done before a user's first request; ASGI lifespan starts with it.
     """
     options = Options(
         interface=interface,
@@ -56,16 +60,26 @@ def adapt(
         stage_in_url=stage_in_url,
         eager_startup=eager_startup,
         deadline_margin=deadline_margin,
+        warmup=warmup,
     )
     if not callable(app):
         raise TypeError(f"adapt() needs a WSGI or ASGI app, got {type(app).__name__}")
     if _interface_of(app, options.interface) == "asgi":
         from ._asgi import make_runner as make_asgi_runner
 
-        return _make_handler(make_asgi_runner(app, options), options)
+        return _warmed(_make_handler(make_asgi_runner(app, options), options), options)
     from ._wsgi import make_runner as make_wsgi_runner
 
-    return _make_handler(make_wsgi_runner(app, options.deadline_margin), options)
+    return _warmed(_make_handler(make_wsgi_runner(app, options.deadline_margin), options), options)
+
+
+def _warmed(handler: Handler, options: Options) -> Handler:
+    """The handler, its warm-up requests sent (or, under SnapStart, registered to be sent)."""
+    if options.warmup:
+        from ._warmup import prepare
+
+        prepare(handler, options.warmup)
+    return handler
 
 
 def _interface_of(app: Any, choice: str) -> str:

@@ -75,6 +75,7 @@ class Options:
         "lifespan",
         "stage_in_url",
         "text_mime_types",
+        "warmup",
     )  # fmt: skip
 
     interface: str
@@ -84,6 +85,7 @@ class Options:
     stage_in_url: bool | None
     eager_startup: bool
     deadline_margin: float
+    warmup: tuple[tuple[str, str], ...]
 
     def __init__(
         self,
@@ -95,6 +97,7 @@ class Options:
         stage_in_url: bool | None = None,
         eager_startup: bool = False,
         deadline_margin: float = 0.5,
+        warmup: Iterable[str] = (),
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
@@ -106,6 +109,7 @@ class Options:
         set_(self, "stage_in_url", _checked_optional_bool("stage_in_url", stage_in_url))
         set_(self, "eager_startup", _checked_optional_bool("eager_startup", eager_startup) or False)
         set_(self, "deadline_margin", _checked_margin(deadline_margin))
+        set_(self, "warmup", _checked_warmup(warmup))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Options are immutable; cannot set {name!r}")
@@ -149,3 +153,17 @@ def _checked_margin(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 900:
         raise ValueError(f"adapt(): deadline_margin must be seconds from 0 to 900, got {value!r}")
     return float(value)
+
+
+def _checked_warmup(value: object) -> tuple[tuple[str, str], ...]:
+    """``["/", "GET /health", "HEAD /?q=1"]`` as (method, path and query) pairs; a bare path is a GET."""
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise TypeError(f"adapt(): warmup must be a list of requests such as ['/', 'GET /health'], got {value!r}")
+    requests = []
+    for item in value:
+        method, _, target = item.rpartition(" ") if isinstance(item, str) else ("", "", "")
+        method = method.strip() or "GET"
+        if not target.startswith("/") or not method.isalpha() or not method.isupper() or not target.isascii():
+            raise ValueError(f"adapt(): a warmup request is 'METHOD /path?query' or '/path', got {item!r}")
+        requests.append((method, target))
+    return tuple(requests)
