@@ -103,14 +103,13 @@ def cold_starts(framework: str, peers: list[str], runs: int) -> dict[str, Any]:
             wall[kind].append(seconds * 1000)
             rss[kind].append(peak)
     added = {kind: [a - b for a, b in zip(wall[kind], wall["floor"], strict=True)] for kind in kinds[1:]}
+    medians = {kind: statistics.median(values) for kind, values in added.items()}
     return {
         "ms": {kind: statistics.median(values) for kind, values in wall.items()},
-        "added_ms": {kind: statistics.median(values) for kind, values in added.items()},
+        "added_ms": {kind: spread(values) for kind, values in added.items()},
         "rss_kib": {kind: statistics.median(values) for kind, values in rss.items()},
-        "ratios": {
-            peer: spread([a / b if b > 0 else float("nan") for a, b in zip(added["ours"], added[peer], strict=True)])
-            for peer in peers
-        },
+        # a ratio of medians: a round's own difference is often below the noise, even negative
+        "ratio": {peer: medians["ours"] / medians[peer] if medians[peer] > 0 else None for peer in peers},
     }
 
 

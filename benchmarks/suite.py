@@ -142,7 +142,7 @@ def main() -> None:
         fw: _wall.cold_starts(fw, peers, runs)
         for fw, peers in (("flask", ["apig", "serverless"]), ("fastapi", ["mangum"]))
     }
-    say(f"  {json.dumps({fw: c['added_ms'] for fw, c in report['cold'].items()})}")
+    say(f"  {json.dumps({fw: c['ratio'] for fw, c in report['cold'].items()})}")
     say("warm-up in init: the first event without and with adapt(app, warmup=['/api/items'])")
     report["warmup"] = {fw: _wall.warmup_effect(fw, "/api/items", max(runs, 2)) for fw in ("flask", "fastapi")}
     say(f"  {report['warmup']}")

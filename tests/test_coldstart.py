@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,13 @@ def test_probe_writes_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     failed = json.loads(out.read_text())
     assert failed["phase"] == "import" and failed["error"].startswith("AttributeError")
     sys.modules.pop("coldstart_probe_mod", None)
+
+
+def test_the_command_line_runs_it(slow_module: Path) -> None:
+    """``python -m lambda_adapter coldstart``, as a user types it: the report on stdout, progress on stderr."""
+    spec = str(slow_module / "coldstart_slow_mod.py") + ":handler"
+    done = subprocess.run([sys.executable, "-m", "lambda_adapter", "coldstart", spec, "--runs", "1", "--json"],
+                          capture_output=True, text=True, cwd=ROOT, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["import_ms"]["min"] >= 200
+    assert "run 1/1: startup" in done.stderr
