@@ -2,7 +2,8 @@
 # The project's commands, each setting up what it needs on a fresh machine first:
 #   bash tasks.sh samples   the samples behind the adapter, driven by events of every format
 #   bash tasks.sh test      the whole test suite: lint, types, tests (what CI runs)
-#   bash tasks.sh bench     the benchmarks against the peers (apig-wsgi, Mangum)
+#   bash tasks.sh bench     the benchmarks against the peers (apig-wsgi, serverless-wsgi, Mangum): writes
+#                           benchmarks/RESULTS.md and results.png (--quick: a short run into test-artifacts/)
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
@@ -33,14 +34,18 @@ case "${1:-}" in
         "$VENV/bin/ruff" format --check .
         "$VENV/bin/mypy"
         # the benchmark once, in quick mode: proves it runs; asserts nothing about speed
-        "$PY" benchmarks/per_event.py --quick
+        "$PY" benchmarks/suite.py --quick
         PYTHONDEVMODE=1 "$PY" -m pytest --cov --cov-report=term --cov-fail-under=90 "${@:2}"
         ;;
     bench)
         setup "test,bench"
-        "$PY" benchmarks/per_event.py "${@:2}"
-        "$PY" benchmarks/websocket.py "${@:2}"
-        "$PY" benchmarks/instructions.py "${@:2}"
+        # valgrind (callgrind) counts instructions: the figures that hold on a noisy machine
+        if ! command -v valgrind >/dev/null; then
+            SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+            $SUDO apt-get update -qq && $SUDO apt-get install -y -qq valgrind
+        fi
+        "$PY" benchmarks/suite.py "${@:2}"
+        "$PY" benchmarks/websocket.py
         ;;
     *)
         echo "usage: bash tasks.sh samples|test|bench" >&2

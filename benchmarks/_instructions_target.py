@@ -29,7 +29,7 @@ async def trivial_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def event(name: str) -> dict[str, Any]:
-    from lambda_adapter.testing import http_event, rest_event
+    from lambda_adapter.testing import alb_event, http_event, rest_event
 
     browser = {
         "Accept": "text/html,application/xhtml+xml", "Accept-Encoding": "gzip, deflate, br",
@@ -39,7 +39,11 @@ def event(name: str) -> dict[str, Any]:
     if name == "v1":
         return rest_event(path="/items/42", query="page=2&q=a%20b", headers=browser)
     if name == "v2":
-        return http_event(path="/items/42", query="page=2&q=a%20b", headers=browser)
+        built = http_event(path="/items/42", query="page=2&q=a%20b", headers=browser)
+        del built["requestContext"]["authorizer"]  # AWS leaves it out when there is none (serverless-wsgi needs that)
+        return built
+    if name == "alb":
+        return alb_event(path="/items/42", query="page=2&q=a%20b", headers=browser)
     recorded = {"v1-recorded": "sam/apigateway-aws-proxy.json", "v2-recorded": "powertools/apiGatewayProxyV2Event.json"}
     loaded: dict[str, Any] = json.loads((EVENTS / recorded[name]).read_text())
     return loaded
@@ -61,6 +65,10 @@ def handler(kind: str) -> Any:
         from apig_wsgi import make_lambda_handler
 
         return make_lambda_handler(trivial_wsgi)
+    if kind == "serverless":
+        import serverless_wsgi
+
+        return lambda event, context: serverless_wsgi.handle_request(trivial_wsgi, event, context)
     from mangum import Mangum
 
     return Mangum(trivial_asgi, lifespan="on" if kind.endswith("lifespan") else "off")
@@ -113,6 +121,10 @@ def cold(kind: str) -> None:
         from apig_wsgi import make_lambda_handler
 
         assert make_lambda_handler(app)(event, context)["statusCode"] == 200
+    elif how == "serverless":
+        import serverless_wsgi
+
+        assert serverless_wsgi.handle_request(app, event, context)["statusCode"] == 200
     elif how == "mangum":
         from mangum import Mangum
 
@@ -175,6 +187,9 @@ def floor(app: Any, framework: str) -> None:
 def main() -> None:
     if sys.argv[1] == "cold":
         cold(sys.argv[2])
+        # peak RSS in KiB for the wall-clock runs: VmHWM starts anew at exec, ru_maxrss may keep the parent's
+        with open("/proc/self/status") as status:
+            print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
         return
     from lambda_adapter.testing import LambdaContext
 

@@ -1,8 +1,8 @@
 """Instruction counts (valgrind's callgrind): per event, and added to a cold start.
 
 Wall time on a shared 2-core machine wanders by +-20% between runs; instruction counts do not.
-Run: ``bash tasks.sh bench`` runs this after the wall-clock benchmark (needs valgrind:
-``apt-get install valgrind``; skipped with a note when it is missing).
+Run standalone: ``python benchmarks/instructions.py [--quick]`` (needs valgrind: ``apt-get install
+valgrind``; skipped with a note when it is missing); benchmarks/suite.py uses its functions.
 
 Per event: a subprocess handles N events, another handles 0; the difference over N is the
 cost of one event, for our handler and the peer's, with the same trivial app and event.

@@ -1,6 +1,7 @@
 """Per-event cost and import cost of lambda-adapter against apig-wsgi and Mangum, side by side.
 
-Run: ``bash tasks.sh bench`` (add ``--quick`` for a short run). Every comparison runs the peers
+Run standalone: ``python benchmarks/per_event.py [--quick]``; ``bash tasks.sh bench`` runs the whole
+suite (benchmarks/suite.py), which adds serverless-wsgi, ALB, the samples and bodies. Every comparison runs the peers
 in this one process, in interleaved rounds (ours, peer, ours, peer, ...), so that machine noise
 hits both alike; the report gives our time over the peer's as min / median / max of the rounds.
 Targets (SPEC section 8): <= 0.5 x apig-wsgi (WSGI), <= 0.4 x Mangum (ASGI, lifespan off).

@@ -45,6 +45,7 @@ def adapt(
     connection_store: ConnectionStore | None = None,
     websocket_endpoint: str | None = None,
     websocket_path: str | None = None,
+    warmup: Iterable[str] = (),
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -76,6 +77,9 @@ def adapt(
         overrides both.
     websocket_path: the path WebSocket connections reach the app at (their URL has none); None:
         the path of the app's one WebSocket route (Starlette, FastAPI), else "/".
+    warmup: requests sent through the handler once, in the init phase (or, with SnapStart's
+        snapshot-restore-py, before the snapshot), such as ["/", "GET /health"]: the first
+        request's lazy work is done before a user's first request; ASGI lifespan starts with it.
     """
     options = Options(
         interface=interface,
@@ -89,10 +93,18 @@ def adapt(
         connection_store=connection_store,
         websocket_endpoint=websocket_endpoint,
         websocket_path=websocket_path,
+        warmup=warmup,
     )
+    return _handler_for(app, options, events, warm_pings, fallback, fallback_timeout)
+
+
+def _handler_for(
+    app: Any, options: Options, events: Any, warm_pings: object, fallback: str | None, timeout: float
+) -> Handler:
+    """The handler for one app or a mapping of mounted apps, with its routes, streaming and warm-up."""
     on_websocket: Handler = _no_websocket
     if hasattr(app, "items") and not callable(app):
-        run = _mounted(app, options, fallback, fallback_timeout, events)
+        run = _mounted(app, options, fallback, timeout, events)
     elif not callable(app):
         raise TypeError(f"adapt() needs a WSGI or ASGI app or a mapping of prefixes to apps, got {type(app).__name__}")
     elif fallback is not None:
@@ -109,7 +121,7 @@ def adapt(
         handler = _make_handler(run, options, lambda: router, on_websocket)
     if options.streaming != "off" and callable(app):
         _add_stream(handler, app, run, options)
-    return handler
+    return _warmed(handler, options)
 
 
 def _add_stream(handler: Handler, app: Any, run: Runner, options: Options) -> None:
@@ -164,6 +176,15 @@ def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, 
         if id(app) not in runners:
             runners[id(app)] = _runner_for(app, options)
     return make_runner([(prefix, runners[id(app)]) for prefix, app in apps], origin)
+
+
+def _warmed(handler: Handler, options: Options) -> Handler:
+    """The handler, its warm-up requests sent (or, under SnapStart, registered to be sent)."""
+    if options.warmup:
+        from ._warmup import prepare
+
+        prepare(handler, options.warmup)
+    return handler
 
 
 def _interface_of(app: Any, choice: str) -> str:

@@ -40,8 +40,9 @@ def cgi_key(name: str) -> str | None:
 
 def add_headers(environ: dict[str, Any], headers: Mapping[str, str | None]) -> None:
     """Add one-value-per-name headers as CGI variables; two spellings of a name are joined."""
+    known = _CGI_KEYS.get  # a local name: this loop runs once per header of every event
     for name, value in headers.items():
-        key = _CGI_KEYS.get(name)
+        key = known(name)
         if key is None:
             key = cgi_key(name)
             if key is None:
@@ -57,8 +58,9 @@ def add_headers(environ: dict[str, Any], headers: Mapping[str, str | None]) -> N
 
 def add_multi_headers(environ: dict[str, Any], headers: Mapping[str, list[str] | str | None]) -> None:
     """Add multi-value headers as CGI variables: ``, `` joins values, ``; `` for Cookie."""
+    known = _CGI_KEYS.get
     for name, values in headers.items():
-        key = _CGI_KEYS.get(name)
+        key = known(name)
         if key is None:
             key = cgi_key(name)
             if key is None:
@@ -83,10 +85,11 @@ def _merged(old: str, key: str, value: str) -> str:
 def set_server(environ: dict[str, Any], fallback_host: str, default_scheme: str) -> None:
     """``wsgi.url_scheme``, ``SERVER_NAME``, ``SERVER_PORT`` from Host and X-Forwarded-*."""
     scheme = environ.get("HTTP_X_FORWARDED_PROTO")
-    if scheme:  # a proxy chain appends: the last entry is what reached AWS
-        scheme = scheme.rpartition(",")[2].strip().lower()
-    if scheme not in ("http", "https"):
-        scheme = default_scheme
+    if scheme != "https" and scheme != "http":  # what AWS sends is taken as it is; the rest is normalised
+        if scheme:  # a proxy chain appends: the last entry is what reached AWS
+            scheme = scheme.rpartition(",")[2].strip().lower()
+        if scheme not in ("http", "https"):
+            scheme = default_scheme
     host = environ.get("HTTP_HOST") or fallback_host or "localhost"
     port = environ.get("HTTP_X_FORWARDED_PORT")
     if port and "," in port:

@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {}
 COMMANDS["serve"] = ("lambda_adapter._serve", "Serve a handler over HTTP as an event source would call it.")
 COMMANDS["invoke"] = ("lambda_adapter._invoke", "Call a handler once with an event file; print the result.")
 COMMANDS["event"] = ("lambda_adapter._event_command", "Print the event a source sends for one request.")
+COMMANDS["coldstart"] = (
+    "lambda_adapter._coldstart",
+    "Where a handler's cold start goes, measured in fresh interpreters.",
+)
 
 
 class UsageError(Exception):

@@ -113,9 +113,9 @@ def decode_body(body: str | None, is_base64: object) -> bytes:
     if not is_base64:
         return body.encode("utf-8", "surrogateescape")
     try:
-        data = body.encode("ascii")
-        if _STRICT_BASE64:
-            return binascii.a2b_base64(data, strict_mode=True)
+        if _STRICT_BASE64:  # an ASCII str decodes as it is: no copy of a body that may be megabytes
+            return binascii.a2b_base64(body, strict_mode=True)
+        data = body.encode("ascii")  # pragma: no cover (3.10)
         if data.translate(None, _BASE64_CHARS) or len(data) % 4:  # pragma: no cover (3.10)
             raise binascii.Error("not base64")
         return binascii.a2b_base64(data)  # pragma: no cover (3.10)

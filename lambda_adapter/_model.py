@@ -91,6 +91,7 @@ class Options:
         "stage_in_url",
         "streaming",
         "text_mime_types",
+        "warmup",
         "websocket_endpoint",
         "websocket_path",
     )  # fmt: skip
@@ -106,6 +107,7 @@ class Options:
     connection_store: ConnectionStore | None
     websocket_endpoint: str | None
     websocket_path: str | None
+    warmup: tuple[tuple[str, str], ...]
 
     def __init__(
         self,
@@ -121,6 +123,7 @@ class Options:
         connection_store: ConnectionStore | None = None,
         websocket_endpoint: str | None = None,
         websocket_path: str | None = None,
+        warmup: Iterable[str] = (),
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
@@ -137,6 +140,7 @@ class Options:
         set_(self, "connection_store", _checked_store(connection_store))
         set_(self, "websocket_endpoint", _checked_endpoint(websocket_endpoint))
         set_(self, "websocket_path", _checked_websocket_path(websocket_path))
+        set_(self, "warmup", _checked_warmup(warmup))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Options are immutable; cannot set {name!r}")
@@ -207,3 +211,17 @@ def _checked_websocket_path(value: object) -> str | None:
     if not isinstance(value, str) or not value.startswith("/") or "?" in value or "#" in value or not value.isascii():
         raise ValueError(f"adapt(): websocket_path must be an ASCII path that starts with '/', got {value!r}")
     return value
+
+
+def _checked_warmup(value: object) -> tuple[tuple[str, str], ...]:
+    """``["/", "GET /health", "HEAD /?q=1"]`` as (method, path and query) pairs; a bare path is a GET."""
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise TypeError(f"adapt(): warmup must be a list of requests such as ['/', 'GET /health'], got {value!r}")
+    requests = []
+    for item in value:
+        method, _, target = item.rpartition(" ") if isinstance(item, str) else ("", "", "")
+        method = method.strip() or "GET"
+        if not target.startswith("/") or not method.isalpha() or not method.isupper() or not target.isascii():
+            raise ValueError(f"adapt(): a warmup request is 'METHOD /path?query' or '/path', got {item!r}")
+        requests.append((method, target))
+    return tuple(requests)

@@ -1,6 +1,6 @@
 """Rules for the app's answer, shared by every source: text or base64, header grouping, checks.
 
-Invariant: pure functions of their arguments.
+Invariant: pure functions of their arguments (``is_text`` keeps a bounded memo, invisible to callers).
 """
 
 from __future__ import annotations
@@ -25,14 +25,24 @@ _TEXT_TYPES = frozenset(
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _NAMES_SEEN: set[str] = set()  # names already found to be tokens (bounded)
 _NAMES_LIMIT = 512
+# (content type, the app's text types) -> is_text: a pure function's bounded memo; an app answers
+# with a handful of content types, and the rule below costs more than a look-up
+_TEXT_MEMO: dict[tuple[str, frozenset[str]], bool] = {}
+_TEXT_MEMO_LIMIT = 256
 
 
 def is_text(content_type: str | None, text_types: frozenset[str]) -> bool:
     """Whether a response of this media type goes out as text (SPEC section 4)."""
     if content_type is None:
         return True
+    known = _TEXT_MEMO.get((content_type, text_types))
+    if known is not None:
+        return known
     mime = content_type.partition(";")[0].strip().lower()
-    return mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml")) or mime in text_types
+    text = mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml")) or mime in text_types
+    if len(_TEXT_MEMO) < _TEXT_MEMO_LIMIT:
+        _TEXT_MEMO[content_type, text_types] = text
+    return text
 
 
 def encode_body(

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from ._asgi import _Container as AppContainer  # the ASGI runner's container (loop, lifespan)
+    from ._asgi import Container as AppContainer  # the ASGI runner's container (loop, lifespan)
     from ._model import Environ, Event, LambdaContext, Options, Result
 
     Message = dict[str, Any]
