@@ -20,6 +20,8 @@ Invariants:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import sys
 import threading
@@ -28,7 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .testing import LambdaContext, body_of, event_for, headers_of, status_of
+from .testing import LambdaContext, event_for, headers_of, status_of
 
 LOCAL_FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi")
 STAGE_FORMATS = ("rest", "http", "http1")
@@ -99,18 +101,59 @@ def _json_answer(status: int, body: bytes, error_type: str) -> Answer:
 
 
 def to_answer(format: str, result: Any, method: str) -> Answer:
-    """The HTTP answer the source makes of a handler's ``result``."""
+    """The HTTP answer the source makes of a handler's ``result`` (as JSON gives it back: see ``marshal``)."""
     if format in ("http", "url") and not (isinstance(result, dict) and "statusCode" in result):
         # HTTP API 2.0 and Function URLs: a result without statusCode is the JSON body of a 200
         body = json.dumps(result).encode()
         return Answer(200, [_JSON, ("Content-Length", str(len(body)))], body)
-    if not isinstance(result, dict) or "statusCode" not in result:  # API Gateway: a malformed proxy response
+    try:
+        status, received, body = _proxy_response(result)
+    except (ValueError, TypeError) as exc:  # API Gateway: a malformed proxy response is a 502
+        print(f"lambda-adapter: malformed Lambda proxy response: {exc}", file=sys.stderr, flush=True)
         return _failure()
-    received = headers_of(result)
     headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]
-    body = body_of(result)
     length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
-    return Answer(status_of(result), [*headers, ("Content-Length", length)], body)
+    return Answer(status, [*headers, ("Content-Length", length)], b"" if method == "HEAD" else body)
+
+
+def _proxy_response(result: Any) -> tuple[int, dict[str, list[str]], bytes]:
+    """Status, headers (values as text) and body of a proxy response; ValueError or TypeError saying what is wrong."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        raise ValueError(f"no statusCode in the result (a {type(result).__name__})")
+    if not str(result["statusCode"]).isdigit() or not 100 <= int(result["statusCode"]) <= 599:
+        raise ValueError(f"statusCode {result['statusCode']!r} is no HTTP status")
+    for key in ("headers", "multiValueHeaders"):
+        if not isinstance(result.get(key) or {}, dict):
+            raise TypeError(f"{key} is a {type(result[key]).__name__}, not an object")
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        if not isinstance(values, list):
+            raise TypeError(f"multiValueHeaders: header {name!r} is a {type(values).__name__}, not a list")
+    if not isinstance(result.get("cookies") or [], list):
+        raise TypeError(f"cookies is a {type(result['cookies']).__name__}, not a list")
+    if not isinstance(result.get("body") or "", str):
+        raise TypeError(f"body is a {type(result['body']).__name__}, not a string")
+    text = result.get("body") or ""
+    encoded = bool(result.get("isBase64Encoded"))
+    try:
+        body = base64.b64decode("".join(text.split()), validate=True) if encoded else text.encode()
+    except binascii.Error as exc:
+        raise ValueError(f"body is not valid base64 ({exc})") from None
+    headers = {name: [_header_text(name, value) for value in values] for name, values in headers_of(result).items()}
+    return status_of(result), headers, body
+
+
+def _header_text(name: str, value: Any) -> str:
+    """A header value as API Gateway writes it: a JSON number or boolean as its JSON text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    raise TypeError(f"header {name!r} has a {type(value).__name__} value")
+
+
+def marshal(result: Any) -> Any:
+    """``result`` as the Lambda runtime hands it on: through JSON (TypeError, ValueError if it cannot be)."""
+    return json.loads(json.dumps(result))
 
 
 def _failure() -> Answer:
@@ -145,6 +188,11 @@ class LocalFunction:
             except Exception:
                 traceback.print_exc(file=sys.stderr)
                 return _failure()
+        try:
+            result = marshal(result)
+        except (TypeError, ValueError) as exc:  # what Lambda's Python runtime reports for such a result
+            print(f"lambda-adapter: Runtime.MarshalError: Unable to marshal response: {exc}", file=sys.stderr)
+            return _failure()
         return to_answer(self.format, result, request.method)
 
     def _within_stage(self, target: str) -> str | None:

@@ -50,3 +50,48 @@ def test_head_keeps_the_apps_content_length_other_methods_get_the_bodys() -> Non
     result = {"statusCode": 200, "headers": {"Content-Length": "99", "Connection": "keep-alive"}, "body": "abc"}
     assert to_answer("rest", result, "HEAD").headers == [("Content-Length", "99")]
     assert to_answer("rest", result, "GET").headers == [("Content-Length", "3")]
+
+
+@pytest.mark.parametrize(
+    ("result", "why"),
+    [
+        ({"statusCode": 200, "body": "!!!", "isBase64Encoded": True}, "body"),
+        ({"statusCode": 200, "body": {"a": 1}}, "body"),
+        ({"statusCode": "abc", "body": ""}, "statusCode"),
+        ({"statusCode": 42, "body": ""}, "statusCode"),
+        ({"statusCode": 200, "headers": ["X-A", "1"]}, "headers"),
+        ({"statusCode": 200, "headers": {"X-A": {"nested": 1}}}, "header"),
+        ({"statusCode": 200, "multiValueHeaders": {"X-A": "abc"}}, "header"),
+        ({"statusCode": 200, "cookies": "a=1"}, "cookies"),
+    ],
+)
+@pytest.mark.parametrize("format", ["rest", "http", "http1", "url", "alb"])
+def test_a_malformed_result_is_the_sources_502_and_says_why(
+    format: str, result: dict[str, Any], why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = LocalFunction(lambda event, context: result, format=format).answer(Request("GET", "/", []))
+    assert (answer.status, answer.body) == (502, b'{"message": "Internal server error"}')
+    log = capsys.readouterr().err
+    assert "malformed Lambda proxy response" in log and why in log
+    assert LocalFunction(lambda e, c: {"statusCode": 200}, format=format).answer(Request("GET", "/", [])).status == 200
+
+
+def test_a_result_lambda_cannot_marshal_is_a_502_with_lambdas_error(capsys: pytest.CaptureFixture[str]) -> None:
+    function = LocalFunction(lambda event, context: {"statusCode": 200, "body": b"bytes"}, format="rest")
+    assert function.answer(Request("GET", "/", [])).status == 502
+    assert "Runtime.MarshalError: Unable to marshal response: Object of type bytes is not JSON serializable" in (
+        capsys.readouterr().err
+    )
+
+
+def test_header_values_that_are_not_strings_arrive_as_their_json() -> None:
+    result = {"statusCode": 200, "headers": {"X-Num": 5, "X-Flag": True}, "multiValueHeaders": {"X-F": [1.5]}}
+    headers = LocalFunction(lambda event, context: result, format="rest").answer(Request("GET", "/", [])).headers
+    assert [h for h in headers if h[0].startswith("x-")] == [("x-f", "1.5"), ("x-num", "5"), ("x-flag", "true")]
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "url", "alb"])
+def test_the_answer_to_head_has_no_body_whatever_the_handler_returned(format: str) -> None:
+    result = {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "a body"}
+    answer = LocalFunction(lambda event, context: result, format=format).answer(Request("HEAD", "/", []))
+    assert (answer.status, answer.body, ("Content-Length", "6") in answer.headers) == (200, b"", True)
