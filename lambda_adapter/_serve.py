@@ -4,7 +4,8 @@ Invariants:
 - Built on werkzeug's development server and reloader (the ``local`` extra); werkzeug is imported only
   when this command runs.
 - Every request goes through ``_local.LocalFunction`` (the translation the httpx transport shares): the
-  headers exactly as received (repeats and spelling kept), the target as sent.
+  headers exactly as received (repeats and spelling kept), the target as sent (bytes beyond ASCII
+  percent-encoded, as browsers send them).
 - A wrong ``MODULE:HANDLER``, a port in use, a stage with a format that has none: a ``UsageError``,
   found before the server starts.
 """
@@ -115,7 +116,15 @@ def _request_handler() -> type[WSGIRequestHandler]:
             target = self.path
             if "://" in target.partition("?")[0]:  # absolute form: keep the path and query
                 target = "/" + target.partition("://")[2].partition("/")[2]
-            environ[RAW_TARGET] = target
+            environ[RAW_TARGET] = percent_encoded(target)
             return environ
 
     return RawRequestHandler
+
+
+def percent_encoded(target: str) -> str:
+    """The target with bytes beyond ASCII percent-encoded, as a browser or httpx sends them.
+
+    ``http.server`` reads the request line as latin-1, so a client that sends raw UTF-8 (curl does) would
+    otherwise hand the handler mojibake."""
+    return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in target.encode("latin-1"))

@@ -214,3 +214,25 @@ def test_reload_picks_up_a_changed_module(tmp_path: Path) -> None:
             except httpx.TransportError:  # the reloader is restarting the server
                 continue
         assert names == ["plum", "pear"]
+
+
+def test_raw_non_ascii_bytes_in_the_target_reach_the_handler_percent_encoded() -> None:
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        return {"statusCode": 200, "body": ""}
+
+    server = make_server("127.0.0.1", 0, to_wsgi(LocalFunction(handler, format="http")), threaded=True,
+                         request_handler=_request_handler())  # fmt: skip
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
+            sock.sendall("GET /café?q=ü HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".encode())  # as curl sends it
+            assert b"".join(iter(lambda: sock.recv(65536), b"")).startswith(b"HTTP/1.1 200 OK\r\n")
+    finally:
+        server.shutdown()
+        thread.join(10)
+    (event,) = events
+    assert (event["rawPath"], event["rawQueryString"]) == ("/café", "q=%C3%BC")  # as httpx sends it
