@@ -11,7 +11,8 @@ Invariants:
   for an unknown stage (REST: 403 ``{"message": "Forbidden"}``; HTTP API: 404 ``{"message": "Not Found"}``)
   and the handler is not called.
 - Like AWS, the front adds ``X-Forwarded-For`` (the client appended), ``X-Forwarded-Proto`` and
-  ``X-Forwarded-Port`` (the listener the client reached), replacing any the client sent for the last two.
+  ``X-Forwarded-Port`` (the listener the client reached), replacing any the client sent for the last two,
+  and an ``X-Amzn-Trace-Id`` unless the client sent one.
 - One invocation at a time, as in one Lambda container; a handler that raises is API Gateway's 502
   ``{"message": "Internal server error"}`` (the traceback goes to stderr).
 - Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
@@ -23,8 +24,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 import sys
 import threading
+import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
@@ -67,6 +70,8 @@ def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[
     path, _, query = request.target.partition("?")
     host = next((value for name, value in request.headers if name.lower() == "host"), "localhost")
     headers = [(name, value) for name, value in request.headers if name.lower() != "host"]
+    if not any(name.lower() == "x-amzn-trace-id" for name, _ in headers):  # every source adds an X-Ray trace id
+        headers.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"))
     kwargs: dict[str, Any] = {"method": request.method, "path": path, "query": query, "body": request.body,
                               "host": host, "source_ip": request.client}  # fmt: skip
     if format.startswith("alb"):  # ALB appends the client to X-Forwarded-For itself

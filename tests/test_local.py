@@ -95,3 +95,14 @@ def test_the_answer_to_head_has_no_body_whatever_the_handler_returned(format: st
     result = {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "a body"}
     answer = LocalFunction(lambda event, context: result, format=format).answer(Request("HEAD", "/", []))
     assert (answer.status, answer.body, ("Content-Length", "6") in answer.headers) == (200, b"", True)
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "http1", "url", "alb", "alb-multi"])
+def test_the_source_adds_a_trace_id_and_keeps_the_clients(format: str) -> None:
+    import re
+
+    added = seen_through(format, "/", [])["headers"]["HTTP_X_AMZN_TRACE_ID"]
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", added), added
+    assert added != seen_through(format, "/", [])["headers"]["HTTP_X_AMZN_TRACE_ID"]  # one per request
+    sent = [("X-Amzn-Trace-Id", "Root=1-00000000-000000000000000000000001")]
+    assert seen_through(format, "/", sent)["headers"]["HTTP_X_AMZN_TRACE_ID"] == sent[0][1]
