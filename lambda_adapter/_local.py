@@ -13,6 +13,8 @@ Invariants:
 - Like AWS, the front adds ``X-Forwarded-For`` (the client appended), ``X-Forwarded-Proto`` and
   ``X-Forwarded-Port`` (the listener the client reached), replacing any the client sent for the last two,
   and an ``X-Amzn-Trace-Id`` unless the client sent one.
+- A REST API is one with binary media types ``*/*``, as the README tells users to set (base64 answers only
+  reach clients as bytes then): it base64-encodes every request body, whatever its type.
 - One invocation at a time, as in one Lambda container; a handler that raises is API Gateway's 502
   ``{"message": "Internal server error"}`` (the traceback goes to stderr).
 - Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
@@ -78,6 +80,8 @@ def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[
         kwargs.update(headers=headers, forwarded_proto=request.scheme, forwarded_port=request.port)
         return kwargs
     kwargs["headers"] = forwarded(headers, request.client, request.scheme, request.port)
+    if format == "rest" and request.body:  # a REST API with binary media types */* (as it needs): every body
+        kwargs["binary"] = True
     if format in STAGE_FORMATS:
         kwargs["stage"] = stage or ("prod" if format == "rest" else "$default")
         kwargs["domain_name"] = STAGE_DOMAIN if stage else host  # without a stage: like a custom domain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -106,3 +107,15 @@ def test_the_source_adds_a_trace_id_and_keeps_the_clients(format: str) -> None:
     assert added != seen_through(format, "/", [])["headers"]["HTTP_X_AMZN_TRACE_ID"]  # one per request
     sent = [("X-Amzn-Trace-Id", "Root=1-00000000-000000000000000000000001")]
     assert seen_through(format, "/", sent)["headers"]["HTTP_X_AMZN_TRACE_ID"] == sent[0][1]
+
+
+@pytest.mark.parametrize(("content_type", "body"), [("application/json", b'{"a": 1}'), ("text/plain", b"hi"),
+                                                    (None, b"x=1"), ("image/png", b"\x89PNG")])  # fmt: skip
+def test_rest_sends_every_body_base64_as_with_binary_media_types_for_everything(content_type: str | None,
+                                                                                body: bytes) -> None:  # fmt: skip
+    events: list[dict[str, Any]] = []
+    headers = [("Content-Type", content_type)] if content_type else []
+    LocalFunction(lambda event, context: events.append(event), format="rest").answer(
+        Request("POST", "/", headers, body)
+    )
+    assert (events[0]["isBase64Encoded"], base64.b64decode(events[0]["body"])) == (True, body)
