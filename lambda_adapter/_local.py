@@ -15,10 +15,13 @@ Invariants:
   and an ``X-Amzn-Trace-Id`` unless the client sent one.
 - A REST API is one with binary media types ``*/*``, as the README tells users to set (base64 answers only
   reach clients as bytes then): it base64-encodes every request body, whatever its type.
-- One invocation at a time, as in one Lambda container; a handler that raises is API Gateway's 502
-  ``{"message": "Internal server error"}`` (the traceback goes to stderr).
+- One invocation at a time, as in one Lambda container; a handler that raises, or returns a result that is
+  malformed or not JSON, is API Gateway's 502 ``{"message": "Internal server error"}`` (HTTP APIs: 500
+  ``{"message":"Internal Server Error"}``), with the reason on stderr. Results are read as Lambda hands
+  them on: through JSON.
 - Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
-  server: ``Content-Length`` is the body's length, except in the answer to HEAD, which keeps the app's.
+  server: ``Content-Length`` is the body's length, except in the answer to HEAD, which keeps the app's
+  and has no body.
 """
 
 from __future__ import annotations
@@ -119,7 +122,7 @@ def to_answer(format: str, result: Any, method: str) -> Answer:
         status, received, body = _proxy_response(result)
     except (ValueError, TypeError) as exc:  # API Gateway: a malformed proxy response is a 502
         print(f"lambda-adapter: malformed Lambda proxy response: {exc}", file=sys.stderr, flush=True)
-        return _failure()
+        return _failure(format)
     headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]
     length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
     return Answer(status, [*headers, ("Content-Length", length)], b"" if method == "HEAD" else body)
@@ -165,7 +168,11 @@ def marshal(result: Any) -> Any:
     return json.loads(json.dumps(result))
 
 
-def _failure() -> Answer:
+def _failure(format: str) -> Answer:
+    """What the source answers when the function fails: REST 502, HTTP APIs their own 500."""
+    if format in ("http", "http1"):
+        body = b'{"message":"Internal Server Error"}'
+        return Answer(500, [_JSON, ("Content-Length", str(len(body)))], body)
     return _json_answer(502, b'{"message": "Internal server error"}', "InternalServerErrorException")
 
 
@@ -196,12 +203,12 @@ class LocalFunction:
                 result = self.handler(event, LambdaContext(request_id=request_id))
             except Exception:
                 traceback.print_exc(file=sys.stderr)
-                return _failure()
+                return _failure(self.format)
         try:
             result = marshal(result)
         except (TypeError, ValueError) as exc:  # what Lambda's Python runtime reports for such a result
             print(f"lambda-adapter: Runtime.MarshalError: Unable to marshal response: {exc}", file=sys.stderr)
-            return _failure()
+            return _failure(self.format)
         return to_answer(self.format, result, request.method)
 
     def _within_stage(self, target: str) -> str | None:

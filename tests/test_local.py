@@ -53,6 +53,21 @@ def test_head_keeps_the_apps_content_length_other_methods_get_the_bodys() -> Non
     assert to_answer("rest", result, "GET").headers == [("Content-Length", "3")]
 
 
+REST_FAILURE = (502, b'{"message": "Internal server error"}')
+HTTP_API_FAILURE = (500, b'{"message":"Internal Server Error"}')
+FAILURES = {"rest": REST_FAILURE, "url": REST_FAILURE, "alb": REST_FAILURE, "http": HTTP_API_FAILURE,
+            "http1": HTTP_API_FAILURE}  # fmt: skip
+
+
+@pytest.mark.parametrize("format", ["http", "http1"])
+def test_an_http_api_answers_a_handler_that_raises_with_its_own_500(format: str) -> None:
+    def broken(event: Any, context: Any) -> Any:
+        raise ValueError("handler bug")
+
+    answer = LocalFunction(broken, format=format).answer(Request("GET", "/", []))
+    assert (answer.status, answer.body) == FAILURES[format]
+
+
 @pytest.mark.parametrize(
     ("result", "why"),
     [
@@ -71,7 +86,7 @@ def test_a_malformed_result_is_the_sources_502_and_says_why(
     format: str, result: dict[str, Any], why: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answer = LocalFunction(lambda event, context: result, format=format).answer(Request("GET", "/", []))
-    assert (answer.status, answer.body) == (502, b'{"message": "Internal server error"}')
+    assert (answer.status, answer.body) == FAILURES[format]
     log = capsys.readouterr().err
     assert "malformed Lambda proxy response" in log and why in log
     assert LocalFunction(lambda e, c: {"statusCode": 200}, format=format).answer(Request("GET", "/", [])).status == 200
