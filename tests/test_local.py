@@ -82,7 +82,7 @@ def test_an_http_api_answers_a_handler_that_raises_with_its_own_500(format: str)
     ],
 )
 @pytest.mark.parametrize("format", ["rest", "http", "http1", "url", "alb"])
-def test_a_malformed_result_is_the_sources_502_and_says_why(
+def test_a_malformed_result_is_the_sources_failure_and_says_why(
     format: str, result: dict[str, Any], why: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answer = LocalFunction(lambda event, context: result, format=format).answer(Request("GET", "/", []))
