@@ -236,3 +236,30 @@ def test_raw_non_ascii_bytes_in_the_target_reach_the_handler_percent_encoded() -
         thread.join(10)
     (event,) = events
     assert (event["rawPath"], event["rawQueryString"]) == ("/café", "q=%C3%BC")  # as httpx sends it
+
+
+def test_reload_survives_a_module_that_fails_to_import_until_it_is_fixed(tmp_path: Path) -> None:
+    module = tmp_path / "reloaded_app.py"
+    answer = "def handler(event, context):\n    return {'statusCode': 200, 'body': %r}\n"
+    module.write_text(answer % "one")
+    with serving("reloaded_app:handler", cwd=tmp_path, format="rest", options=["--reload"]) as base:
+        assert httpx.get(base).text == "one"
+        module.write_text("def handler(event, context:\n")  # a typo while editing
+        assert until(lambda: httpx.get(base).status_code, 502) == 502  # as Lambda with a module it cannot import
+        module.write_text(answer % "two")
+        assert until(lambda: httpx.get(base).text, "two") == "two"
+
+
+def until(probe: Any, wanted: Any, timeout: float = 30) -> Any:
+    """``probe()`` once it gives ``wanted`` (what it last gave, after ``timeout``), retried while the server reloads."""
+    deadline = time.monotonic() + timeout
+    seen: Any = None
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        try:
+            seen = probe()
+        except httpx.TransportError:  # the reloader is restarting the server
+            continue
+        if seen == wanted:
+            return seen
+    return seen
