@@ -18,7 +18,7 @@ Invariants:
 - One invocation at a time, as in one Lambda container; a handler that raises, or returns a result that is
   malformed or not JSON, is API Gateway's 502 ``{"message": "Internal server error"}`` (HTTP APIs: 500
   ``{"message":"Internal Server Error"}``), with the reason on stderr. Results are read as Lambda hands
-  them on: through JSON.
+  them on (through JSON) and as the source reads them: 2.0 ignores ``multiValueHeaders``, 1.0 ``cookies``.
 - Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
   server: ``Content-Length`` is the body's length, except in the answer to HEAD, which keeps the app's
   and has no body.
@@ -119,13 +119,21 @@ def to_answer(format: str, result: Any, method: str) -> Answer:
         body = json.dumps(result).encode()
         return Answer(200, [_JSON, ("Content-Length", str(len(body)))], body)
     try:
-        status, received, body = _proxy_response(result)
+        status, received, body = _proxy_response(_known_fields(format, result))
     except (ValueError, TypeError) as exc:  # API Gateway: a malformed proxy response is a 502
         print(f"lambda-adapter: malformed Lambda proxy response: {exc}", file=sys.stderr, flush=True)
         return _failure(format)
     headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]
     length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
     return Answer(status, [*headers, ("Content-Length", length)], b"" if method == "HEAD" else body)
+
+
+def _known_fields(format: str, result: Any) -> Any:
+    """``result`` without the header fields the source ignores: 2.0 has no multiValueHeaders, 1.0 no cookies[]."""
+    if not isinstance(result, dict):
+        return result
+    ignored = "multiValueHeaders" if format in ("http", "url") else "cookies"
+    return {key: value for key, value in result.items() if key != ignored}
 
 
 def _proxy_response(result: Any) -> tuple[int, dict[str, list[str]], bytes]:

@@ -379,7 +379,7 @@ def headers_of(result: Mapping[str, Any]) -> dict[str, list[str]]:
     for name, value in (result.get("headers") or {}).items():
         if isinstance(value, list):  # Lambda@Edge: [{"key": Name, "value": v}]
             headers.setdefault(name.lower(), []).extend(item["value"] for item in value)
-        else:
+        elif value not in headers.get(name.lower(), []):  # API Gateway: a pair in both fields arrives once
             headers.setdefault(name.lower(), []).append(value)
     if result.get("cookies"):
         headers.setdefault("set-cookie", []).extend(result["cookies"])

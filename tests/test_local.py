@@ -68,20 +68,23 @@ def test_an_http_api_answers_a_handler_that_raises_with_its_own_500(format: str)
     assert (answer.status, answer.body) == FAILURES[format]
 
 
+MALFORMED: list[tuple[dict[str, Any], str]] = [
+    ({"statusCode": 200, "body": "!!!", "isBase64Encoded": True}, "body"),
+    ({"statusCode": 200, "body": {"a": 1}}, "body"),
+    ({"statusCode": "abc", "body": ""}, "statusCode"),
+    ({"statusCode": 42, "body": ""}, "statusCode"),
+    ({"statusCode": 200, "headers": ["X-A", "1"]}, "headers"),
+    ({"statusCode": 200, "headers": {"X-A": {"nested": 1}}}, "header"),
+]
+ONE_ZERO, TWO_ZERO = ["rest", "http1", "alb"], ["http", "url"]
+
+
 @pytest.mark.parametrize(
-    ("result", "why"),
-    [
-        ({"statusCode": 200, "body": "!!!", "isBase64Encoded": True}, "body"),
-        ({"statusCode": 200, "body": {"a": 1}}, "body"),
-        ({"statusCode": "abc", "body": ""}, "statusCode"),
-        ({"statusCode": 42, "body": ""}, "statusCode"),
-        ({"statusCode": 200, "headers": ["X-A", "1"]}, "headers"),
-        ({"statusCode": 200, "headers": {"X-A": {"nested": 1}}}, "header"),
-        ({"statusCode": 200, "multiValueHeaders": {"X-A": "abc"}}, "header"),
-        ({"statusCode": 200, "cookies": "a=1"}, "cookies"),
-    ],
+    ("format", "result", "why"),
+    [(format, result, why) for format in ONE_ZERO + TWO_ZERO for result, why in MALFORMED]
+    + [(format, {"statusCode": 200, "multiValueHeaders": {"X-A": "abc"}}, "header") for format in ONE_ZERO]
+    + [(format, {"statusCode": 200, "cookies": "a=1"}, "cookies") for format in TWO_ZERO],
 )
-@pytest.mark.parametrize("format", ["rest", "http", "http1", "url", "alb"])
 def test_a_malformed_result_is_the_sources_failure_and_says_why(
     format: str, result: dict[str, Any], why: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -134,3 +137,20 @@ def test_rest_sends_every_body_base64_as_with_binary_media_types_for_everything(
         Request("POST", "/", headers, body)
     )
     assert (events[0]["isBase64Encoded"], base64.b64decode(events[0]["body"])) == (True, body)
+
+
+@pytest.mark.parametrize(
+    ("format", "expected"),
+    [
+        ("rest", [("set-cookie", "m=1"), ("x-a", "1"), ("x-a", "3"), ("x-b", "2")]),  # pairs in both: once
+        ("http1", [("set-cookie", "m=1"), ("x-a", "1"), ("x-a", "3"), ("x-b", "2")]),
+        ("http", [("x-a", "1"), ("x-b", "2"), ("set-cookie", "c=1")]),  # 2.0 has no multiValueHeaders
+        ("url", [("x-a", "1"), ("x-b", "2"), ("set-cookie", "c=1")]),
+        ("alb", [("set-cookie", "m=1"), ("x-a", "1"), ("x-a", "3"), ("x-b", "2")]),
+    ],
+)
+def test_each_source_reads_the_header_fields_it_knows(format: str, expected: list[tuple[str, str]]) -> None:
+    result = {"statusCode": 200, "headers": {"X-A": "1", "X-B": "2"}, "cookies": ["c=1"],  # cookies[]: 2.0 only
+              "multiValueHeaders": {"X-A": ["1", "3"], "Set-Cookie": ["m=1"]}}  # fmt: skip
+    headers = LocalFunction(lambda event, context: result, format=format).answer(Request("GET", "/", [])).headers
+    assert sorted(h for h in headers if h[0] != "Content-Length") == sorted(expected)
