@@ -19,6 +19,8 @@ Invariants:
   malformed or not JSON, is API Gateway's 502 ``{"message": "Internal server error"}`` (HTTP APIs: 500
   ``{"message":"Internal Server Error"}``), with the reason on stderr. Results are read as Lambda hands
   them on (through JSON) and as the source reads them: 2.0 ignores ``multiValueHeaders``, 1.0 ``cookies``.
+- Lambda's payload limits hold: an event over 6 MiB is a 413 and the handler is not called; a result over
+  them is the source's failure (502/500), each with the sizes on stderr.
 - Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
   server: ``Content-Length`` is the body's length, except in the answer to HEAD, which keeps the app's
   and has no body.
@@ -46,6 +48,9 @@ STAGE_DOMAIN = "local.execute-api.localhost"  # an execute-api name: the client'
 _HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
                          "upgrade", "content-length"))  # fmt: skip
 _JSON = ("Content-Type", "application/json")
+_TOO_LARGE = b'{"message":"Request Entity Too Large"}'
+INVOKE_LIMIT = 6_291_456  # bytes of event a synchronous invocation takes (Lambda's message names this number)
+RESPONSE_LIMIT = 6_291_556  # bytes of result: Lambda's own limit, as its error message gives it
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def to_answer(format: str, result: Any, method: str) -> Answer:
     try:
         status, received, body = _proxy_response(_known_fields(format, result))
     except (ValueError, TypeError) as exc:  # API Gateway: a malformed proxy response is a 502
-        print(f"lambda-adapter: malformed Lambda proxy response: {exc}", file=sys.stderr, flush=True)
+        _log(f"malformed Lambda proxy response: {exc}")
         return _failure(format)
     headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]
     length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
@@ -176,6 +181,10 @@ def marshal(result: Any) -> Any:
     return json.loads(json.dumps(result))
 
 
+def _log(message: str) -> None:
+    print(f"lambda-adapter: {message}", file=sys.stderr, flush=True)
+
+
 def _failure(format: str) -> Answer:
     """What the source answers when the function fails: REST 502, HTTP APIs their own 500."""
     if format in ("http", "http1"):
@@ -206,6 +215,14 @@ class LocalFunction:
         if not self.format.startswith("alb"):
             kwargs["request_id"] = request_id
         event = event_for(self.format, **kwargs)
+        size = len(json.dumps(event).encode())
+        if size > INVOKE_LIMIT:  # Lambda refuses the invocation; the source answers 413
+            _log(f"the event is {size} bytes: Request must be smaller than {INVOKE_LIMIT} bytes for the InvokeFunction "
+                 "operation (a binary body grows by a third in base64)")  # fmt: skip
+            return Answer(413, [_JSON, ("Content-Length", str(len(_TOO_LARGE)))], _TOO_LARGE)
+        return self._invoke(event, request_id, request.method)
+
+    def _invoke(self, event: dict[str, Any], request_id: str, method: str) -> Answer:
         with self._lock:
             try:
                 result = self.handler(event, LambdaContext(request_id=request_id))
@@ -213,11 +230,15 @@ class LocalFunction:
                 traceback.print_exc(file=sys.stderr)
                 return _failure(self.format)
         try:
-            result = marshal(result)
+            text = json.dumps(result)
         except (TypeError, ValueError) as exc:  # what Lambda's Python runtime reports for such a result
-            print(f"lambda-adapter: Runtime.MarshalError: Unable to marshal response: {exc}", file=sys.stderr)
+            _log(f"Runtime.MarshalError: Unable to marshal response: {exc}")
             return _failure(self.format)
-        return to_answer(self.format, result, request.method)
+        if len(text.encode()) > RESPONSE_LIMIT:  # Lambda fails the invocation; the source answers its failure
+            _log(f"Response payload size ({len(text.encode())} bytes) exceeded maximum allowed payload size "
+                 f"({RESPONSE_LIMIT} bytes).")  # fmt: skip
+            return _failure(self.format)
+        return to_answer(self.format, json.loads(text), method)
 
     def _within_stage(self, target: str) -> str | None:
         if self.stage is None:

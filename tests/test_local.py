@@ -154,3 +154,26 @@ def test_each_source_reads_the_header_fields_it_knows(format: str, expected: lis
               "multiValueHeaders": {"X-A": ["1", "3"], "Set-Cookie": ["m=1"]}}  # fmt: skip
     headers = LocalFunction(lambda event, context: result, format=format).answer(Request("GET", "/", [])).headers
     assert sorted(h for h in headers if h[0] != "Content-Length") == sorted(expected)
+
+
+def test_an_event_over_lambdas_payload_limit_is_a_413_without_calling_the_handler(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    calls: list[object] = []
+    function = LocalFunction(lambda event, context: calls.append(event), format="http")
+    body = bytes(4_800_000)  # under 6 MiB, over it in base64
+    answer = function.answer(Request("POST", "/", [("Content-Type", "application/octet-stream")], body))
+    assert (answer.status, calls) == (413, [])
+    assert "Request must be smaller than 6291456 bytes for the InvokeFunction operation" in capsys.readouterr().err
+    assert function.answer(Request("POST", "/", [], b"a" * 6_000_000)).status == 200  # as text it fits
+
+
+@pytest.mark.parametrize("format", ["rest", "http"])
+def test_a_result_over_lambdas_payload_limit_is_the_sources_failure(
+    format: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    function = LocalFunction(lambda event, context: {"statusCode": 200, "body": "x" * 6_300_000}, format=format)
+    assert (function.answer(Request("GET", "/", [])).status, function.answer(Request("GET", "/", [])).body) == (
+        FAILURES[format]
+    )
+    assert "exceeded maximum allowed payload size (6291556 bytes)" in capsys.readouterr().err
