@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,18 +173,9 @@ def test_the_server_hands_over_headers_and_target_as_received() -> None:
         events.append(event)
         return {"statusCode": 299, "multiValueHeaders": {"X-Seen": ["a", "b"]}, "body": "ok"}
 
-    server = make_server("127.0.0.1", 0, to_wsgi(LocalFunction(handler, format="rest")), threaded=True,
-                         request_handler=_request_handler())  # fmt: skip
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
-            sock.sendall(b"GET http://example.com/a%2Fb?q=%20 HTTP/1.1\r\nHost: h\r\nX-Trace: 1\r\nx-trace: 2\r\n"
-                         b"Connection: close\r\n\r\n")  # fmt: skip
-            answer = b"".join(iter(lambda: sock.recv(65536), b""))
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with in_process(LocalFunction(handler, format="rest")) as port:
+        answer = raw_request(port, b"GET http://example.com/a%2Fb?q=%20 HTTP/1.1\r\nHost: h\r\nX-Trace: 1\r\n"
+                                   b"x-trace: 2\r\n\r\n")  # fmt: skip
     assert answer.startswith(b"HTTP/1.1 299 \r\n") and answer.endswith(b"\r\n\r\nok")
     assert b"x-seen: a\r\nx-seen: b\r\n" in answer
     (event,) = events
@@ -223,17 +215,9 @@ def test_raw_non_ascii_bytes_in_the_target_reach_the_handler_percent_encoded() -
         events.append(event)
         return {"statusCode": 200, "body": ""}
 
-    server = make_server("127.0.0.1", 0, to_wsgi(LocalFunction(handler, format="http")), threaded=True,
-                         request_handler=_request_handler())  # fmt: skip
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
-            sock.sendall("GET /café?q=ü HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".encode())  # as curl sends it
-            assert b"".join(iter(lambda: sock.recv(65536), b"")).startswith(b"HTTP/1.1 200 OK\r\n")
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with in_process(LocalFunction(handler, format="http")) as port:
+        answer = raw_request(port, "GET /café?q=ü HTTP/1.1\r\nHost: h\r\n\r\n".encode())  # as curl sends it
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     (event,) = events
     assert (event["rawPath"], event["rawQueryString"]) == ("/café", "q=%C3%BC")  # as httpx sends it
 
@@ -263,3 +247,36 @@ def until(probe: Any, wanted: Any, timeout: float = 30) -> Any:
         if seen == wanted:
             return seen
     return seen
+
+
+@pytest.mark.parametrize(
+    ("result", "status"),
+    [("garbage", 502), ({"statusCode": 200, "body": b"bytes".decode(), "isBase64Encoded": True}, 502),
+     ({"statusCode": 204, "headers": {"X-N": 1}, "body": "dropped for HEAD"}, 204)],
+)  # fmt: skip
+def test_the_server_answers_whatever_the_handler_returns(result: Any, status: int) -> None:
+    with in_process(LocalFunction(lambda event, context: result, format="rest")) as port:
+        answer = raw_request(port, b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n")
+        again = raw_request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()) and answer.endswith(b"\r\n\r\n")  # no body to HEAD
+    assert again.startswith(f"HTTP/1.1 {status} ".encode())  # the server is still there
+
+
+@contextmanager
+def in_process(function: LocalFunction) -> Iterator[int]:
+    """``serve``'s WSGI app and request handler on werkzeug's server in a thread; yields the port."""
+    server = make_server("127.0.0.1", 0, to_wsgi(function), threaded=True, request_handler=_request_handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def raw_request(port: int, head: bytes) -> bytes:
+    """Everything the server answers to ``head`` (a request without body; the connection closes after it)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1))
+        return b"".join(iter(lambda: sock.recv(65536), b""))
