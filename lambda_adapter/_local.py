@@ -125,12 +125,12 @@ def to_answer(format: str, result: Any, method: str) -> Answer:
         return Answer(200, [_JSON, ("Content-Length", str(len(body)))], body)
     try:
         status, received, body = _proxy_response(_known_fields(format, result))
-    except (ValueError, TypeError) as exc:  # API Gateway: a malformed proxy response is a 502
+    except (ValueError, TypeError) as exc:  # API Gateway: a malformed proxy response is its failure
         _log(f"malformed Lambda proxy response: {exc}")
         return _failure(format)
     headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]
     length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
-    return Answer(status, [*headers, ("Content-Length", length)], b"" if method == "HEAD" else body)
+    return Answer(status, [*headers, ("Content-Length", length)], body)  # LocalFunction drops a HEAD's body
 
 
 def _known_fields(format: str, result: Any) -> Any:
