@@ -22,8 +22,8 @@ Invariants:
 - Lambda's payload limits hold: an event over 6 MiB is a 413 and the handler is not called; a result over
   them is the source's failure (502/500), each with the sizes on stderr.
 - Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
-  server: ``Content-Length`` is the body's length, except in the answer to HEAD, which keeps the app's
-  and has no body.
+  server: API Gateway and Function URLs do not pass the client's on (ALB does); ``Content-Length`` is the
+  body's length, except in the answer to HEAD, which keeps the app's and has no body.
 """
 
 from __future__ import annotations
@@ -87,6 +87,10 @@ def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[
     if format.startswith("alb"):  # ALB appends the client to X-Forwarded-For itself
         kwargs.update(headers=headers, forwarded_proto=request.scheme, forwarded_port=request.port)
         return kwargs
+    # API Gateway and Function URLs are proxies: connection-level headers end there (ALB passes them on)
+    headers = [
+        (name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP or name.lower() == "content-length"
+    ]
     kwargs["headers"] = forwarded(headers, request.client, request.scheme, request.port)
     if format == "rest" and request.body:  # a REST API with binary media types */* (as it needs): every body
         kwargs["binary"] = True

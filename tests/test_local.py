@@ -177,3 +177,14 @@ def test_a_result_over_lambdas_payload_limit_is_the_sources_failure(
         FAILURES[format]
     )
     assert "exceeded maximum allowed payload size (6291556 bytes)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "http1", "url", "alb"])
+def test_hop_by_hop_headers_end_at_api_gateway_not_at_alb(format: str) -> None:
+    events: list[dict[str, Any]] = []
+    sent = [("Connection", "keep-alive"), ("Keep-Alive", "timeout=5"), ("TE", "trailers"), ("X-Kept", "1")]
+    LocalFunction(lambda event, context: events.append(event), format=format).answer(Request("GET", "/", sent))
+    names = {name.lower() for name in events[0]["headers"]}
+    assert "x-kept" in names
+    assert ("connection" in names, "keep-alive" in names, "te" in names) == ((True,) * 3 if format == "alb" else
+                                                                               (False,) * 3)  # fmt: skip

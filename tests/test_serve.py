@@ -103,6 +103,12 @@ def test_binary_body_comes_back_byte_exact(client: httpx.Client) -> None:
     assert answer.content == DATA
 
 
+def test_a_chunked_upload_arrives_whole(client: httpx.Client) -> None:
+    chunks = iter([DATA[:1000], DATA[1000:]])  # no Content-Length: Transfer-Encoding: chunked
+    answer = client.post("/echo", content=chunks, headers={"Content-Type": "application/octet-stream"})
+    assert (answer.status_code, answer.content) == (200, DATA)
+
+
 def test_binary_download_and_head(client: httpx.Client) -> None:
     image = client.get("/image.png")
     assert (image.status_code, image.headers["content-type"]) == (200, "image/png")
