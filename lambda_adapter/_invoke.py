@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._cli import UsageError, load_handler
-from ._local import marshal
+from ._result import marshal
 from .testing import LambdaContext
 
 

@@ -2,9 +2,8 @@
 
 Invariants:
 - A tool module. A request becomes its event through ``lambda_adapter.testing``'s builders, the ones the
-  tests use, so the server, the transport and the tests agree on every AWS quirk; the result is read back
-  with the same readers (``status_of``, ``headers_of``, ``body_of``): multi-value headers, ``cookies[]``,
-  base64 bodies.
+  tests use, so the server, the transport and the tests agree on every AWS quirk; the result becomes the
+  answer as the source reads it (``_result``).
 - A named stage lives in the URL as on an ``execute-api`` host (``/NAME/...``, REST and HTTP APIs): the
   event's ``domainName`` is an ``execute-api`` name so the handler moves the stage to the app's root, while
   the Host header stays the one the client sent. A request outside the stage gets what API Gateway answers
@@ -16,20 +15,15 @@ Invariants:
 - A REST API is one with binary media types ``*/*``, as the README tells users to set (base64 answers only
   reach clients as bytes then): it base64-encodes every request body, whatever its type.
 - One invocation at a time, as in one Lambda container; a handler that raises, or returns a result that is
-  malformed or not JSON, is API Gateway's 502 ``{"message": "Internal server error"}`` (HTTP APIs: 500
-  ``{"message":"Internal Server Error"}``), with the reason on stderr. Results are read as Lambda hands
-  them on (through JSON) and as the source reads them: 2.0 ignores ``multiValueHeaders``, 1.0 ``cookies``.
+  malformed or not JSON, is the source's failure (``_result.failure``), with the reason on stderr.
 - Lambda's payload limits hold: an event over 6 MiB is a 413 and the handler is not called; a result over
   them is the source's failure (502/500), each with the sizes on stderr.
-- Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
-  server: API Gateway and Function URLs do not pass the client's on (ALB does); ``Content-Length`` is the
-  body's length, except in the answer to HEAD, which keeps the app's and has no body.
+- Connection-level headers (``Connection``, ``Transfer-Encoding``...) end at API Gateway and Function
+  URLs (ALB passes them on). No answer to HEAD has a body, the front's own included.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import secrets
 import sys
@@ -37,17 +31,15 @@ import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .testing import LambdaContext, event_for, headers_of, status_of
+from ._result import HOP_BY_HOP, JSON, Answer, failure, log, outside_stage, to_answer
+from .testing import LambdaContext, event_for
 
 LOCAL_FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi")
 STAGE_FORMATS = ("rest", "http", "http1")
 STAGE_DOMAIN = "local.execute-api.localhost"  # an execute-api name: the client's URL holds the stage
-_HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-                         "upgrade", "content-length"))  # fmt: skip
-_JSON = ("Content-Type", "application/json")
 _TOO_LARGE = b'{"message":"Request Entity Too Large"}'
 INVOKE_LIMIT = 6_291_456  # bytes of event a synchronous invocation takes (Lambda's message names this number)
 RESPONSE_LIMIT = 6_291_556  # bytes of result: Lambda's own limit, as its error message gives it
@@ -66,15 +58,6 @@ class Request:
     port: int = 80
 
 
-@dataclass(frozen=True)
-class Answer:
-    """The HTTP answer the event source sends the client."""
-
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-
-
 def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[str, Any]:
     """The builder arguments (``event_for``) describing ``request``; ``path`` without the stage."""
     path, _, query = request.target.partition("?")
@@ -89,7 +72,7 @@ def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[
         return kwargs
     # API Gateway and Function URLs are proxies: connection-level headers end there (ALB passes them on)
     headers = [
-        (name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP or name.lower() == "content-length"
+        (name, value) for name, value in headers if name.lower() not in HOP_BY_HOP or name.lower() == "content-length"
     ]
     kwargs["headers"] = forwarded(headers, request.client, request.scheme, request.port)
     if format == "rest" and request.body:  # a REST API with binary media types */* (as it needs): every body
@@ -107,94 +90,6 @@ def forwarded(headers: list[tuple[str, str]], client: str, scheme: str, port: in
     kept = [(name, value) for name, value in headers if name.lower() not in names]
     return [*kept, ("X-Forwarded-For", ", ".join([*chain, client])), ("X-Forwarded-Proto", scheme),
             ("X-Forwarded-Port", str(port))]  # fmt: skip
-
-
-def outside_stage(format: str) -> Answer:
-    """What API Gateway answers for a URL outside the API's stages."""
-    if format == "rest":
-        return _json_answer(403, b'{"message":"Forbidden"}', "ForbiddenException")
-    return _json_answer(404, b'{"message":"Not Found"}', "NotFoundException")
-
-
-def _json_answer(status: int, body: bytes, error_type: str) -> Answer:
-    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)]
-    return Answer(status, [*headers, ("Content-Length", str(len(body)))], body)
-
-
-def to_answer(format: str, result: Any, method: str) -> Answer:
-    """The HTTP answer the source makes of a handler's ``result`` (as JSON gives it back: see ``marshal``)."""
-    if format in ("http", "url") and not (isinstance(result, dict) and "statusCode" in result):
-        # HTTP API 2.0 and Function URLs: a result without statusCode is the JSON body of a 200
-        body = json.dumps(result).encode()
-        return Answer(200, [_JSON, ("Content-Length", str(len(body)))], body)
-    try:
-        status, received, body = _proxy_response(_known_fields(format, result))
-    except (ValueError, TypeError) as exc:  # API Gateway: a malformed proxy response is its failure
-        _log(f"malformed Lambda proxy response: {exc}")
-        return _failure(format)
-    headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]
-    length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
-    return Answer(status, [*headers, ("Content-Length", length)], body)  # LocalFunction drops a HEAD's body
-
-
-def _known_fields(format: str, result: Any) -> Any:
-    """``result`` without the header fields the source ignores: 2.0 has no multiValueHeaders, 1.0 no cookies[]."""
-    if not isinstance(result, dict):
-        return result
-    ignored = "multiValueHeaders" if format in ("http", "url") else "cookies"
-    return {key: value for key, value in result.items() if key != ignored}
-
-
-def _proxy_response(result: Any) -> tuple[int, dict[str, list[str]], bytes]:
-    """Status, headers (values as text) and body of a proxy response; ValueError or TypeError saying what is wrong."""
-    if not isinstance(result, dict) or "statusCode" not in result:
-        raise ValueError(f"no statusCode in the result (a {type(result).__name__})")
-    if not str(result["statusCode"]).isdigit() or not 100 <= int(result["statusCode"]) <= 599:
-        raise ValueError(f"statusCode {result['statusCode']!r} is no HTTP status")
-    for key in ("headers", "multiValueHeaders"):
-        if not isinstance(result.get(key) or {}, dict):
-            raise TypeError(f"{key} is a {type(result[key]).__name__}, not an object")
-    for name, values in (result.get("multiValueHeaders") or {}).items():
-        if not isinstance(values, list):
-            raise TypeError(f"multiValueHeaders: header {name!r} is a {type(values).__name__}, not a list")
-    if not isinstance(result.get("cookies") or [], list):
-        raise TypeError(f"cookies is a {type(result['cookies']).__name__}, not a list")
-    if not isinstance(result.get("body") or "", str):
-        raise TypeError(f"body is a {type(result['body']).__name__}, not a string")
-    text = result.get("body") or ""
-    encoded = bool(result.get("isBase64Encoded"))
-    try:
-        body = base64.b64decode("".join(text.split()), validate=True) if encoded else text.encode()
-    except binascii.Error as exc:
-        raise ValueError(f"body is not valid base64 ({exc})") from None
-    headers = {name: [_header_text(name, value) for value in values] for name, values in headers_of(result).items()}
-    return status_of(result), headers, body
-
-
-def _header_text(name: str, value: Any) -> str:
-    """A header value as API Gateway writes it: a JSON number or boolean as its JSON text."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bool, int, float)):
-        return json.dumps(value)
-    raise TypeError(f"header {name!r} has a {type(value).__name__} value")
-
-
-def marshal(result: Any) -> Any:
-    """``result`` as the Lambda runtime hands it on: through JSON (TypeError, ValueError if it cannot be)."""
-    return json.loads(json.dumps(result))
-
-
-def _log(message: str) -> None:
-    print(f"lambda-adapter: {message}", file=sys.stderr, flush=True)
-
-
-def _failure(format: str) -> Answer:
-    """What the source answers when the function fails: REST 502, HTTP APIs their own 500."""
-    if format in ("http", "http1"):
-        body = b'{"message":"Internal Server Error"}'
-        return Answer(500, [_JSON, ("Content-Length", str(len(body)))], body)
-    return _json_answer(502, b'{"message": "Internal server error"}', "InternalServerErrorException")
 
 
 class LocalFunction:
@@ -225,9 +120,9 @@ class LocalFunction:
         event = event_for(self.format, **kwargs)
         size = len(json.dumps(event).encode())
         if size > INVOKE_LIMIT:  # Lambda refuses the invocation; the source answers 413
-            _log(f"the event is {size} bytes: Request must be smaller than {INVOKE_LIMIT} bytes for the InvokeFunction "
+            log(f"the event is {size} bytes: Request must be smaller than {INVOKE_LIMIT} bytes for the InvokeFunction "
                  "operation (a binary body grows by a third in base64)")  # fmt: skip
-            return Answer(413, [_JSON, ("Content-Length", str(len(_TOO_LARGE)))], _TOO_LARGE)
+            return Answer(413, [JSON, ("Content-Length", str(len(_TOO_LARGE)))], _TOO_LARGE)
         return self._invoke(event, request_id, request.method)
 
     def _invoke(self, event: dict[str, Any], request_id: str, method: str) -> Answer:
@@ -236,16 +131,16 @@ class LocalFunction:
                 result = self.handler(event, LambdaContext(request_id=request_id))
             except Exception:
                 traceback.print_exc(file=sys.stderr)
-                return _failure(self.format)
+                return failure(self.format)
         try:
             text = json.dumps(result)
         except (TypeError, ValueError) as exc:  # what Lambda's Python runtime reports for such a result
-            _log(f"Runtime.MarshalError: Unable to marshal response: {exc}")
-            return _failure(self.format)
+            log(f"Runtime.MarshalError: Unable to marshal response: {exc}")
+            return failure(self.format)
         if len(text.encode()) > RESPONSE_LIMIT:  # Lambda fails the invocation; the source answers its failure
-            _log(f"Response payload size ({len(text.encode())} bytes) exceeded maximum allowed payload size "
+            log(f"Response payload size ({len(text.encode())} bytes) exceeded maximum allowed payload size "
                  f"({RESPONSE_LIMIT} bytes).")  # fmt: skip
-            return _failure(self.format)
+            return failure(self.format)
         return to_answer(self.format, json.loads(text), method)
 
     def _within_stage(self, target: str) -> str | None:

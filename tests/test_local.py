@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from lambda_adapter import adapt
-from lambda_adapter._local import LocalFunction, Request, to_answer
+from lambda_adapter._local import LocalFunction, Request
+from lambda_adapter._result import to_answer
 from lambda_adapter.testing import json_of
 from tests.apps import wsgi_echo
 
