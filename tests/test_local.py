@@ -9,9 +9,9 @@ import pytest
 
 from lambda_adapter import adapt
 from lambda_adapter._local import LocalFunction, Request
-from lambda_adapter._result import to_answer
 from lambda_adapter.testing import json_of
 from tests.apps import wsgi_echo
+from tests.test_result import FAILURES
 
 
 def seen_through(format: str, target: str, headers: list[tuple[str, str]], stage: str | None = None) -> Any:
@@ -48,18 +48,6 @@ def test_outside_the_stage_the_handler_is_not_called(target: str) -> None:
     assert (answer.status, answer.body, calls) == (403, b'{"message":"Forbidden"}', [])
 
 
-def test_head_keeps_the_apps_content_length_other_methods_get_the_bodys() -> None:
-    result = {"statusCode": 200, "headers": {"Content-Length": "99", "Connection": "keep-alive"}, "body": "abc"}
-    assert to_answer("rest", result, "HEAD").headers == [("Content-Length", "99")]
-    assert to_answer("rest", result, "GET").headers == [("Content-Length", "3")]
-
-
-REST_FAILURE = (502, b'{"message": "Internal server error"}')
-HTTP_API_FAILURE = (500, b'{"message":"Internal Server Error"}')
-FAILURES = {"rest": REST_FAILURE, "url": REST_FAILURE, "alb": REST_FAILURE, "http": HTTP_API_FAILURE,
-            "http1": HTTP_API_FAILURE}  # fmt: skip
-
-
 @pytest.mark.parametrize("format", ["http", "http1"])
 def test_an_http_api_answers_a_handler_that_raises_with_its_own_500(format: str) -> None:
     def broken(event: Any, context: Any) -> Any:
@@ -69,45 +57,12 @@ def test_an_http_api_answers_a_handler_that_raises_with_its_own_500(format: str)
     assert (answer.status, answer.body) == FAILURES[format]
 
 
-MALFORMED: list[tuple[dict[str, Any], str]] = [
-    ({"statusCode": 200, "body": "!!!", "isBase64Encoded": True}, "body"),
-    ({"statusCode": 200, "body": {"a": 1}}, "body"),
-    ({"statusCode": "abc", "body": ""}, "statusCode"),
-    ({"statusCode": 42, "body": ""}, "statusCode"),
-    ({"statusCode": 200, "headers": ["X-A", "1"]}, "headers"),
-    ({"statusCode": 200, "headers": {"X-A": {"nested": 1}}}, "header"),
-]
-ONE_ZERO, TWO_ZERO = ["rest", "http1", "alb"], ["http", "url"]
-
-
-@pytest.mark.parametrize(
-    ("format", "result", "why"),
-    [(format, result, why) for format in ONE_ZERO + TWO_ZERO for result, why in MALFORMED]
-    + [(format, {"statusCode": 200, "multiValueHeaders": {"X-A": "abc"}}, "header") for format in ONE_ZERO]
-    + [(format, {"statusCode": 200, "cookies": "a=1"}, "cookies") for format in TWO_ZERO],
-)
-def test_a_malformed_result_is_the_sources_failure_and_says_why(
-    format: str, result: dict[str, Any], why: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    answer = LocalFunction(lambda event, context: result, format=format).answer(Request("GET", "/", []))
-    assert (answer.status, answer.body) == FAILURES[format]
-    log = capsys.readouterr().err
-    assert "malformed Lambda proxy response" in log and why in log
-    assert LocalFunction(lambda e, c: {"statusCode": 200}, format=format).answer(Request("GET", "/", [])).status == 200
-
-
 def test_a_result_lambda_cannot_marshal_is_a_502_with_lambdas_error(capsys: pytest.CaptureFixture[str]) -> None:
     function = LocalFunction(lambda event, context: {"statusCode": 200, "body": b"bytes"}, format="rest")
     assert function.answer(Request("GET", "/", [])).status == 502
     assert "Runtime.MarshalError: Unable to marshal response: Object of type bytes is not JSON serializable" in (
         capsys.readouterr().err
     )
-
-
-def test_header_values_that_are_not_strings_arrive_as_their_json() -> None:
-    result = {"statusCode": 200, "headers": {"X-Num": 5, "X-Flag": True}, "multiValueHeaders": {"X-F": [1.5]}}
-    headers = LocalFunction(lambda event, context: result, format="rest").answer(Request("GET", "/", [])).headers
-    assert [h for h in headers if h[0].startswith("x-")] == [("x-f", "1.5"), ("x-num", "5"), ("x-flag", "true")]
 
 
 @pytest.mark.parametrize("format", ["rest", "http", "url", "alb"])
@@ -138,23 +93,6 @@ def test_rest_sends_every_body_base64_as_with_binary_media_types_for_everything(
         Request("POST", "/", headers, body)
     )
     assert (events[0]["isBase64Encoded"], base64.b64decode(events[0]["body"])) == (True, body)
-
-
-@pytest.mark.parametrize(
-    ("format", "expected"),
-    [
-        ("rest", [("set-cookie", "m=1"), ("x-a", "1"), ("x-a", "3"), ("x-b", "2")]),  # pairs in both: once
-        ("http1", [("set-cookie", "m=1"), ("x-a", "1"), ("x-a", "3"), ("x-b", "2")]),
-        ("http", [("x-a", "1"), ("x-b", "2"), ("set-cookie", "c=1")]),  # 2.0 has no multiValueHeaders
-        ("url", [("x-a", "1"), ("x-b", "2"), ("set-cookie", "c=1")]),
-        ("alb", [("set-cookie", "m=1"), ("x-a", "1"), ("x-a", "3"), ("x-b", "2")]),
-    ],
-)
-def test_each_source_reads_the_header_fields_it_knows(format: str, expected: list[tuple[str, str]]) -> None:
-    result = {"statusCode": 200, "headers": {"X-A": "1", "X-B": "2"}, "cookies": ["c=1"],  # cookies[]: 2.0 only
-              "multiValueHeaders": {"X-A": ["1", "3"], "Set-Cookie": ["m=1"]}}  # fmt: skip
-    headers = LocalFunction(lambda event, context: result, format=format).answer(Request("GET", "/", [])).headers
-    assert sorted(h for h in headers if h[0] != "Content-Length") == sorted(expected)
 
 
 def test_an_event_over_lambdas_payload_limit_is_a_413_without_calling_the_handler(
