@@ -42,7 +42,7 @@ def load_handler(spec: str, *, search_path: str | None = None) -> Callable[..., 
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
+        if exc.name and (module_name + ".").startswith(exc.name + "."):  # the module or a package on its way
             raise UsageError(f"cannot import module {module_name!r} (looked in {folder} and sys.path)") from exc
         raise
     target: Any = module

@@ -3,7 +3,8 @@
 Invariants:
 - EVENT is a file or ``-`` (stdin) holding one JSON object; anything else is a ``UsageError``.
 - The result is printed as JSON on stdout (exit 0); a handler that raises prints Lambda's error object
-  (``errorMessage``, ``errorType``, ``stackTrace``) on stdout, the traceback on stderr, and exits 1.
+  (``errorMessage``, ``errorType``, ``stackTrace``) on stdout, the traceback on stderr, and exits 1; so does
+  a result JSON cannot carry (``Runtime.MarshalError``, as Lambda reports it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._cli import UsageError, load_handler
+from ._result import marshal
 from .testing import LambdaContext
 
 
@@ -27,14 +29,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     event = read_event(args.event)
     handler = load_handler(args.handler)
+    context = LambdaContext()
     try:
-        result = handler(event, LambdaContext())
+        result = handler(event, context)
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
         frames = traceback.format_tb(exc.__traceback__)
         print(json.dumps({"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": frames}, indent=2))
         return 1
-    print(json.dumps(result, indent=2))
+    try:
+        print(json.dumps(marshal(result), indent=2))
+    except (TypeError, ValueError) as exc:  # the error object Lambda's Python runtime gives for such a result
+        print(json.dumps({"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
+                          "requestId": context.aws_request_id, "stackTrace": []}, indent=2))  # fmt: skip
+        return 1
     return 0
 
 

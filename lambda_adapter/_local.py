@@ -2,40 +2,47 @@
 
 Invariants:
 - A tool module. A request becomes its event through ``lambda_adapter.testing``'s builders, the ones the
-  tests use, so the server, the transport and the tests agree on every AWS quirk; the result is read back
-  with the same readers (``status_of``, ``headers_of``, ``body_of``): multi-value headers, ``cookies[]``,
-  base64 bodies.
+  tests use, so the server, the transport and the tests agree on every AWS quirk; the result becomes the
+  answer as the source reads it (``_result``).
 - A named stage lives in the URL as on an ``execute-api`` host (``/NAME/...``, REST and HTTP APIs): the
   event's ``domainName`` is an ``execute-api`` name so the handler moves the stage to the app's root, while
   the Host header stays the one the client sent. A request outside the stage gets what API Gateway answers
   for an unknown stage (REST: 403 ``{"message": "Forbidden"}``; HTTP API: 404 ``{"message": "Not Found"}``)
   and the handler is not called.
 - Like AWS, the front adds ``X-Forwarded-For`` (the client appended), ``X-Forwarded-Proto`` and
-  ``X-Forwarded-Port`` (the listener the client reached), replacing any the client sent for the last two.
-- One invocation at a time, as in one Lambda container; a handler that raises is API Gateway's 502
-  ``{"message": "Internal server error"}`` (the traceback goes to stderr).
-- Connection-level headers (``Connection``, ``Transfer-Encoding``, ``Content-Length``...) belong to the
-  server: ``Content-Length`` is the body's length, except in the answer to HEAD, which keeps the app's.
+  ``X-Forwarded-Port`` (the listener the client reached), replacing any the client sent for the last two,
+  and an ``X-Amzn-Trace-Id`` unless the client sent one.
+- A REST API is one with binary media types ``*/*``, as the README tells users to set (base64 answers only
+  reach clients as bytes then): it base64-encodes every request body, whatever its type.
+- One invocation at a time, as in one Lambda container; a handler that raises, or returns a result that is
+  malformed or not JSON, is the source's failure (``_result.failure``), with the reason on stderr.
+- Lambda's payload limits hold: an event over 6 MiB is a 413 and the handler is not called; a result over
+  them is the source's failure (502/500), each with the sizes on stderr.
+- Connection-level headers (``Connection``, ``Transfer-Encoding``...) end at API Gateway and Function
+  URLs (ALB passes them on). No answer to HEAD has a body, the front's own included.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import threading
+import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .testing import LambdaContext, body_of, event_for, headers_of, status_of
+from ._result import HOP_BY_HOP, JSON, Answer, failure, log, outside_stage, to_answer
+from .testing import LambdaContext, event_for
 
 LOCAL_FORMATS = ("rest", "http", "http1", "url", "alb", "alb-multi")
 STAGE_FORMATS = ("rest", "http", "http1")
 STAGE_DOMAIN = "local.execute-api.localhost"  # an execute-api name: the client's URL holds the stage
-_HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-                         "upgrade", "content-length"))  # fmt: skip
-_JSON = ("Content-Type", "application/json")
+_TOO_LARGE = b'{"message":"Request Entity Too Large"}'
+INVOKE_LIMIT = 6_291_456  # bytes of event a synchronous invocation takes (Lambda's message names this number)
+RESPONSE_LIMIT = 6_291_556  # bytes of result: Lambda's own limit, as its error message gives it
 
 
 @dataclass(frozen=True)
@@ -51,26 +58,25 @@ class Request:
     port: int = 80
 
 
-@dataclass(frozen=True)
-class Answer:
-    """The HTTP answer the event source sends the client."""
-
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-
-
 def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[str, Any]:
     """The builder arguments (``event_for``) describing ``request``; ``path`` without the stage."""
     path, _, query = request.target.partition("?")
     host = next((value for name, value in request.headers if name.lower() == "host"), "localhost")
     headers = [(name, value) for name, value in request.headers if name.lower() != "host"]
+    if not any(name.lower() == "x-amzn-trace-id" for name, _ in headers):  # every source adds an X-Ray trace id
+        headers.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"))
     kwargs: dict[str, Any] = {"method": request.method, "path": path, "query": query, "body": request.body,
                               "host": host, "source_ip": request.client}  # fmt: skip
     if format.startswith("alb"):  # ALB appends the client to X-Forwarded-For itself
         kwargs.update(headers=headers, forwarded_proto=request.scheme, forwarded_port=request.port)
         return kwargs
+    # API Gateway and Function URLs are proxies: connection-level headers end there (ALB passes them on)
+    headers = [
+        (name, value) for name, value in headers if name.lower() not in HOP_BY_HOP or name.lower() == "content-length"
+    ]
     kwargs["headers"] = forwarded(headers, request.client, request.scheme, request.port)
+    if format == "rest" and request.body:  # a REST API with binary media types */* (as it needs): every body
+        kwargs["binary"] = True
     if format in STAGE_FORMATS:
         kwargs["stage"] = stage or ("prod" if format == "rest" else "$default")
         kwargs["domain_name"] = STAGE_DOMAIN if stage else host  # without a stage: like a custom domain
@@ -86,37 +92,6 @@ def forwarded(headers: list[tuple[str, str]], client: str, scheme: str, port: in
             ("X-Forwarded-Port", str(port))]  # fmt: skip
 
 
-def outside_stage(format: str) -> Answer:
-    """What API Gateway answers for a URL outside the API's stages."""
-    if format == "rest":
-        return _json_answer(403, b'{"message":"Forbidden"}', "ForbiddenException")
-    return _json_answer(404, b'{"message":"Not Found"}', "NotFoundException")
-
-
-def _json_answer(status: int, body: bytes, error_type: str) -> Answer:
-    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)]
-    return Answer(status, [*headers, ("Content-Length", str(len(body)))], body)
-
-
-def to_answer(format: str, result: Any, method: str) -> Answer:
-    """The HTTP answer the source makes of a handler's ``result``."""
-    if format in ("http", "url") and not (isinstance(result, dict) and "statusCode" in result):
-        # HTTP API 2.0 and Function URLs: a result without statusCode is the JSON body of a 200
-        body = json.dumps(result).encode()
-        return Answer(200, [_JSON, ("Content-Length", str(len(body)))], body)
-    if not isinstance(result, dict) or "statusCode" not in result:  # API Gateway: a malformed proxy response
-        return _failure()
-    received = headers_of(result)
-    headers = [(name, value) for name, values in received.items() if name not in _HOP_BY_HOP for value in values]
-    body = body_of(result)
-    length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
-    return Answer(status_of(result), [*headers, ("Content-Length", length)], body)
-
-
-def _failure() -> Answer:
-    return _json_answer(502, b'{"message": "Internal server error"}', "InternalServerErrorException")
-
-
 class LocalFunction:
     """A handler behind one event source, called once at a time as in one Lambda container."""
 
@@ -130,6 +105,10 @@ class LocalFunction:
 
     def answer(self, request: Request) -> Answer:
         """Turn ``request`` into the event, call the handler, turn its result into the answer."""
+        answer = self._answer(request)
+        return replace(answer, body=b"") if request.method == "HEAD" else answer  # the front's own answers too
+
+    def _answer(self, request: Request) -> Answer:
         target = self._within_stage(request.target)
         if target is None:
             return outside_stage(self.format)
@@ -139,13 +118,30 @@ class LocalFunction:
         if not self.format.startswith("alb"):
             kwargs["request_id"] = request_id
         event = event_for(self.format, **kwargs)
+        size = len(json.dumps(event).encode())
+        if size > INVOKE_LIMIT:  # Lambda refuses the invocation; the source answers 413
+            log(f"the event is {size} bytes: Request must be smaller than {INVOKE_LIMIT} bytes for the InvokeFunction "
+                 "operation (a binary body grows by a third in base64)")  # fmt: skip
+            return Answer(413, [JSON, ("Content-Length", str(len(_TOO_LARGE)))], _TOO_LARGE)
+        return self._invoke(event, request_id, request.method)
+
+    def _invoke(self, event: dict[str, Any], request_id: str, method: str) -> Answer:
         with self._lock:
             try:
                 result = self.handler(event, LambdaContext(request_id=request_id))
             except Exception:
                 traceback.print_exc(file=sys.stderr)
-                return _failure()
-        return to_answer(self.format, result, request.method)
+                return failure(self.format)
+        try:
+            text = json.dumps(result)
+        except (TypeError, ValueError) as exc:  # what Lambda's Python runtime reports for such a result
+            log(f"Runtime.MarshalError: Unable to marshal response: {exc}")
+            return failure(self.format)
+        if len(text.encode()) > RESPONSE_LIMIT:  # Lambda fails the invocation; the source answers its failure
+            log(f"Response payload size ({len(text.encode())} bytes) exceeded maximum allowed payload size "
+                 f"({RESPONSE_LIMIT} bytes).")  # fmt: skip
+            return failure(self.format)
+        return to_answer(self.format, json.loads(text), method)
 
     def _within_stage(self, target: str) -> str | None:
         if self.stage is None:

@@ -4,9 +4,11 @@ Invariants:
 - Built on werkzeug's development server and reloader (the ``local`` extra); werkzeug is imported only
   when this command runs.
 - Every request goes through ``_local.LocalFunction`` (the translation the httpx transport shares): the
-  headers exactly as received (repeats and spelling kept), the target as sent.
+  headers exactly as received (repeats and spelling kept), the target as sent (bytes beyond ASCII
+  percent-encoded, as browsers send them).
 - A wrong ``MODULE:HANDLER``, a port in use, a stage with a format that has none: a ``UsageError``,
-  found before the server starts.
+  found before the server starts. With ``--reload``, a module that stops importing after an edit fails
+  every request (502) until it is fixed; the server stays up.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import argparse
 import errno
 import socket
 import sys
-from collections.abc import Iterable
+import traceback
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +26,6 @@ from ._cli import UsageError, load_handler
 from ._local import LOCAL_FORMATS, STAGE_FORMATS, LocalFunction, Request
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from werkzeug.serving import WSGIRequestHandler
 
 RAW_HEADERS = "lambda_adapter.raw_headers"
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--stage goes with --format {'|'.join(STAGE_FORMATS)}, not {args.format}")
     if args.stage is not None and (not args.stage or "/" in args.stage):
         raise UsageError(f"--stage must be one path segment, got {args.stage!r}")
-    function = LocalFunction(load_handler(args.handler), format=args.format, stage=args.stage)
+    handler = reloaded_handler(args.handler) if serving.is_running_from_reloader() else load_handler(args.handler)
+    function = LocalFunction(handler, format=args.format, stage=args.stage)
     if not serving.is_running_from_reloader():
         _check_port(args.host, args.port)
         root = f"/{args.stage}/" if args.stage else "/"
@@ -55,6 +57,24 @@ def run(args: argparse.Namespace) -> int:
     serving.run_simple(args.host, args.port, to_wsgi(function), use_reloader=args.reload, threaded=True,
                        request_handler=_request_handler())  # fmt: skip
     return 0
+
+
+def reloaded_handler(spec: str) -> Callable[..., Any]:
+    """The handler after an edit; if its module no longer imports, one that fails as Lambda's init then would.
+
+    So a typo answers 502 until it is fixed instead of ending the server: the reloader keeps watching."""
+    try:
+        return load_handler(spec)
+    except Exception as exc:
+        if not isinstance(exc, UsageError):
+            traceback.print_exc()
+        reason = f"cannot load {spec}: {type(exc).__name__}: {exc}"
+        print(f"lambda-adapter: {reason}; every request fails until the module is fixed", file=sys.stderr, flush=True)
+
+        def failing(event: Any, context: Any) -> Any:
+            raise RuntimeError(reason)
+
+        return failing
 
 
 def _werkzeug_serving() -> Any:
@@ -115,7 +135,15 @@ def _request_handler() -> type[WSGIRequestHandler]:
             target = self.path
             if "://" in target.partition("?")[0]:  # absolute form: keep the path and query
                 target = "/" + target.partition("://")[2].partition("/")[2]
-            environ[RAW_TARGET] = target
+            environ[RAW_TARGET] = percent_encoded(target)
             return environ
 
     return RawRequestHandler
+
+
+def percent_encoded(target: str) -> str:
+    """The target with bytes beyond ASCII percent-encoded, as a browser or httpx sends them.
+
+    ``http.server`` reads the request line as latin-1, so a client that sends raw UTF-8 (curl does) would
+    otherwise hand the handler mojibake."""
+    return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in target.encode("latin-1"))

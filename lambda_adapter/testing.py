@@ -86,6 +86,12 @@ def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
+def _request_time(text: str, epoch: str) -> dict[str, Any]:
+    """The request's time as API Gateway writes it twice: ``09/Apr/2015:12:34:56 +0000`` and epoch milliseconds."""
+    now = int(time.time() * 1000)
+    return {text: time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now // 1000)), epoch: now}
+
+
 def _decoded_query(query: str) -> dict[str, list[str]]:
     return _multi(parse_qsl(query, keep_blank_values=True))
 
@@ -138,7 +144,7 @@ def rest_event(
             "path": url_path,
             "protocol": "HTTP/1.1",
             "requestId": request_id or str(uuid.uuid4()),
-            "requestTimeEpoch": int(time.time() * 1000),
+            **_request_time("requestTime", "requestTimeEpoch"),
             "resourcePath": "/{proxy+}",
             "stage": stage,
             "identity": {"sourceIp": source_ip, "userAgent": dict(pairs).get("User-Agent")},
@@ -209,7 +215,7 @@ def http_event(
             "requestId": request_id or str(uuid.uuid4()),
             "routeKey": "$default",
             "stage": stage,
-            "timeEpoch": int(time.time() * 1000),
+            **_request_time("time", "timeEpoch"),
         },
         "body": text or None,
         "isBase64Encoded": is_b64,
@@ -374,7 +380,7 @@ def headers_of(result: Mapping[str, Any]) -> dict[str, list[str]]:
     for name, value in (result.get("headers") or {}).items():
         if isinstance(value, list):  # Lambda@Edge: [{"key": Name, "value": v}]
             headers.setdefault(name.lower(), []).extend(item["value"] for item in value)
-        else:
+        elif value not in headers.get(name.lower(), []):  # API Gateway: a pair in both fields arrives once
             headers.setdefault(name.lower(), []).append(value)
     if result.get("cookies"):
         headers.setdefault("set-cookie", []).extend(result["cookies"])

@@ -49,3 +49,12 @@ def test_python_dash_m_prints_usage() -> None:
     done = subprocess.run([sys.executable, "-m", "lambda_adapter", "--help"], capture_output=True, text=True)
     assert done.returncode == 0
     assert "usage: lambda-adapter" in done.stdout
+
+
+def test_a_missing_dependency_named_like_the_start_of_the_module_is_not_hidden(tmp_path: Path) -> None:
+    (tmp_path / "cli_prefix_mod_app.py").write_text("import cli_prefix_mod\n")  # the dependency is missing
+    with pytest.raises(ModuleNotFoundError, match="'cli_prefix_mod'"):
+        load_handler("cli_prefix_mod_app:handler", search_path=str(tmp_path))
+    (tmp_path / "cli_pkg_x").mkdir()
+    with pytest.raises(UsageError, match=r"cannot import module 'cli_pkg_x\.nothing'"):
+        load_handler("cli_pkg_x.nothing:handler", search_path=str(tmp_path))

@@ -77,3 +77,15 @@ def test_a_bad_event_file_is_one_line_and_exit_2(tmp_path: Path, content: bytes 
 def test_a_wrong_handler_is_one_line_and_exit_2(event_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["invoke", "no_such_module_xyz:handler", str(event_file)]) == 2
     assert "cannot import module 'no_such_module_xyz'" in capsys.readouterr().err
+
+
+def test_a_result_lambda_cannot_marshal_prints_lambdas_error_object(
+    tmp_path: Path, event_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "invoke_bytes_mod.py").write_text("def handler(event, context):\n    return {'body': b'x'}\n")
+    assert main(["invoke", "invoke_bytes_mod:handler", str(event_file)]) == 1
+    error = json.loads(capsys.readouterr().out)
+    message = "Unable to marshal response: Object of type bytes is not JSON serializable"
+    assert error == {"errorMessage": message, "errorType": "Runtime.MarshalError", "requestId": error["requestId"],
+                     "stackTrace": []}  # fmt: skip

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,12 @@ def test_binary_body_comes_back_byte_exact(client: httpx.Client) -> None:
     assert answer.content == DATA
 
 
+def test_a_chunked_upload_arrives_whole(client: httpx.Client) -> None:
+    chunks = iter([DATA[:1000], DATA[1000:]])  # no Content-Length: Transfer-Encoding: chunked
+    answer = client.post("/echo", content=chunks, headers={"Content-Type": "application/octet-stream"})
+    assert (answer.status_code, answer.content) == (200, DATA)
+
+
 def test_binary_download_and_head(client: httpx.Client) -> None:
     image = client.get("/image.png")
     assert (image.status_code, image.headers["content-type"]) == (200, "image/png")
@@ -172,18 +179,9 @@ def test_the_server_hands_over_headers_and_target_as_received() -> None:
         events.append(event)
         return {"statusCode": 299, "multiValueHeaders": {"X-Seen": ["a", "b"]}, "body": "ok"}
 
-    server = make_server("127.0.0.1", 0, to_wsgi(LocalFunction(handler, format="rest")), threaded=True,
-                         request_handler=_request_handler())  # fmt: skip
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
-            sock.sendall(b"GET http://example.com/a%2Fb?q=%20 HTTP/1.1\r\nHost: h\r\nX-Trace: 1\r\nx-trace: 2\r\n"
-                         b"Connection: close\r\n\r\n")  # fmt: skip
-            answer = b"".join(iter(lambda: sock.recv(65536), b""))
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with in_process(LocalFunction(handler, format="rest")) as port:
+        answer = raw_request(port, b"GET http://example.com/a%2Fb?q=%20 HTTP/1.1\r\nHost: h\r\nX-Trace: 1\r\n"
+                                   b"x-trace: 2\r\n\r\n")  # fmt: skip
     assert answer.startswith(b"HTTP/1.1 299 \r\n") and answer.endswith(b"\r\n\r\nok")
     assert b"x-seen: a\r\nx-seen: b\r\n" in answer
     (event,) = events
@@ -214,3 +212,77 @@ def test_reload_picks_up_a_changed_module(tmp_path: Path) -> None:
             except httpx.TransportError:  # the reloader is restarting the server
                 continue
         assert names == ["plum", "pear"]
+
+
+def test_raw_non_ascii_bytes_in_the_target_reach_the_handler_percent_encoded() -> None:
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        return {"statusCode": 200, "body": ""}
+
+    with in_process(LocalFunction(handler, format="http")) as port:
+        answer = raw_request(port, "GET /café?q=ü HTTP/1.1\r\nHost: h\r\n\r\n".encode())  # as curl sends it
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    (event,) = events
+    assert (event["rawPath"], event["rawQueryString"]) == ("/café", "q=%C3%BC")  # as httpx sends it
+
+
+def test_reload_survives_a_module_that_fails_to_import_until_it_is_fixed(tmp_path: Path) -> None:
+    module = tmp_path / "reloaded_app.py"
+    answer = "def handler(event, context):\n    return {'statusCode': 200, 'body': %r}\n"
+    module.write_text(answer % "one")
+    with serving("reloaded_app:handler", cwd=tmp_path, format="rest", options=["--reload"]) as base:
+        assert httpx.get(base).text == "one"
+        module.write_text("def handler(event, context:\n")  # a typo while editing
+        assert until(lambda: httpx.get(base).status_code, 502) == 502  # as Lambda with a module it cannot import
+        module.write_text(answer % "two")
+        assert until(lambda: httpx.get(base).text, "two") == "two"
+
+
+def until(probe: Any, wanted: Any, timeout: float = 30) -> Any:
+    """``probe()`` once it gives ``wanted`` (what it last gave, after ``timeout``), retried while the server reloads."""
+    deadline = time.monotonic() + timeout
+    seen: Any = None
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        try:
+            seen = probe()
+        except httpx.TransportError:  # the reloader is restarting the server
+            continue
+        if seen == wanted:
+            return seen
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("result", "status"),
+    [("garbage", 502), ({"statusCode": 200, "body": b"bytes".decode(), "isBase64Encoded": True}, 502),
+     ({"statusCode": 204, "headers": {"X-N": 1}, "body": "dropped for HEAD"}, 204)],
+)  # fmt: skip
+def test_the_server_answers_whatever_the_handler_returns(result: Any, status: int) -> None:
+    with in_process(LocalFunction(lambda event, context: result, format="rest")) as port:
+        answer = raw_request(port, b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n")
+        again = raw_request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()) and answer.endswith(b"\r\n\r\n")  # no body to HEAD
+    assert again.startswith(f"HTTP/1.1 {status} ".encode())  # the server is still there
+
+
+@contextmanager
+def in_process(function: LocalFunction) -> Iterator[int]:
+    """``serve``'s WSGI app and request handler on werkzeug's server in a thread; yields the port."""
+    server = make_server("127.0.0.1", 0, to_wsgi(function), threaded=True, request_handler=_request_handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def raw_request(port: int, head: bytes) -> bytes:
+    """Everything the server answers to ``head`` (a request without body; the connection closes after it)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1))
+        return b"".join(iter(lambda: sock.recv(65536), b""))

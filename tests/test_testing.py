@@ -52,3 +52,12 @@ def test_alb_listener_proto_and_port() -> None:
     event = alb_event(forwarded_proto="http", forwarded_port=8080, source_ip="192.0.2.9")
     seen = json_of(adapt(wsgi_echo)(event, LambdaContext()))
     assert (seen["scheme"], seen["server"][1], seen["remote_addr"]) == ("http", "8080", "192.0.2.9")
+
+
+def test_request_time_in_both_shapes_api_gateway_writes_it() -> None:
+    from datetime import datetime, timezone
+
+    for context, epoch, text in [(rest_event()["requestContext"], "requestTimeEpoch", "requestTime"),
+                                 (url_event()["requestContext"], "timeEpoch", "time")]:  # fmt: skip
+        written = datetime.strptime(context[text], "%d/%b/%Y:%H:%M:%S %z")  # 09/Apr/2015:12:34:56 +0000
+        assert written == datetime.fromtimestamp(context[epoch] // 1000, timezone.utc)

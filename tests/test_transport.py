@@ -123,3 +123,41 @@ def test_the_testing_module_does_not_need_httpx() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "httpx" in done.stdout
+
+
+def test_async_transport_keeps_the_event_loop_free_and_calls_one_handler_at_a_time() -> None:
+    import threading
+    import time
+
+    inside: list[int] = []
+    lock = threading.Lock()
+    most = 0
+
+    def slow(event: Any, context: Any) -> dict[str, Any]:
+        nonlocal most
+        with lock:
+            inside.append(1)
+            most = max(most, len(inside))
+        time.sleep(0.1)  # blocking, as a WSGI app is
+        with lock:
+            inside.pop()
+        return {"statusCode": 200, "body": "ok"}
+
+    async def main() -> int:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        async with httpx.AsyncClient(transport=AsyncLambdaTransport(slow, format="http"), base_url="https://t") as c:
+            answers = await asyncio.gather(*(c.get("/") for _ in range(4)))
+        ticker.cancel()
+        assert [a.text for a in answers] == ["ok"] * 4
+        return ticks
+
+    assert asyncio.run(main()) >= 20  # 0.4 s of handlers: the loop kept ticking meanwhile
+    assert most == 1
