@@ -7,7 +7,6 @@ shares ``complete_environ``, ``close_iterable`` and ``WATCHDOG``: one set of rul
 
 from __future__ import annotations
 
-import signal
 from io import BytesIO
 
 from ._errors import InvalidResponse
@@ -16,6 +15,13 @@ from ._model import Response, seconds_left
 from ._response import checked_headers
 
 TYPE_CHECKING = False
+if TYPE_CHECKING:  # the same functions and constants as the C module below
+    import signal
+else:  # the C module: the signal module's enums cost a WSGI cold start ~3.7 M instructions
+    try:
+        import _signal as signal
+    except ImportError:  # pragma: no cover - every CPython has it; other Pythons may not
+        import signal
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
