@@ -291,7 +291,10 @@ def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:
     if size * 6 + 65536 > limit:
         import json
 
-        size = len(json.dumps(result))
+        if result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64":  # nothing to escape
+            size += len(json.dumps({**result, "body": ""}))
+        else:
+            size = len(json.dumps(result))
     return size, limit
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -232,3 +233,16 @@ def test_alb_reason_phrases_for_less_common_codes() -> None:
     for code, phrase in (("412", "Precondition Failed"), ("418", "I'm a Teapot"), ("207", "Multi-Status")):
         result = adapt(app)(event_for("alb", path=f"/{code}"), LambdaContext())
         assert result["statusDescription"].lower() == f"{code} {phrase}".lower()
+
+
+@pytest.mark.parametrize("encoded", [{"isBase64Encoded": True}, {"bodyEncoding": "base64"}])
+def test_a_base64_body_is_measured_without_serialising_it(encoded: dict[str, Any]) -> None:
+    import base64
+    import json
+
+    from lambda_adapter._adapt import _size_and_limit
+
+    body = base64.b64encode(os.urandom(4_700_000)).decode()
+    result = {"statusCode": 200, "headers": {"content-type": "image/png", "x-note": 'a "quoted" é'}, "body": body}
+    result.update(encoded)
+    assert _size_and_limit(result, "v1", {})[0] == len(json.dumps(result))
