@@ -56,6 +56,16 @@ def add_headers(environ: dict[str, Any], headers: Mapping[str, str | None]) -> N
         environ[key] = value
 
 
+def add_event_headers(environ: dict[str, Any], event: Mapping[str, Any]) -> None:
+    """Add an event's headers: ``multiValueHeaders`` when it has them (every value), else ``headers``
+    (API Gateway REST keeps only the last value of a repeated header there)."""
+    multi = event.get("multiValueHeaders")
+    if multi:
+        add_multi_headers(environ, multi)
+    elif event.get("headers"):
+        add_headers(environ, event["headers"])
+
+
 def add_multi_headers(environ: dict[str, Any], headers: Mapping[str, list[str] | str | None]) -> None:
     """Add multi-value headers as CGI variables: ``, `` joins values, ``; `` for Cookie."""
     known = _CGI_KEYS.get

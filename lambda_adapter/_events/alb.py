@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus  # imported with this module, on the first ALB event
 
-from .._cgi import add_headers, add_multi_headers, set_path, set_request, set_server
+from .._cgi import add_event_headers, set_path, set_request, set_server
 from .._encoding import decode_body, encode_ascii, query_from_encoded, split_root
 from .._response import encode_body, encode_multi_value
 
@@ -20,11 +20,7 @@ if TYPE_CHECKING:
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request an ALB event describes, as CGI variables and body; path and query still encoded."""
     environ: Environ = {}
-    multi = event.get("multiValueHeaders")
-    if multi:
-        add_multi_headers(environ, multi)
-    elif event.get("headers"):
-        add_headers(environ, event["headers"])
+    add_event_headers(environ, event)
     set_server(environ, "", "http")  # a health check carries no X-Forwarded-*: plain HTTP
     params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
     set_path(

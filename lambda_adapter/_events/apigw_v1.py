@@ -7,7 +7,7 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._cgi import add_headers, add_multi_headers, set_path, set_request, set_server
+from .._cgi import add_event_headers, set_path, set_request, set_server
 from .._encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
 from .._response import encode_multi_value
 
@@ -22,11 +22,7 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a REST API (or HTTP API 1.0) event describes, as CGI variables and body."""
     context = event.get("requestContext") or {}
     environ: Environ = {}
-    multi = event.get("multiValueHeaders")
-    if multi:  # multiValueHeaders keeps every value; headers keeps only the last
-        add_multi_headers(environ, multi)
-    elif event.get("headers"):
-        add_headers(environ, event["headers"])
+    add_event_headers(environ, event)
     set_server(environ, context.get("domainName") or "", "https")
     params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
     set_path(

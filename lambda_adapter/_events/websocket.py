@@ -15,7 +15,7 @@ Invariants:
 
 from __future__ import annotations
 
-from .._cgi import add_headers, add_multi_headers, set_path, set_request, set_server
+from .._cgi import add_event_headers, set_path, set_request, set_server
 from .._encoding import decode_body, query_from_decoded, stage_prefix
 from .._errors import BadRequest
 
@@ -98,11 +98,7 @@ def to_request(event: Event, options: Options, path: str | None = None) -> Envir
     variables (no body); from any event, as far as it tells."""
     context = event.get("requestContext") or {}
     environ: Environ = {}
-    multi = event.get("multiValueHeaders")
-    if multi:
-        add_multi_headers(environ, multi)
-    elif event.get("headers"):
-        add_headers(environ, event["headers"])
+    add_event_headers(environ, event)
     for key in [key for key in environ if key.startswith(MARKER_PREFIX)]:
         del environ[key]  # only the adapter sets these: a client must not pose as an event
     environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # the non-HTTP events' marker: never a client's
