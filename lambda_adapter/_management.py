@@ -8,18 +8,25 @@ Invariants:
   option ``websocket_endpoint``, the event's ``https://{domainName}/{stage}``.
 - One client per endpoint per process, kept (a client is thread-safe and costs ~50 ms to make).
 - A connection that is gone (HTTP 410) is ``False``, not an error; other failures raise.
+- A message over API Gateway's payload quota (128 KB) is a ``ValueError`` that says so, raised
+  before any call: AWS would answer a bare 413 (PayloadTooLargeException).
+- Clients are made under a lock: boto3's default session is not thread-safe (a WSGI app may send
+  from threads), and two threads must not each pay ~50 ms for a client of the same endpoint.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"
+MAX_PAYLOAD = 128 * 1024  # API Gateway's "message payload size" quota for WebSocket APIs (fixed)
 _CLIENTS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
 
 
 def resolve_endpoint(derived: str, option: str | None) -> str:
@@ -30,13 +37,17 @@ def resolve_endpoint(derived: str, option: str | None) -> str:
 def client_for(endpoint: str) -> Any:
     """The boto3 ``apigatewaymanagementapi`` client of ``endpoint``, made once."""
     client = _CLIENTS.get(endpoint)
-    if client is None:
-        if not endpoint.startswith(("https://", "http://")):
-            raise ValueError(f"no Management API endpoint to send to (got {endpoint!r}): pass websocket_endpoint")
-        import boto3  # lazily: only a function that sends pays for it
+    if client is not None:
+        return client
+    if not endpoint.startswith(("https://", "http://")):
+        raise ValueError(f"no Management API endpoint to send to (got {endpoint!r}): pass websocket_endpoint")
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(endpoint)
+        if client is None:
+            import boto3  # lazily: only a function that sends pays for it
 
-        client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name=_region_of(endpoint))
-        _CLIENTS[endpoint] = client
+            client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name=_region_of(endpoint))
+            _CLIENTS[endpoint] = client
     return client
 
 
@@ -52,6 +63,11 @@ def _region_of(endpoint: str) -> str:
 
 def post(endpoint: str, connection_id: str, data: bytes) -> bool:
     """``POST @connections/{id}``: True when sent, False when the connection is gone."""
+    if len(data) > MAX_PAYLOAD:
+        raise ValueError(
+            f"a WebSocket message of {len(data)} bytes to connection {connection_id} is over API Gateway's "
+            f"limit of {MAX_PAYLOAD} bytes (128 KB): split it into smaller messages"
+        )
     client = client_for(endpoint)
     try:
         client.post_to_connection(ConnectionId=connection_id, Data=data)

@@ -115,3 +115,35 @@ def test_errors_other_than_gone_are_raised() -> None:
         _management._gone(forbidden)
     gone = ClientError({"Error": {"Code": "410"}, "ResponseMetadata": {"HTTPStatusCode": 410}}, "PostToConnection")
     assert _management._gone(gone) is False
+
+
+def test_a_message_over_128_kb_is_a_clear_error(moto_server: str, no_endpoint_variable: None) -> None:
+    # AWS would answer a bare 413 (PayloadTooLargeException); the error says what and how much
+    connection = uuid.uuid4().hex
+    with pytest.raises(ValueError, match=r"131073 bytes .* over API Gateway's limit of 131072 bytes"):
+        websocket.send(connection, b"x" * (128 * 1024 + 1), endpoint=moto_server)
+    with pytest.raises(ValueError, match="131073 bytes"):
+        websocket.send(connection, "\u00e9" * (64 * 1024) + "x", endpoint=moto_server)  # counted in UTF-8 bytes
+    assert posted_to(connection) == b"", "nothing was sent"
+    assert websocket.send(connection, b"y" * (128 * 1024), endpoint=moto_server)
+    assert posted_to(connection) == b"y" * (128 * 1024)
+
+
+def test_threads_share_one_client_per_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    endpoint = f"http://127.0.0.1:9/{uuid.uuid4().hex}"  # never called: only the clients are made
+    start, clients = threading.Barrier(6), []
+
+    def make() -> None:
+        start.wait()
+        clients.append(_management.client_for(endpoint))
+
+    threads = [threading.Thread(target=make) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(clients) == 6, "every thread got a client (boto3's session raised in none)"
+    assert all(client is clients[0] for client in clients), "one client made for the endpoint, not one per thread"
