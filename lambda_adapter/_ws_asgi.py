@@ -127,6 +127,8 @@ class _Session:
 
     def _send(self, message: Message) -> None:
         text, data = message.get("text"), message.get("bytes")
+        if (text is None) == (data is None):  # ASGI: exactly one of them; else the app's bug, not an empty frame
+            raise InvalidResponse("websocket.send needs exactly one of 'text' and 'bytes' (not None)")
         payload = text.encode("utf-8") if text is not None else bytes(data or b"")
         if self.frame.event_type == DISCONNECT:
             raise ConnectionClosed(f"WebSocket connection {self.frame.connection_id} has disconnected")

@@ -393,3 +393,40 @@ def test_boto3_is_imported_only_by_a_send() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("message", [{}, {"text": None, "bytes": None}, {"text": "a", "bytes": b"b"}])
+def test_a_send_without_exactly_one_of_text_and_bytes_is_the_apps_error(
+    message: dict[str, Any], endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    errors: list[BaseException] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        try:
+            await send({"type": "websocket.send", **message})
+        except Exception as exc:
+            errors.append(exc)
+        await send({"type": "websocket.send", "text": "fine"})
+
+    cid = uuid.uuid4().hex
+    assert adapt(app, lifespan="off")(ws_event("MESSAGE", cid), LambdaContext()) == {"statusCode": 200}
+    assert [type(exc).__name__ for exc in errors] == ["InvalidResponse"]
+    assert "exactly one of 'text' and 'bytes'" in str(errors[0])
+    assert posted_to(cid) == b"fine", "no empty frame was posted for the bad send"
+
+
+def test_an_oversize_send_is_raised_into_the_app(endpoint: str) -> None:
+    errors: list[BaseException] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        try:
+            await send({"type": "websocket.send", "bytes": b"z" * (128 * 1024 + 1)})
+        except ValueError as exc:
+            errors.append(exc)
+
+    cid = uuid.uuid4().hex
+    assert adapt(app, lifespan="off")(ws_event("MESSAGE", cid), LambdaContext()) == {"statusCode": 200}
+    assert len(errors) == 1 and "128 KB" in str(errors[0])
+    assert posted_to(cid) == b""
