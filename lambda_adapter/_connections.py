@@ -5,16 +5,21 @@ the connection id alone. A store keeps the connect request (a CGI environ: str t
 event reaches the app as the same request, and lists the connections so an app can broadcast.
 
 Invariants: a store holds only what ``save`` was given (JSON-safe strings); ``load`` of an
-unknown or expired id is None, never an error; boto3 is imported only by ``DynamoDBStore``.
+unknown or expired id is None, never an error (the event still reaches the app, and a warning
+says the connect-time request is missing); boto3 is imported only by ``DynamoDBStore``, its
+client made once under a lock; reads are strongly consistent (a broadcast right after a connect
+lists it).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ._events.websocket import CONNECT, DISCONNECT, to_request
+from ._faults import logger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,14 +83,16 @@ class DynamoDBStore:
         self.table_name = table_name
         self.ttl = ttl
         self._client = client
+        self._lock = threading.Lock()
 
     @property
     def client(self) -> Any:
         """The boto3 DynamoDB client (AWS_ENDPOINT_URL_DYNAMODB is honoured by boto3 itself)."""
-        if self._client is None:
-            import boto3
+        with self._lock:  # boto3's default session is not thread-safe; one client per store
+            if self._client is None:
+                import boto3
 
-            self._client = boto3.client("dynamodb")
+                self._client = boto3.client("dynamodb")
         return self._client
 
     def save(self, connection_id: str, request: Mapping[str, str]) -> None:
@@ -114,6 +121,7 @@ class DynamoDBStore:
     def connections(self) -> Iterator[str]:
         pages = self.client.get_paginator("scan").paginate(
             TableName=self.table_name,
+            ConsistentRead=True,  # a scan is eventually consistent by default: it could miss a new connection
             ProjectionExpression="connection_id",
             FilterExpression="expires_at > :now",
             ExpressionAttributeValues={":now": {"N": str(int(time.time()))}},
@@ -130,7 +138,18 @@ def request_for(frame: Frame, event: Event, store: ConnectionStore, options: Opt
         stored = store.load(frame.connection_id)
         if stored is not None:
             return stored
+        _warn_unknown(frame, store)
     return to_request(event, options, path)
+
+
+def _warn_unknown(frame: Frame, store: ConnectionStore) -> None:
+    logger().warning(
+        "WebSocket connection %s is not in the %s (%s event): the app gets no connect-time path, query or "
+        "headers; a MemoryStore is per container, so use a DynamoDBStore on Lambda",
+        frame.connection_id,
+        type(store).__name__,
+        frame.event_type,
+    )
 
 
 def settle(frame: Frame, store: ConnectionStore, request: Environ, accepted: bool) -> None:

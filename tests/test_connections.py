@@ -110,3 +110,19 @@ def test_request_for_takes_the_stored_request_else_what_the_event_tells() -> Non
     fallback = request_for(Frame(lost), lost, store, options, "/chat")
     assert (fallback["QUERY_STRING"], fallback["SERVER_NAME"]) == ("", "abc123.execute-api.us-east-1.amazonaws.com")
     assert fallback["PATH_INFO"] == "/chat"
+
+
+def test_an_event_of_a_connection_the_store_does_not_know_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    store, options = MemoryStore(), Options()
+    store.save("known", REQUEST)
+    with caplog.at_level(logging.WARNING, "lambda_adapter"):
+        for event_type in ("MESSAGE", "DISCONNECT"):
+            known = websocket_event(event_type=event_type, connection_id="known")
+            assert request_for(Frame(known), known, store, options, "/") == REQUEST
+        assert caplog.text == "", "a known connection is not logged"
+        lost = websocket_event(event_type="DISCONNECT", connection_id="cold")
+        assert request_for(Frame(lost), lost, store, options, "/")["PATH_INFO"] == "/"
+    assert "connection cold is not in the MemoryStore (DISCONNECT event)" in caplog.text
+    assert "use a DynamoDBStore" in caplog.text
