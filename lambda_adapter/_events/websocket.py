@@ -84,7 +84,8 @@ def endpoint_of(context: Any) -> str:
 
 
 def _message_of(event: Event) -> str | bytes:
-    """The client's message: bytes when API Gateway base64-encoded it (a binary frame), else text."""
+    """The client's message: bytes when the event is base64, else text. API Gateway closes a client
+    that sends a binary frame (1003): base64 comes from a CONVERT_TO_BINARY route integration."""
     body = event.get("body")
     if event.get("isBase64Encoded"):
         return decode_body(body, True)
