@@ -10,6 +10,9 @@ Invariants:
 - A connection that is gone (HTTP 410) is ``False``, not an error; other failures raise.
 - A message over API Gateway's payload quota (128 KB) is a ``ValueError`` that says so, raised
   before any call: AWS would answer a bare 413 (PayloadTooLargeException).
+- A call is bounded (``CONNECT_TIMEOUT``, ``READ_TIMEOUT``, ``ATTEMPTS``): it blocks the app's loop,
+  where the Lambda deadline cannot cancel it, and botocore's defaults (60 s, 5 attempts) would
+  outlast any Lambda timeout on a stalled endpoint.
 - Clients are made under a lock: boto3's default session is not thread-safe (a WSGI app may send
   from threads), and two threads must not each pay ~50 ms for a client of the same endpoint.
 """
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"
 MAX_PAYLOAD = 128 * 1024  # API Gateway's "message payload size" quota for WebSocket APIs (fixed)
+CONNECT_TIMEOUT, READ_TIMEOUT, ATTEMPTS = 3.0, 5.0, 2  # seconds, seconds, calls in all (one retry)
 _CLIENTS: dict[str, Any] = {}
 _CLIENTS_LOCK = threading.Lock()
 
@@ -44,11 +48,19 @@ def client_for(endpoint: str) -> Any:
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(endpoint)
         if client is None:
-            import boto3  # lazily: only a function that sends pays for it
-
-            client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name=_region_of(endpoint))
+            client = _new_client(endpoint)
             _CLIENTS[endpoint] = client
     return client
+
+
+def _new_client(endpoint: str) -> Any:
+    import boto3  # lazily: only a function that sends pays for it
+    from botocore.config import Config
+
+    retries: Any = {"mode": "standard", "total_max_attempts": ATTEMPTS}
+    config = Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, retries=retries)
+    region = _region_of(endpoint)
+    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name=region, config=config)
 
 
 def _region_of(endpoint: str) -> str:

@@ -147,3 +147,23 @@ def test_threads_share_one_client_per_endpoint(monkeypatch: pytest.MonkeyPatch) 
         thread.join()
     assert len(clients) == 6, "every thread got a client (boto3's session raised in none)"
     assert all(client is clients[0] for client in clients), "one client made for the endpoint, not one per thread"
+
+
+def test_a_stalled_management_api_fails_within_bounded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a send blocks the app's loop, where the Lambda deadline cannot cancel it: it must give up by itself
+    import socket
+    import time
+
+    from botocore.exceptions import ReadTimeoutError
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv(VARIABLE, raising=False)
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts (the kernel's backlog), never answers
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}/{uuid.uuid4().hex}"
+        started = time.monotonic()
+        with pytest.raises(ReadTimeoutError):
+            websocket.send("c1", "hello?", endpoint=endpoint)
+        elapsed = time.monotonic() - started
+    bound = _management.ATTEMPTS * (_management.READ_TIMEOUT + _management.CONNECT_TIMEOUT) + 2
+    assert elapsed < bound < 30, f"took {elapsed:.1f} s"
