@@ -55,7 +55,7 @@ def client_for(endpoint: str) -> Any:
 
 def _new_client(endpoint: str) -> Any:
     import boto3  # lazily: only a function that sends pays for it
-    from botocore.config import Config
+    from botocore.config import Config  # type: ignore[import-untyped]  # boto3 brings it; no stubs
 
     retries: Any = {"mode": "standard", "total_max_attempts": ATTEMPTS}
     config = Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, retries=retries)
