@@ -39,7 +39,8 @@ assert all(MARKERS[what] == "HTTP_" + name.upper().replace("-", "_") for what, n
 
 
 def send(connection_id: str, data: str | bytes, *, endpoint: str | Mapping[str, Any]) -> bool:
-    """Send ``data`` (text or binary) to a connection; False when the connection is gone."""
+    """Send ``data`` (text or binary) to a connection; False when the connection is gone.
+    ``ValueError`` when ``data`` is over API Gateway's 128 KB message quota (nothing is sent)."""
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     return _management.post(_endpoint(endpoint), connection_id, payload)
 
