@@ -117,13 +117,15 @@ class _Session:
             return  # the connection is open since its $connect: accepting again is the app's habit
         if self.state != CONNECTING or self.denial is not None:
             raise InvalidResponse(f"websocket.accept came when the WebSocket is {self.state!r}")
-        self.state, self.status = OPEN, 200
+        headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
         subprotocol = message.get("subprotocol")
+        if subprotocol and any(name.lower() == "sec-websocket-protocol" for name, _ in headers):
+            # ASGI: the server must raise; joined, the two would be one header clients refuse
+            raise InvalidResponse("websocket.accept has both a subprotocol and a Sec-WebSocket-Protocol header")
+        self.state, self.status = OPEN, 200
         if subprotocol:
             self.headers.append(("Sec-WebSocket-Protocol", str(subprotocol)))
-        self.headers += [
-            (bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())
-        ]
+        self.headers += headers
 
     def _send(self, message: Message) -> None:
         text, data = message.get("text"), message.get("bytes")

@@ -430,3 +430,16 @@ def test_an_oversize_send_is_raised_into_the_app(endpoint: str) -> None:
     assert adapt(app, lifespan="off")(ws_event("MESSAGE", cid), LambdaContext()) == {"statusCode": 200}
     assert len(errors) == 1 and "128 KB" in str(errors[0])
     assert posted_to(cid) == b""
+
+
+def test_an_accept_with_a_subprotocol_and_its_header_too_is_refused() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        both = scope["aws.websocket"]["connection_id"] == "c1"
+        headers = [(b"Sec-WebSocket-Protocol", b"chat.v1")] if both else []
+        await send({"type": "websocket.accept", "subprotocol": "chat.v2", "headers": headers})
+
+    handler = adapt(app, lifespan="off")
+    assert handler(ws_event("CONNECT", "c1"), LambdaContext()) == {"statusCode": 500}
+    accepted = handler(ws_event("CONNECT", "c2"), LambdaContext())
+    assert accepted == {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v2"}}
