@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._cli import UsageError, _split_spec, load_handler
+from ._cli import UsageError, _split_spec
 from ._coldstart_probe import MARK
 
 PROBE = Path(__file__).with_name("_coldstart_probe.py")
@@ -108,8 +108,7 @@ def run_once(folder: str, module_name: str, attribute: str, event_path: Path, wa
     try:
         figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        tail = "\n".join(line for line in done.stderr.splitlines() if not line.startswith(_PREFIX))[-2000:]
-        raise UsageError(f"the measuring interpreter failed (exit status {done.returncode}):\n{tail}") from None
+        raise UsageError(_ended_early(done.returncode, done.stderr)) from None
     if "error" in figures:
         _explain_failure(figures, folder, module_name, attribute)
     figures["startup_s"] = max(0.0, figures.pop("started_at") - spawned)
@@ -119,15 +118,26 @@ def run_once(folder: str, module_name: str, attribute: str, event_path: Path, wa
 
 
 def _explain_failure(figures: dict[str, Any], folder: str, module_name: str, attribute: str) -> None:
-    if figures.get("phase") == "import":
-        try:
-            load_handler(f"{module_name}:{attribute}", search_path=folder)  # its UsageError says it best
-        except UsageError:
-            raise
-        except Exception:  # the child's traceback below tells it
-            pass
+    """A ``UsageError`` from what the child wrote: the user's code is never imported in this process."""
+    phase, missing = figures.get("phase"), figures.get("missing")
+    if phase == "import" and missing and (module_name + ".").startswith(missing + "."):
+        raise UsageError(f"cannot import module {module_name!r} (looked in {folder} and sys.path)")
+    if phase == "lookup":
+        raise UsageError(f"{module_name}:{attribute} is not a callable handler ({figures['error']})")
+    if phase == "import":
         raise UsageError(f"importing {module_name!r} failed in a fresh interpreter:\n{figures['trace'].rstrip()}")
     raise UsageError(f"the handler failed on the event ({figures['error']}):\n{figures['trace'].rstrip()}")
+
+
+def _ended_early(returncode: int, stderr: str) -> str:
+    """Why a child wrote no figures: the process ended (``os._exit``, a signal) in the phase its last mark names."""
+    lines = [line for line in stderr.splitlines() if not line.startswith(_PREFIX)]
+    phase = next((line[len(MARK) :].strip() for line in reversed(lines) if line.startswith(MARK)), "startup")
+    tail = "\n".join(line for line in lines if not line.startswith(MARK))[-2000:]
+    return (
+        f"the measuring interpreter ended during the {phase} phase without reporting (exit status {returncode}): "
+        f"the module or the handler ended the process (os._exit, a signal){':' if tail else '.'}\n{tail}".rstrip()
+    )
 
 
 def import_lines(stderr: str) -> dict[str, list[tuple[str, int, int, int]]]:

@@ -184,7 +184,7 @@ def test_probe_writes_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert written["peak_rss_kib"] >= written["rss_after_import_kib"] > 0
     assert _coldstart_probe.main([str(tmp_path), "coldstart_probe_mod", "absent", event, "0", str(out)]) == 1
     failed = json.loads(out.read_text())
-    assert failed["phase"] == "import" and failed["error"].startswith("AttributeError")
+    assert failed["phase"] == "lookup" and failed["error"].startswith("AttributeError")
     sys.modules.pop("coldstart_probe_mod", None)
 
 
@@ -196,3 +196,21 @@ def test_the_command_line_runs_it(slow_module: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["import_ms"]["min"] >= 200
     assert "run 1/1: startup" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("ending", "message"),
+    [
+        ("import sys\nsys.exit(3)\n", "failed in a fresh interpreter"),
+        ("import os\nos._exit(0)\n", "ended during the import phase without reporting (exit status 0)"),
+    ],
+)
+def test_a_module_that_exits_is_reported_and_not_imported_here(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ending: str, message: str
+) -> None:
+    module = tmp_path / "coldstart_exits_mod.py"
+    module.write_text(f"open({str(tmp_path / 'imported')!r}, 'a').write('x')\n{ending}def handler(e, c):\n    return 1\n")
+    status, _out, err = coldstart(capsys, f"{module}:handler", "--runs", "2", "--warm", "1")
+    assert status == 2 and message in err and "lambda-adapter coldstart: error:" in err
+    assert (tmp_path / "imported").read_text() == "x"  # one child imported it, then the command stopped; never here
+    assert "coldstart_exits_mod" not in sys.modules
