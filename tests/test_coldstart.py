@@ -209,7 +209,8 @@ def test_a_module_that_exits_is_reported_and_not_imported_here(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, ending: str, message: str
 ) -> None:
     module = tmp_path / "coldstart_exits_mod.py"
-    module.write_text(f"open({str(tmp_path / 'imported')!r}, 'a').write('x')\n{ending}def handler(e, c):\n    return 1\n")
+    trace = f"open({str(tmp_path / 'imported')!r}, 'a').write('x')\n"
+    module.write_text(f"{trace}{ending}def handler(e, c):\n    return 1\n")
     status, _out, err = coldstart(capsys, f"{module}:handler", "--runs", "2", "--warm", "1")
     assert status == 2 and message in err and "lambda-adapter coldstart: error:" in err
     assert (tmp_path / "imported").read_text() == "x"  # one child imported it, then the command stopped; never here
