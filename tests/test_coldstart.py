@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -215,3 +216,23 @@ def test_a_module_that_exits_is_reported_and_not_imported_here(
     assert status == 2 and message in err and "lambda-adapter coldstart: error:" in err
     assert (tmp_path / "imported").read_text() == "x"  # one child imported it, then the command stopped; never here
     assert "coldstart_exits_mod" not in sys.modules
+
+
+def test_an_error_answer_is_called_out_first(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An app that fails on the event still answers (500): the report must not pass that off as its cold start."""
+    module = tmp_path / "coldstart_crash_mod.py"
+    module.write_text(
+        "from lambda_adapter import adapt\ndef app(environ, start_response):\n    raise RuntimeError('boom')\n"
+        "handler = adapt(app)\n"
+    )
+    summary = figures(capsys, f"{module}:handler", "--runs", "1", "--warm", "2")
+    assert summary["status"] == 500
+    assert summary["findings"][0].startswith("The handler answered 500, not a success")
+
+
+def test_json_fields_are_the_documented_ones(capsys: pytest.CaptureFixture[str], slow_module: Path) -> None:
+    """``--json`` is an interface: its top-level fields are exactly those the README lists."""
+    section = (ROOT / "README.md").read_text().split("## Cold start")[1].split("\n## ")[0]
+    documented = set(re.findall(r"`(\w+)`", section.split("--json` fields:")[1].split(".\n")[0]))
+    summary = figures(capsys, str(slow_module / "coldstart_slow_mod.py") + ":handler", "--runs", "1", "--warm", "1")
+    assert set(summary) == documented
