@@ -100,6 +100,7 @@ def _event(path: Path | None) -> tuple[dict[str, Any], str]:
 def run_once(folder: str, module_name: str, attribute: str, event_path: Path, warm: int, out: Path) -> dict[str, Any]:
     """One fresh interpreter: its figures, with its import-time lines split by phase."""
     command = [sys.executable, "-X", "importtime", str(PROBE), folder, module_name, attribute, str(event_path)]
+    out.unlink(missing_ok=True)  # a child that dies must not leave an earlier run's figures to be read as its own
     spawned = time.time()
     done = subprocess.run(
         [*command, str(warm), str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from lambda_adapter import _coldstart_probe
-from lambda_adapter._cli import main
-from lambda_adapter._coldstart import import_lines
+from lambda_adapter._cli import UsageError, main
+from lambda_adapter._coldstart import import_lines, run_once
 from lambda_adapter.testing import http_event, rest_event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,3 +236,13 @@ def test_json_fields_are_the_documented_ones(capsys: pytest.CaptureFixture[str],
     documented = set(re.findall(r"`(\w+)`", section.split("--json` fields:")[1].split(".\n")[0]))
     summary = figures(capsys, str(slow_module / "coldstart_slow_mod.py") + ":handler", "--runs", "1", "--warm", "1")
     assert set(summary) == documented
+
+
+def test_a_dead_run_never_reads_an_earlier_runs_figures(tmp_path: Path) -> None:
+    """``run_once`` with a reused figures file (as the benchmark's warm-up comparison does) and a child that dies."""
+    (tmp_path / "coldstart_dies_mod.py").write_text("import os\nos._exit(0)\n")
+    event = Path(write_event(tmp_path, http_event(path="/")))
+    out = tmp_path / "out.json"
+    out.write_text(json.dumps({"started_at": 0.0, "import_s": 0.001, "first_event_s": 0.001, "status": 200}))
+    with pytest.raises(UsageError, match="ended during the import phase"):
+        run_once(str(tmp_path), "coldstart_dies_mod", "handler", event, 1, out)
