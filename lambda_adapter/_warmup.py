@@ -5,7 +5,7 @@ Invariants:
   back) once per process, as an HTTP API (payload 2.0) event for ``localhost`` with the header
   ``x-lambda-adapter-warmup: 1``: the first request's lazy work (the framework's imports and
   route compilation, the adapter's per-format modules, ASGI lifespan startup) is done in init,
-  and a user's first request does not pay for it. A warm-up answer of 5xx is logged, not raised;
+  and a user's first request does not pay for it. A warm-up answer of 4xx or 5xx is logged, not raised;
   an exception (a failed lifespan "on") fails the init, as ``eager_startup`` does.
 - With Lambda SnapStart (``snapshot_restore_py`` importable), a before-snapshot hook runs the
   warm-up and an after-restore hook refreshes what must differ between restored copies. When
@@ -75,7 +75,7 @@ class WarmUp:
         for number, (method, target) in enumerate(self.requests, 1):
             result = self.handler(to_event(method, target), _Context(number, deadline))
             status = result.get("statusCode", 200) if isinstance(result, dict) else 200
-            if status >= 500:
+            if status >= 400:  # a 404 warmed nothing, a 5xx failed: the user must hear of both
                 from ._faults import logger
 
                 logger().warning("warm-up request %s %s was answered %s", method, target, status)

@@ -212,3 +212,21 @@ def test_a_snapstart_warmup_has_the_snapshot_init_deadline(registry: Any, monkey
     adapt(context_reading_wsgi(seen), warmup=["/"])
     run_hooks(registry[0])
     assert len(seen) == 1 and 60_000 < seen[0][1] <= 130_000
+
+
+def test_a_warmup_answered_404_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    app = Flask(__name__)
+    with caplog.at_level(logging.WARNING, logger="lambda_adapter"):
+        adapt(app, warmup=["/no-such-route"])
+    assert "warm-up request GET /no-such-route was answered 404" in caplog.text
+
+
+@pytest.mark.parametrize("fallback", [None, "http://127.0.0.1:9"])
+def test_a_warmup_under_no_mounted_app_fails_at_adapt_time(fallback: str | None) -> None:
+    """With mounted apps a warm-up must reach one of them: not a 404, and no request to the fallback origin."""
+    seen: list[tuple[str, str, str, str | None]] = []
+    with pytest.raises(ValueError, match="the warmup request GET /other is under no mounted app"):
+        adapt({"/api": recording_wsgi(seen)}, warmup=["/api/x", "/other"], fallback=fallback)
+    assert seen == []
+    adapt({"/api": recording_wsgi(seen)}, warmup=["/api/x?q=1"], fallback=fallback)
+    assert seen == [("GET", "/x", "q=1", "1")]
