@@ -45,11 +45,12 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--warm", type=int, default=200, help="warm events per run after the first (default 200)")
     parser.add_argument("--top", type=int, default=8, help="how many packages and modules to list (default 8)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of the report")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds one run may take (default 300)")
 
 
 def run(args: Any) -> int:
-    if args.runs < 1 or args.warm < 0 or args.top < 1:
-        raise UsageError("--runs and --top must be at least 1, --warm at least 0")
+    if args.runs < 1 or args.warm < 0 or args.top < 1 or args.timeout <= 0:
+        raise UsageError("--runs and --top must be at least 1, --warm at least 0, --timeout above 0")
     folder, module_name, attribute = locate(args.handler)
     event, event_name = _event(args.event)
     print(f"coldstart: {args.handler}, {args.runs} fresh interpreters (python -X importtime)", file=sys.stderr)
@@ -58,7 +59,8 @@ def run(args: Any) -> int:
         event_path.write_text(json.dumps(event), encoding="utf-8")
         runs = []
         for number in range(1, args.runs + 1):
-            figures = run_once(folder, module_name, attribute, event_path, args.warm, Path(scratch, f"{number}.json"))
+            out = Path(scratch, f"{number}.json")
+            figures = run_once(folder, module_name, attribute, event_path, args.warm, out, timeout=args.timeout)
             runs.append(figures)
             print(f"  run {number}/{args.runs}: {_progress(figures)}", file=sys.stderr)
     from ._coldstart_report import render, summarise
@@ -97,14 +99,15 @@ def _event(path: Path | None) -> tuple[dict[str, Any], str]:
     return event, str(path)
 
 
-def run_once(folder: str, module_name: str, attribute: str, event_path: Path, warm: int, out: Path) -> dict[str, Any]:
-    """One fresh interpreter: its figures, with its import-time lines split by phase."""
+def run_once(
+    folder: str, module_name: str, attribute: str, event_path: Path, warm: int, out: Path, timeout: float = 300.0
+) -> dict[str, Any]:
+    """One fresh interpreter: its figures, with its import-time lines split by phase. A child that hangs
+    is killed after ``timeout`` seconds (a ``UsageError``): the command never waits for ever."""
     command = [sys.executable, "-X", "importtime", str(PROBE), folder, module_name, attribute, str(event_path)]
     out.unlink(missing_ok=True)  # a child that dies must not leave an earlier run's figures to be read as its own
     spawned = time.time()
-    done = subprocess.run(
-        [*command, str(warm), str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False
-    )
+    done = _spawn([*command, str(warm), str(out)], timeout)
     finished = time.time()
     try:
         figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
@@ -116,6 +119,20 @@ def run_once(folder: str, module_name: str, attribute: str, event_path: Path, wa
     figures["process_s"] = finished - spawned
     figures["imports"] = import_lines(done.stderr)
     return figures
+
+
+def _spawn(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as exc:  # run() has killed it; its marks say where it hung
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        marks = [line[len(MARK) :].strip() for line in stderr.splitlines() if line.startswith(MARK)]
+        where = marks[-1] if marks else "startup"
+        raise UsageError(
+            f"a run did not finish within {timeout:g} s (stopped in the {where} phase; give it longer with --timeout)"
+        ) from None
 
 
 def _explain_failure(figures: dict[str, Any], folder: str, module_name: str, attribute: str) -> None:

@@ -125,6 +125,13 @@ def test_module_name_on_the_working_directory(
         ("import coldstart_missing_dep_xyz\n", "MOD:handler", [], "No module named 'coldstart_missing_dep_xyz'"),
         ("def handler(e, c):\n    raise ValueError('nope')\n", "MOD:handler", [], "the handler failed on the event"),
         ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--runs", "0"], "--runs and --top must be at least 1"),
+        ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--timeout", "0"], "--timeout above 0"),
+        (
+            "import time\ntime.sleep(60)\n",
+            "MOD:handler",
+            ["--timeout", "1"],
+            "did not finish within 1 s (stopped in the import",
+        ),
         ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--event", "absent.json"], "cannot read the event"),
         ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--event", "MOD.py"], "is not JSON"),
         ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--event", "list.json"], "holds a list"),
