@@ -136,16 +136,26 @@ def cold(kind: str) -> None:
 def floor(app: Any, framework: str) -> None:
     """The app called directly with a hand-built environ or scope: no adapter at all."""
     if framework == "flask":
-        import io
+        floor_wsgi(app)
+    else:
+        floor_asgi(app)
 
-        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/items", "SCRIPT_NAME": "", "QUERY_STRING": "",
-                   "SERVER_NAME": "x", "SERVER_PORT": "443", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "https",
-                   "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.version": (1, 0),
-                   "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False}  # fmt: skip
-        status: list[str] = []
-        body = b"".join(app(environ, lambda s, h, e=None: status.append(s)))
-        assert status[0].startswith("200") and body
-        return
+
+def floor_wsgi(app: Any) -> None:
+    """The WSGI app, one GET /api/items with a hand-built environ."""
+    import io
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/items", "SCRIPT_NAME": "", "QUERY_STRING": "",
+               "SERVER_NAME": "x", "SERVER_PORT": "443", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "https",
+               "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.version": (1, 0),
+               "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False}  # fmt: skip
+    status: list[str] = []
+    body = b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+    assert status[0].startswith("200") and body
+
+
+def floor_asgi(app: Any) -> None:
+    """The ASGI app: its lifespan startup (which the adapters also run), then one GET /api/items."""
     import asyncio
 
     sent: list[Any] = []

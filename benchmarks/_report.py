@@ -119,10 +119,11 @@ def _warmup(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def write_markdown(report: dict[str, Any], path: Path, targets: dict[tuple[str, str], float]) -> None:
+def _preamble(report: dict[str, Any]) -> list[str]:
+    """The title, the machine and versions, and how to read the ratios."""
     m, v = report["machine"], report["versions"]
     mode = "quick mode (few rounds: proves the suite runs, measures little)" if report["quick"] else "full run"
-    text = [
+    return [
         "# Results",
         "",
         f"Written by `bash tasks.sh bench` (benchmarks/suite.py), {mode}, on {m['date']}: {m['cpu']}, "
@@ -135,6 +136,12 @@ def write_markdown(report: dict[str, Any], path: Path, targets: dict[tuple[str, 
         "SPEC section 8's. Wall time on this shared machine wanders by ±20%; the instruction counts (callgrind) are "
         "repeatable and are what conclusions rest on. ![ratios](results.png)",
         "",
+    ]
+
+
+def write_markdown(report: dict[str, Any], path: Path, targets: dict[tuple[str, str], float]) -> None:
+    text = [
+        *_preamble(report),
         f"## Per event, wall clock ({report['rounds']} interleaved rounds of up to {report['calls']:,} calls)",
         "",
         "Trivial apps with REST v1, HTTP API v2 and ALB events (browser-like headers); the samples answering "

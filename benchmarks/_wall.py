@@ -24,6 +24,12 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
 
+def in_turn(names: list[str], turn: int) -> list[str]:
+    """The order of one round: forwards, then backwards (ours, peer, peer, ours, ...), so that no one is always
+    first (after the previous round's garbage, a cold cache) or always last."""
+    return names if turn % 2 == 0 else names[::-1]
+
+
 def per_call(handler: Callable[[Any, Any], Any], event: Any, context: Any, number: int) -> float:
     start = time.perf_counter()
     for _ in range(number):
@@ -39,9 +45,9 @@ def compare(handlers: dict[str, Callable[[Any, Any], Any]], event: Any, rounds: 
         for _ in range(min(number, 20)):
             handler(event, context)
     times: dict[str, list[float]] = {name: [] for name in handlers}
-    for _ in range(rounds):
-        for name, handler in handlers.items():
-            times[name].append(per_call(handler, event, context, number))
+    for turn in range(rounds):
+        for name in in_turn(list(handlers), turn):
+            times[name].append(per_call(handlers[name], event, context, number))
     ours = times[OURS]
     return {
         "us": {name: statistics.median(values) * 1e6 for name, values in times.items()},
@@ -75,8 +81,8 @@ def import_costs(modules: list[str], runs: int) -> dict[str, Any]:
     """``import X`` timed inside fresh interpreters, interleaved; ms. Ours byte-compiled first, as pip would."""
     subprocess.run([sys.executable, "-m", "compileall", "-q", "lambda_adapter"], cwd=ROOT, check=True)
     costs: dict[str, list[float]] = {module: [] for module in modules}
-    for _ in range(runs):
-        for module in modules:
+    for turn in range(runs):
+        for module in in_turn(modules, turn):
             done = subprocess.run(
                 [sys.executable, "-c", IMPORT.format(module)], capture_output=True, text=True, check=True, cwd=ROOT
             )
@@ -97,8 +103,8 @@ def cold_starts(framework: str, peers: list[str], runs: int) -> dict[str, Any]:
     wall: dict[str, list[float]] = {kind: [] for kind in kinds}
     rss: dict[str, list[int]] = {kind: [] for kind in kinds}
     target = str(HERE / "_instructions_target.py")
-    for _ in range(runs):
-        for kind in kinds:
+    for turn in range(runs):
+        for kind in in_turn(kinds, turn):
             seconds, peak = fresh(target, "cold", f"{framework}-{kind}")
             wall[kind].append(seconds * 1000)
             rss[kind].append(peak)
@@ -125,8 +131,9 @@ def warmup_effect(framework: str, path: str, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         event_path = Path(scratch, "event.json")
         event_path.write_text(json.dumps(get_event(path)))
-        for _ in range(runs):
-            for name, (folder, module) in targets.items():
+        for turn in range(runs):
+            for name in in_turn(list(targets), turn):
+                folder, module = targets[name]
                 run = run_once(folder, module, "handler", event_path, 20, Path(scratch, "out.json"))
                 figures[name]["import"].append(run["import_s"] * 1000)
                 figures[name]["first"].append(run["first_event_s"] * 1000)

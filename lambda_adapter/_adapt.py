@@ -166,6 +166,9 @@ def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, 
     for route in (events or {}).values():
         if isinstance(route, str) and fallback is None and resolve(prefixes, route) is None:
             raise ValueError(f"adapt(): the events route {route!r} is under no mounted app")
+    for method, target in options.warmup:  # a warm-up warms an app: never a fallback origin, never a 404
+        if resolve(prefixes, target.partition("?")[0]) is None:
+            raise ValueError(f"adapt(): the warmup request {method} {target} is under no mounted app")
     origin = None
     if fallback is not None:
         from ._fallback import make_runner as make_origin_runner

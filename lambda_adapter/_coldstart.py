@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._cli import UsageError, _split_spec, load_handler
+from ._cli import UsageError, _split_spec
 from ._coldstart_probe import MARK
 
 PROBE = Path(__file__).with_name("_coldstart_probe.py")
@@ -45,11 +45,12 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--warm", type=int, default=200, help="warm events per run after the first (default 200)")
     parser.add_argument("--top", type=int, default=8, help="how many packages and modules to list (default 8)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of the report")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds one run may take (default 300)")
 
 
 def run(args: Any) -> int:
-    if args.runs < 1 or args.warm < 0 or args.top < 1:
-        raise UsageError("--runs and --top must be at least 1, --warm at least 0")
+    if args.runs < 1 or args.warm < 0 or args.top < 1 or args.timeout <= 0:
+        raise UsageError("--runs and --top must be at least 1, --warm at least 0, --timeout above 0")
     folder, module_name, attribute = locate(args.handler)
     event, event_name = _event(args.event)
     print(f"coldstart: {args.handler}, {args.runs} fresh interpreters (python -X importtime)", file=sys.stderr)
@@ -58,7 +59,8 @@ def run(args: Any) -> int:
         event_path.write_text(json.dumps(event), encoding="utf-8")
         runs = []
         for number in range(1, args.runs + 1):
-            figures = run_once(folder, module_name, attribute, event_path, args.warm, Path(scratch, f"{number}.json"))
+            out = Path(scratch, f"{number}.json")
+            figures = run_once(folder, module_name, attribute, event_path, args.warm, out, timeout=args.timeout)
             runs.append(figures)
             print(f"  run {number}/{args.runs}: {_progress(figures)}", file=sys.stderr)
     from ._coldstart_report import render, summarise
@@ -97,19 +99,20 @@ def _event(path: Path | None) -> tuple[dict[str, Any], str]:
     return event, str(path)
 
 
-def run_once(folder: str, module_name: str, attribute: str, event_path: Path, warm: int, out: Path) -> dict[str, Any]:
-    """One fresh interpreter: its figures, with its import-time lines split by phase."""
+def run_once(
+    folder: str, module_name: str, attribute: str, event_path: Path, warm: int, out: Path, timeout: float = 300.0
+) -> dict[str, Any]:
+    """One fresh interpreter: its figures, with its import-time lines split by phase. A child that hangs
+    is killed after ``timeout`` seconds (a ``UsageError``): the command never waits for ever."""
     command = [sys.executable, "-X", "importtime", str(PROBE), folder, module_name, attribute, str(event_path)]
+    out.unlink(missing_ok=True)  # a child that dies must not leave an earlier run's figures to be read as its own
     spawned = time.time()
-    done = subprocess.run(
-        [*command, str(warm), str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False
-    )
+    done = _spawn([*command, str(warm), str(out)], timeout)
     finished = time.time()
     try:
         figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        tail = "\n".join(line for line in done.stderr.splitlines() if not line.startswith(_PREFIX))[-2000:]
-        raise UsageError(f"the measuring interpreter failed (exit status {done.returncode}):\n{tail}") from None
+        raise UsageError(_ended_early(done.returncode, done.stderr)) from None
     if "error" in figures:
         _explain_failure(figures, folder, module_name, attribute)
     figures["startup_s"] = max(0.0, figures.pop("started_at") - spawned)
@@ -118,16 +121,41 @@ def run_once(folder: str, module_name: str, attribute: str, event_path: Path, wa
     return figures
 
 
+def _spawn(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as exc:  # run() has killed it; its marks say where it hung
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        marks = [line[len(MARK) :].strip() for line in stderr.splitlines() if line.startswith(MARK)]
+        where = marks[-1] if marks else "startup"
+        raise UsageError(
+            f"a run did not finish within {timeout:g} s (stopped in the {where} phase; give it longer with --timeout)"
+        ) from None
+
+
 def _explain_failure(figures: dict[str, Any], folder: str, module_name: str, attribute: str) -> None:
-    if figures.get("phase") == "import":
-        try:
-            load_handler(f"{module_name}:{attribute}", search_path=folder)  # its UsageError says it best
-        except UsageError:
-            raise
-        except Exception:  # the child's traceback below tells it
-            pass
+    """A ``UsageError`` from what the child wrote: the user's code is never imported in this process."""
+    phase, missing = figures.get("phase"), figures.get("missing")
+    if phase == "import" and missing and (module_name + ".").startswith(missing + "."):
+        raise UsageError(f"cannot import module {module_name!r} (looked in {folder} and sys.path)")
+    if phase == "lookup":
+        raise UsageError(f"{module_name}:{attribute} is not a callable handler ({figures['error']})")
+    if phase == "import":
         raise UsageError(f"importing {module_name!r} failed in a fresh interpreter:\n{figures['trace'].rstrip()}")
     raise UsageError(f"the handler failed on the event ({figures['error']}):\n{figures['trace'].rstrip()}")
+
+
+def _ended_early(returncode: int, stderr: str) -> str:
+    """Why a child wrote no figures: the process ended (``os._exit``, a signal) in the phase its last mark names."""
+    lines = [line for line in stderr.splitlines() if not line.startswith(_PREFIX)]
+    phase = next((line[len(MARK) :].strip() for line in reversed(lines) if line.startswith(MARK)), "startup")
+    tail = "\n".join(line for line in lines if not line.startswith(MARK))[-2000:]
+    return (
+        f"the measuring interpreter ended during the {phase} phase without reporting (exit status {returncode}): "
+        f"the module or the handler ended the process (os._exit, a signal){':' if tail else '.'}\n{tail}".rstrip()
+    )
 
 
 def import_lines(stderr: str) -> dict[str, list[tuple[str, int, int, int]]]:

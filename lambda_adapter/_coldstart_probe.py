@@ -67,6 +67,7 @@ def measure(
     _mark(figures, "import")
     start = time.perf_counter()
     __import__(module_name)
+    figures["phase"] = "lookup"  # no mark: the attribute lookup imports nothing
     target: object = sys.modules[module_name]
     for part in attribute.split("."):
         target = getattr(target, part)
@@ -105,6 +106,8 @@ def main(argv: list[str]) -> int:
         import traceback
 
         figures.update(error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc())
+        if isinstance(exc, ModuleNotFoundError):
+            figures["missing"] = exc.name
         status = 1
     import json
 

@@ -94,6 +94,13 @@ def findings(summary: dict[str, Any]) -> list[str]:
         f"({imported:.0f} of {total:.0f} ms); starting Python is {startup / total:.0%} and the first event "
         f"{first / total:.0%}."
     ]
+    status = summary["status"]
+    if not isinstance(status, int) or status >= 400:
+        said.insert(
+            0,
+            f"The handler answered {status!r}, not a success: the first event and warm figures measure that "
+            "answer (an error path?), not your app's usual work. Check --event and the route it asks for.",
+        )
     packages = summary["import_by_package"]
     if packages:
         named = ", ".join(f"{p['package']} {p['self_ms']:.0f} ms ({p['share']:.0%})" for p in packages[:3])

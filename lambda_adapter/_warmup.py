@@ -5,7 +5,7 @@ Invariants:
   back) once per process, as an HTTP API (payload 2.0) event for ``localhost`` with the header
   ``x-lambda-adapter-warmup: 1``: the first request's lazy work (the framework's imports and
   route compilation, the adapter's per-format modules, ASGI lifespan startup) is done in init,
-  and a user's first request does not pay for it. A warm-up answer of 5xx is logged, not raised;
+  and a user's first request does not pay for it. A warm-up answer of 4xx or 5xx is logged, not raised;
   an exception (a failed lifespan "on") fails the init, as ``eager_startup`` does.
 - With Lambda SnapStart (``snapshot_restore_py`` importable), a before-snapshot hook runs the
   warm-up and an after-restore hook refreshes what must differ between restored copies. When
@@ -34,14 +34,25 @@ if TYPE_CHECKING:
     Handler = Callable[[Any, Any], Any]
 
 INIT_SECONDS = 10.0  # Lambda's init phase lasts at most 10 s: the warm-up's deadline
+SNAPSHOT_SECONDS = 130.0  # a SnapStart init (before-snapshot hooks included) may take 130 s or the function timeout
 HEADERS = {"host": "localhost", "user-agent": "lambda-adapter-warmup", "x-lambda-adapter-warmup": "1"}
 
 
 class _Context:
-    """The Lambda context of a warm-up request: its deadline is the end of the init phase."""
+    """The Lambda context of a warm-up request, with the managed runtime's attributes (an app that reads
+    ``function_name`` must not fail its warm-up); its deadline is the end of the init phase."""
+
+    invoked_function_arn = ""  # not known before the first invocation
+    client_context = identity = None
 
     def __init__(self, number: int, deadline: float) -> None:
+        env = os.environ
         self.aws_request_id = f"warmup-{number}"
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self._deadline = deadline
 
     def get_remaining_time_in_millis(self) -> int:
@@ -60,11 +71,11 @@ class WarmUp:
         if self.done:
             return
         self.done = True
-        deadline = time.monotonic() + INIT_SECONDS
+        deadline = time.monotonic() + (SNAPSHOT_SECONDS if _snapstart_init() else INIT_SECONDS)
         for number, (method, target) in enumerate(self.requests, 1):
             result = self.handler(to_event(method, target), _Context(number, deadline))
             status = result.get("statusCode", 200) if isinstance(result, dict) else 200
-            if status >= 500:
+            if status >= 400:  # a 404 warmed nothing, a 5xx failed: the user must hear of both
                 from ._faults import logger
 
                 logger().warning("warm-up request %s %s was answered %s", method, target, status)
@@ -99,9 +110,13 @@ def prepare(handler: Handler, requests: tuple[tuple[str, str], ...]) -> WarmUp:
         return warm_up
     register_before_snapshot(warm_up)
     register_after_restore(refresh_after_restore)
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start":  # no snapshot coming: warm up now
+    if not _snapstart_init():  # no snapshot coming: warm up now
         warm_up()
     return warm_up
+
+
+def _snapstart_init() -> bool:
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
 
 
 def refresh_after_restore() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,8 @@ from typing import Any
 import pytest
 
 from lambda_adapter import _coldstart_probe
-from lambda_adapter._cli import main
-from lambda_adapter._coldstart import import_lines
+from lambda_adapter._cli import UsageError, main
+from lambda_adapter._coldstart import import_lines, run_once
 from lambda_adapter.testing import http_event, rest_event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +125,13 @@ def test_module_name_on_the_working_directory(
         ("import coldstart_missing_dep_xyz\n", "MOD:handler", [], "No module named 'coldstart_missing_dep_xyz'"),
         ("def handler(e, c):\n    raise ValueError('nope')\n", "MOD:handler", [], "the handler failed on the event"),
         ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--runs", "0"], "--runs and --top must be at least 1"),
+        ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--timeout", "0"], "--timeout above 0"),
+        (
+            "import time\ntime.sleep(60)\n",
+            "MOD:handler",
+            ["--timeout", "1"],
+            "did not finish within 1 s (stopped in the import",
+        ),
         ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--event", "absent.json"], "cannot read the event"),
         ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--event", "MOD.py"], "is not JSON"),
         ("def handler(e, c):\n    return 1\n", "MOD:handler", ["--event", "list.json"], "holds a list"),
@@ -184,7 +192,7 @@ def test_probe_writes_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert written["peak_rss_kib"] >= written["rss_after_import_kib"] > 0
     assert _coldstart_probe.main([str(tmp_path), "coldstart_probe_mod", "absent", event, "0", str(out)]) == 1
     failed = json.loads(out.read_text())
-    assert failed["phase"] == "import" and failed["error"].startswith("AttributeError")
+    assert failed["phase"] == "lookup" and failed["error"].startswith("AttributeError")
     sys.modules.pop("coldstart_probe_mod", None)
 
 
@@ -196,3 +204,52 @@ def test_the_command_line_runs_it(slow_module: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["import_ms"]["min"] >= 200
     assert "run 1/1: startup" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("ending", "message"),
+    [
+        ("import sys\nsys.exit(3)\n", "failed in a fresh interpreter"),
+        ("import os\nos._exit(0)\n", "ended during the import phase without reporting (exit status 0)"),
+    ],
+)
+def test_a_module_that_exits_is_reported_and_not_imported_here(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ending: str, message: str
+) -> None:
+    module = tmp_path / "coldstart_exits_mod.py"
+    trace = f"open({str(tmp_path / 'imported')!r}, 'a').write('x')\n"
+    module.write_text(f"{trace}{ending}def handler(e, c):\n    return 1\n")
+    status, _out, err = coldstart(capsys, f"{module}:handler", "--runs", "2", "--warm", "1")
+    assert status == 2 and message in err and "lambda-adapter coldstart: error:" in err
+    assert (tmp_path / "imported").read_text() == "x"  # one child imported it, then the command stopped; never here
+    assert "coldstart_exits_mod" not in sys.modules
+
+
+def test_an_error_answer_is_called_out_first(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An app that fails on the event still answers (500): the report must not pass that off as its cold start."""
+    module = tmp_path / "coldstart_crash_mod.py"
+    module.write_text(
+        "from lambda_adapter import adapt\ndef app(environ, start_response):\n    raise RuntimeError('boom')\n"
+        "handler = adapt(app)\n"
+    )
+    summary = figures(capsys, f"{module}:handler", "--runs", "1", "--warm", "2")
+    assert summary["status"] == 500
+    assert summary["findings"][0].startswith("The handler answered 500, not a success")
+
+
+def test_json_fields_are_the_documented_ones(capsys: pytest.CaptureFixture[str], slow_module: Path) -> None:
+    """``--json`` is an interface: its top-level fields are exactly those the README lists."""
+    section = (ROOT / "README.md").read_text().split("## Cold start")[1].split("\n## ")[0]
+    documented = set(re.findall(r"`(\w+)`", section.split("--json` fields:")[1].split(".\n")[0]))
+    summary = figures(capsys, str(slow_module / "coldstart_slow_mod.py") + ":handler", "--runs", "1", "--warm", "1")
+    assert set(summary) == documented
+
+
+def test_a_dead_run_never_reads_an_earlier_runs_figures(tmp_path: Path) -> None:
+    """``run_once`` with a reused figures file (as the benchmark's warm-up comparison does) and a child that dies."""
+    (tmp_path / "coldstart_dies_mod.py").write_text("import os\nos._exit(0)\n")
+    event = Path(write_event(tmp_path, http_event(path="/")))
+    out = tmp_path / "out.json"
+    out.write_text(json.dumps({"started_at": 0.0, "import_s": 0.001, "first_event_s": 0.001, "status": 200}))
+    with pytest.raises(UsageError, match="ended during the import phase"):
+        run_once(str(tmp_path), "coldstart_dies_mod", "handler", event, 1, out)

@@ -184,3 +184,49 @@ def test_without_the_package_warmup_runs_in_adapt_even_on_a_snapstart_init() -> 
     assert absent.returncode == 1 and b"No module named 'snapshot_restore_py'" in absent.stderr
     done = subprocess.run([sys.executable, "-S", "-c", SCRIPT], env=env, capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == {"seen": ["/w"], "package": False, "asyncio": False}
+
+
+def context_reading_wsgi(seen: list[tuple[object, int]]) -> Any:
+    """An app that reads the context as apps written for the managed runtime do."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        context = environ["aws.context"]
+        seen.append((context.function_name, context.get_remaining_time_in_millis()))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    return app
+
+
+def test_the_warmup_context_has_the_runtime_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "shop")
+    seen: list[tuple[object, int]] = []
+    adapt(context_reading_wsgi(seen), warmup=["/"])
+    assert len(seen) == 1 and seen[0][0] == "shop" and 0 < seen[0][1] <= 10_000
+
+
+def test_a_snapstart_warmup_has_the_snapshot_init_deadline(registry: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before-snapshot hooks count against SnapStart's init limit (130 s at least), not the 10 s of a plain init."""
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
+    seen: list[tuple[object, int]] = []
+    adapt(context_reading_wsgi(seen), warmup=["/"])
+    run_hooks(registry[0])
+    assert len(seen) == 1 and 60_000 < seen[0][1] <= 130_000
+
+
+def test_a_warmup_answered_404_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    app = Flask(__name__)
+    with caplog.at_level(logging.WARNING, logger="lambda_adapter"):
+        adapt(app, warmup=["/no-such-route"])
+    assert "warm-up request GET /no-such-route was answered 404" in caplog.text
+
+
+@pytest.mark.parametrize("fallback", [None, "http://127.0.0.1:9"])
+def test_a_warmup_under_no_mounted_app_fails_at_adapt_time(fallback: str | None) -> None:
+    """With mounted apps a warm-up must reach one of them: not a 404, and no request to the fallback origin."""
+    seen: list[tuple[str, str, str, str | None]] = []
+    with pytest.raises(ValueError, match="the warmup request GET /other is under no mounted app"):
+        adapt({"/api": recording_wsgi(seen)}, warmup=["/api/x", "/other"], fallback=fallback)
+    assert seen == []
+    adapt({"/api": recording_wsgi(seen)}, warmup=["/api/x?q=1"], fallback=fallback)
+    assert seen == [("GET", "/x", "q=1", "1")]
