@@ -33,9 +33,18 @@ case "${1:-}" in
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
         "$VENV/bin/mypy"
+        # the layer contracts (pyproject.toml [tool.importlinter]; README "Layout")
+        "$VENV/bin/lint-imports"
         # the benchmark once, in quick mode: proves it runs; asserts nothing about speed
         "$PY" benchmarks/suite.py --quick
         PYTHONDEVMODE=1 "$PY" -m pytest --cov --cov-report=term --cov-fail-under=90 "${@:2}"
+        # the suite again on every other Python that Lambda runs and the machine has (noxfile.py)
+        # (pyenv's shims find python3.10 ... only for the versions PYENV_VERSION names)
+        if command -v pyenv >/dev/null; then
+            PYENV_VERSION="$(pyenv versions --bare | grep -E '^3\.1[0-3]\.' | paste -sd: -)"
+            export PYENV_VERSION
+        fi
+        "$VENV/bin/nox" --non-interactive -s tests-3.10 tests-3.12 tests-3.13
         ;;
     bench)
         setup "test,bench"

@@ -9,7 +9,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-EVENTS = ROOT.parent / "shared" / "events"
+EVENTS = ROOT / "tests" / "events" / "recorded"
 
 
 def trivial_wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:

@@ -121,7 +121,7 @@ def cold_starts(framework: str, peers: list[str], runs: int) -> dict[str, Any]:
 
 def warmup_effect(framework: str, path: str, runs: int) -> dict[str, Any]:
     """The sample's first event in fresh interpreters, without and with ``adapt(app, warmup=[path])``; ms."""
-    from lambda_adapter._coldstart import run_once
+    from lambda_adapter._cli.coldstart import run_once
 
     targets = {
         "without": (str(ROOT / "samples" / f"{framework}_app"), "app"),

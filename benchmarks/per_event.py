@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _instructions_target import trivial_asgi as asgi_app  # noqa: E402
 from _instructions_target import trivial_wsgi as wsgi_app  # noqa: E402
 
-EVENTS = ROOT.parent / "shared" / "events"
+EVENTS = ROOT / "tests" / "events" / "recorded"
 BROWSER = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Encoding": "gzip, deflate, br",

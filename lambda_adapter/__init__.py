@@ -1,7 +1,5 @@
 """Run WSGI and ASGI web apps on AWS Lambda, unchanged: ``handler = adapt(app)``."""
 
-from __future__ import annotations
-
 from ._adapt import adapt as adapt
 from ._errors import EventFailed as EventFailed
 from ._errors import InvalidResponse as InvalidResponse

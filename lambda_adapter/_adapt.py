@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from ._detect import NAMES, NON_HTTP, detect
 from ._errors import BadRequest, UnsupportedEvent
 from ._events import SOURCES, load
-from ._faults import bad_request, logger, request_id, too_large
+from ._events.detect import NAMES, NON_HTTP, detect
 from ._model import Options
+from ._run.faults import bad_request, logger, request_id, too_large
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from typing import Any
 
-    from ._connections import ConnectionStore
-    from ._model import Environ, Event, LambdaContext, Response, Result
-    from ._route import Router, Target
+    from ._migrate.route import Router, Target
+    from ._model import ConnectionStore, Environ, Event, LambdaContext, Response, Result
 
     Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
     Handler = Callable[[Any, Any], Result]
@@ -115,7 +114,7 @@ def _handler_for(
     if events is None and warm_pings is True:  # the default: the router is imported on a first non-HTTP event
         handler = _make_handler(run, options, lambda: _router({}, True, run), on_websocket)
     else:
-        from ._route import checked_events
+        from ._migrate.route import checked_events
 
         router = _router(checked_events(events), warm_pings, run)
         handler = _make_handler(run, options, lambda: router, on_websocket)
@@ -125,13 +124,13 @@ def _handler_for(
 
 
 def _add_stream(handler: Handler, app: Any, run: Runner, options: Options) -> None:
-    """``handler.stream(event, context, write)`` for the runtime loop; ``_streaming`` is imported on its
+    """``handler.stream(event, context, write)`` for the runtime loop; ``_run.streaming`` is imported on its
     first call, so a buffered function pays nothing for it."""
     streams: list[Any] = []
 
     def stream(event: Any, context: Any, write: Callable[[bytes], None]) -> Result | None:
         if not streams:
-            from ._streaming import make_stream
+            from ._run.streaming import make_stream
 
             streams.append(make_stream(app, _interface_of(app, options.interface), run, handler, options))
         return streams[0](event, context, write)  # type: ignore[no-any-return]
@@ -141,23 +140,23 @@ def _add_stream(handler: Handler, app: Any, run: Runner, options: Options) -> No
 
 
 def _router(events: dict[str, Target], warm_pings: object, run: Runner) -> Router:
-    from ._route import make_router
+    from ._migrate.route import make_router
 
     return make_router(events, warm_pings, run)
 
 
 def _runner_for(app: Any, options: Options) -> Runner:
     if _interface_of(app, options.interface) == "asgi":
-        from ._asgi import make_runner as make_asgi_runner
+        from ._run.asgi import make_runner as make_asgi_runner
 
         return make_asgi_runner(app, options)
-    from ._wsgi import make_runner as make_wsgi_runner
+    from ._run.wsgi import make_runner as make_wsgi_runner
 
     return make_wsgi_runner(app, options.deadline_margin)
 
 
 def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, timeout: float, events: Any) -> Runner:
-    from ._mount import checked_prefixes, make_runner, resolve
+    from ._migrate.mount import checked_prefixes, make_runner, resolve
 
     apps = checked_prefixes(mounts)
     prefixes = [prefix for prefix, _ in apps]
@@ -171,7 +170,7 @@ def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, 
             raise ValueError(f"adapt(): the warmup request {method} {target} is under no mounted app")
     origin = None
     if fallback is not None:
-        from ._fallback import make_runner as make_origin_runner
+        from ._migrate.fallback import make_runner as make_origin_runner
 
         origin = make_origin_runner(fallback, timeout, options.deadline_margin)
     runners: dict[int, Runner] = {}  # an app mounted twice is one app: one runner, one lifespan
@@ -184,7 +183,7 @@ def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, 
 def _warmed(handler: Handler, options: Options) -> Handler:
     """The handler, its warm-up requests sent (or, under SnapStart, registered to be sent)."""
     if options.warmup:
-        from ._warmup import prepare
+        from ._migrate.warmup import prepare
 
         prepare(handler, options.warmup)
     return handler
@@ -221,11 +220,11 @@ def _websocket_handler(app: Any, options: Options, run: Runner) -> Handler:
         if not made:
             container = getattr(run, "container", None)
             if container is not None:
-                from ._ws_asgi import make_handler as make_asgi_handler
+                from ._run.ws_asgi import make_handler as make_asgi_handler
 
                 made.append(make_asgi_handler(app, container, options))
             else:
-                from ._ws_wsgi import make_handler as make_wsgi_handler
+                from ._run.ws_wsgi import make_handler as make_wsgi_handler
 
                 made.append(make_wsgi_handler(run, options))
         return made[0](event, context)

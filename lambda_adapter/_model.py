@@ -20,14 +20,23 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator, Mapping
     from typing import Any, Protocol
-
-    from ._connections import ConnectionStore
 
     Environ = dict[str, Any]
     Event = dict[str, Any]
     Result = dict[str, Any]
+
+    class ConnectionStore(Protocol):
+        """What the WebSocket runners need of a connection store (``lambda_adapter.websocket``'s stores)."""
+
+        def save(self, connection_id: str, request: Mapping[str, str]) -> None: ...
+
+        def load(self, connection_id: str) -> dict[str, str] | None: ...
+
+        def delete(self, connection_id: str) -> None: ...
+
+        def connections(self) -> Iterator[str]: ...
 
     class LambdaContext(Protocol):
         """The Lambda context object, as far as the adapter reads it."""

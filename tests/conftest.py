@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EVENTS = ROOT.parent / "shared" / "events"
+EVENTS = ROOT / "tests" / "events" / "recorded"
 SAMPLES = ROOT / "samples"
 
 
 def recorded_events() -> list[Path]:
-    """Every recorded event file under ../shared/events."""
+    """Every recorded event file under tests/events/recorded (provenance in its README)."""
     return sorted(EVENTS.glob("*/*.json"))
 
 
 def load_event(name: str) -> dict[str, Any]:
-    """A recorded event by its path below ../shared/events, e.g. 'sam/alb-request.json'."""
+    """A recorded event by its path below tests/events/recorded, e.g. 'sam/alb-request.json'."""
     return json.loads((EVENTS / name).read_text())
 
 

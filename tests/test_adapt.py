@@ -9,9 +9,8 @@ import pytest
 
 from lambda_adapter import adapt
 from lambda_adapter.testing import LambdaContext, body_of, event_for, json_of
-
-from .apps import asgi_echo, wsgi_echo
-from .conftest import load_event
+from tests.apps import asgi_echo, wsgi_echo
+from tests.conftest import load_event
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,8 @@ def test_exported_members() -> None:
     ]
     public = {name for name in dir(lambda_adapter) if not name.startswith("_")}
     # public submodules appear as attributes once imported; their own __all__ is pinned where they are tested
-    assert public - {"annotations", "testing", "websocket"} <= set(lambda_adapter.__all__)
+    assert public - {"runtime", "testing", "websocket"} <= set(lambda_adapter.__all__)
+    assert "annotations" not in public  # no stray name from ``from __future__ import annotations``
     assert lambda_adapter.testing.event_for  # reachable as an attribute
 
 
@@ -54,7 +55,7 @@ def test_import_and_a_wsgi_event_never_import_asyncio() -> None:
         "assert adapt(app)({'x': 1} if False else event, None)['body'] == 'hi'\n"
     )
     assert "asyncio" not in loaded
-    assert "lambda_adapter._asgi" not in loaded
+    assert "lambda_adapter._run.asgi" not in loaded
     for heavy in ("typing", "logging", "urllib.parse", "base64", "dataclasses", "inspect"):
         assert heavy not in loaded, heavy
 
@@ -63,7 +64,7 @@ def test_asgi_path_imports_asyncio_only_then() -> None:
     loaded = _modules_after(
         "from lambda_adapter import adapt\nasync def app(scope, receive, send):\n    pass\nadapt(app, lifespan='off')\n"
     )
-    assert "asyncio" in loaded and "lambda_adapter._wsgi" not in loaded
+    assert "asyncio" in loaded and "lambda_adapter._run.wsgi" not in loaded
 
 
 def test_py_typed_is_shipped() -> None:

@@ -9,10 +9,9 @@ from a2wsgi import WSGIMiddleware
 
 from lambda_adapter import adapt
 from lambda_adapter.testing import FORMATS, LambdaContext, event_for
-
-from .apps import wsgi_echo
-from .conftest import load_event
-from .test_translate import CASES
+from tests.apps import wsgi_echo
+from tests.conftest import load_event
+from tests.events.test_translate import CASES
 
 
 def cookie_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:

@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 
 from lambda_adapter import UnsupportedEvent, adapt
 from lambda_adapter.testing import FORMATS, LambdaContext, body_of, event_for, headers_of, set_cookies_of, status_of
-
-from .apps import asgi_echo, wsgi_echo
-from .conftest import load_event
-from .test_translate import CASES
+from tests.apps import asgi_echo, wsgi_echo
+from tests.conftest import load_event
+from tests.events.test_translate import CASES
 
 SINGLE_VALUE = {"alb", "lattice1", "lattice2"}  # one value per name (lattice2: in answers only)
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -192,7 +192,7 @@ def test_the_main_job_runs_every_sample_and_reports_no_problem() -> None:
     import subprocess
     import sys
 
-    from .conftest import ROOT
+    from tests.conftest import ROOT
 
     done = subprocess.run([sys.executable, "samples/run.py"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

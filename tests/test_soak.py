@@ -13,10 +13,9 @@ import threading
 from typing import Any
 
 from lambda_adapter import UnsupportedEvent, adapt
-from lambda_adapter._container import container_loop
+from lambda_adapter._run.container import container_loop
 from lambda_adapter.testing import LambdaContext, event_for
-
-from .apps import LifespanApp
+from tests.apps import LifespanApp
 
 ROUNDS = 100_000
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from http import HTTPStatus  # imported with this module, on the first ALB event
 
-from .._cgi import add_event_headers, set_path, set_request, set_server
-from .._encoding import decode_body, encode_ascii, query_from_encoded, split_root
-from .._response import encode_body, encode_multi_value
+from .cgi import add_event_headers, set_path, set_request, set_server
+from .encoding import decode_body, encode_ascii, query_from_encoded, split_root
+from .response import encode_body, encode_multi_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

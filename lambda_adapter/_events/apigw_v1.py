@@ -7,9 +7,9 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._cgi import add_event_headers, set_path, set_request, set_server
-from .._encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
-from .._response import encode_multi_value
+from .cgi import add_event_headers, set_path, set_request, set_server
+from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
+from .response import encode_multi_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._cgi import add_headers, set_path, set_request, set_server
-from .._encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix, wsgi_str
-from .._response import encode_body
+from .cgi import add_headers, set_path, set_request, set_server
+from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix, wsgi_str
+from .response import encode_body
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._cgi import add_headers, set_path, set_request, set_server
-from .._encoding import decode_body, encode_ascii, query_from_decoded, split_root
 from .alb import single_value_result
+from .cgi import add_headers, set_path, set_request, set_server
+from .encoding import decode_body, encode_ascii, query_from_decoded, split_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._cgi import add_multi_headers
-from .._encoding import decode_body
+from .cgi import add_multi_headers
+from .encoding import decode_body
 from .lattice_v1 import fill, from_response
 
 TYPE_CHECKING = False

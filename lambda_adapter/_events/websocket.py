@@ -15,9 +15,9 @@ Invariants:
 
 from __future__ import annotations
 
-from .._cgi import add_event_headers, set_path, set_request, set_server
-from .._encoding import decode_body, query_from_decoded, stage_prefix
 from .._errors import BadRequest
+from .cgi import add_event_headers, set_path, set_request, set_server
+from .encoding import decode_body, query_from_decoded, stage_prefix
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

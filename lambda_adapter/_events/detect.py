@@ -1,0 +1,85 @@
+"""Which source sent an event: one function and one table, every rule in one place (SPEC 2)."""
+
+from __future__ import annotations
+
+from .._errors import UnsupportedEvent
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+# What each recognised source is called in messages; the keys are what detect() returns.
+NAMES = {
+    "v1": "API Gateway REST / HTTP API payload 1.0",
+    "v2": "HTTP API payload 2.0 / Lambda Function URL",
+    "alb": "Application Load Balancer",
+    "websocket": "API Gateway WebSocket",
+    "edge": "CloudFront Lambda@Edge",
+    "lattice_v1": "VPC Lattice payload 1.0",
+    "lattice_v2": "VPC Lattice payload 2.0",
+    "sqs": "SQS",
+    "sns": "SNS",
+    "s3": "S3",
+    "dynamodb": "DynamoDB Streams",
+    "kinesis": "Kinesis Data Streams",
+    "eventbridge": "EventBridge",
+    "schedule": "EventBridge scheduled",
+    "warmup": "warm-up ping",
+}
+# the sources that are not HTTP requests: _route dispatches them
+NON_HTTP = frozenset(("sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule", "warmup"))
+# Records[0]'s eventSource (SNS spells it EventSource) -> source
+_RECORD_SOURCES = {
+    "aws:sqs": "sqs",
+    "aws:sns": "sns",
+    "aws:s3": "s3",
+    "aws:dynamodb": "dynamodb",
+    "aws:kinesis": "kinesis",
+}
+
+
+def detect(event: Any) -> str:
+    """The source of ``event`` (a key of ``NAMES``), or ``UnsupportedEvent`` naming its keys."""
+    if not isinstance(event, dict):
+        raise UnsupportedEvent(f"expected the event to be a JSON object, got {type(event).__name__}")
+    context = event.get("requestContext")
+    if "methodArn" in event or "routeArn" in event:  # authorizer events look like requests
+        raise unsupported(event, "it is an API Gateway authorizer event, not a request")
+    if isinstance(context, dict):
+        if "elb" in context:
+            return "alb"
+        if "eventType" in context and "connectionId" in context:
+            return "websocket"
+        version = event.get("version")
+        if version == "2.0" and "http" in context:
+            return "v2"
+        if version == "2.0" and ("serviceNetworkArn" in context or "serviceArn" in context):
+            return "lattice_v2"
+        if "httpMethod" in event and version in (None, "1.0"):
+            return "v1"
+    if "raw_path" in event and "method" in event:
+        return "lattice_v1"
+    return _other_source(event)
+
+
+def _other_source(event: dict[Any, Any]) -> str:
+    """The source of an event without an HTTP request context: Lambda@Edge, queues, streams, schedules."""
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        first = records[0]
+        if "cf" in first:
+            return "edge"
+        name = first.get("eventSource") or first.get("EventSource")
+        if isinstance(name, str) and name in _RECORD_SOURCES:
+            return _RECORD_SOURCES[name]
+    if "detail-type" in event and "source" in event:
+        return "schedule" if event["detail-type"] == "Scheduled Event" else "eventbridge"
+    # serverless-plugin-warmup's default payload; {"warmer": true} from lambda-warmer
+    if event.get("source") == "serverless-plugin-warmup" or event.get("warmer") is True:
+        return "warmup"
+    raise unsupported(event, "it matches no event source")
+
+
+def unsupported(event: dict[Any, Any], why: str) -> UnsupportedEvent:
+    keys = ", ".join(sorted(map(str, event))) or "none"
+    return UnsupportedEvent(f"cannot handle this event: {why} (top-level keys: {keys})")

@@ -1,0 +1,186 @@
+"""The origin for what is not migrated yet: a request no mounted app takes, forwarded over HTTP.
+
+Invariants:
+- The standard library's ``http.client``, imported on the first forwarded request; one connection per
+  request (Lambda freezes a container between events: a kept-alive socket may be dead when it thaws).
+- Method, path below the API's root, query, headers and body go as the client sent them. Hop-by-hop
+  headers (RFC 9110 section 7.6.1, and those ``Connection`` names) are removed both ways. ``Host`` is the
+  origin's; the client's host, scheme and address go in ``X-Forwarded-Host/-Proto/-For``.
+- Redirects are not followed: the client gets them, as from any reverse proxy.
+- The path goes raw when the raw target shows it ("%2F" stays "%2F"), else re-encoded. A ``Location``
+  that points at the origin is rewritten to the client's host and root, as a reverse proxy does.
+- One deadline for the whole exchange: the smaller of the configured timeout and the Lambda time left
+  less the margin (a socket timeout alone is per read: an origin sending a byte at a time would pass it).
+- The answer is read up to the largest Lambda result; more is refused without reading on.
+- A failing origin is a 502, an origin too slow a 504, each with one log line that names the origin
+  and the reason, never the request's content.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .._model import Response, seconds_left
+from .._run.faults import gateway_timeout, logger, request_id
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from .._model import Environ, Event, LambdaContext
+
+    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
+
+_HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+     "te", "trailer", "trailers", "transfer-encoding", "upgrade")
+)  # fmt: skip
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+_CHUNK = 65536
+_READ_LIMIT = 6_291_556  # the largest Lambda result: a bigger answer could never reach the client
+
+
+def checked_origin(url: object) -> tuple[str, str, int, str]:
+    """(scheme, host, port, base path) of the origin URL given to ``adapt()``."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str):
+        raise TypeError(f"adapt(): fallback must be an origin URL such as 'https://legacy.example.com', got {url!r}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"adapt(): fallback must be an http(s) URL with a host and no query, got {url!r}")
+    if parts.username is not None:  # it would be ignored, and then logged with every failure
+        raise ValueError("adapt(): fallback must not hold credentials; the origin gets the client's own headers")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, parts.hostname, port, parts.path.rstrip("/")
+
+
+def make_runner(url: str, timeout: float, margin: float) -> Runner:
+    """A runner that forwards the request to the origin at ``url``."""
+    scheme, host, port, base = checked_origin(url)
+    if not 0 < timeout <= 900:
+        raise ValueError(f"adapt(): fallback_timeout must be seconds above 0 and up to 900, got {timeout!r}")
+    default_port = port == (443 if scheme == "https" else 80)
+    host_header = host if default_port else f"{host}:{port}"
+    origin = f"{scheme}://{host_header}{base}"
+
+    def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
+        import http.client
+
+        left = seconds_left(context, margin)
+        wait = timeout if left is None else min(timeout, left)
+        if wait <= 0:
+            return _failed(504, f"no time left before the Lambda deadline for {origin}", context)
+        kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        connection = kind(host, port, timeout=wait)
+        deadline = time.monotonic() + wait
+        try:
+            method, target = environ["REQUEST_METHOD"], base + _target(environ)
+            connection.request(method, target, body or None, _headers(environ, host_header))
+            answer = connection.getresponse()
+            data = _read(answer, connection, deadline)
+            headers = _located(_kept(answer.getheaders()), origin, environ)
+            return Response(answer.status, headers, data)
+        except TimeoutError:
+            return _failed(504, f"{origin} did not answer within {wait:.1f} s", context)
+        except _TooLarge:
+            return _failed(502, f"{origin} answered more than {_READ_LIMIT} bytes, over any Lambda limit", context)
+        except (OSError, http.client.HTTPException) as exc:
+            return _failed(502, f"{origin} failed: {type(exc).__name__}: {exc}", context)
+        finally:
+            connection.close()
+
+    return run
+
+
+class _TooLarge(Exception):
+    """The origin's answer would not fit in any Lambda result."""
+
+
+def _read(answer: Any, connection: Any, deadline: float) -> bytes:
+    """The whole body, within the overall deadline (a timeout is per read) and the size limit."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        if connection.sock is not None:
+            connection.sock.settimeout(left)
+        chunk = answer.read1(_CHUNK)  # read() would block until the whole chunk came, past any timeout
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > _READ_LIMIT:
+            raise _TooLarge
+        chunks.append(chunk)
+
+
+def _target(environ: Environ) -> str:
+    """The request target below the API's root, raw as the client sent it where it can be told."""
+    path = _raw_below_root(environ)
+    query = environ["QUERY_STRING"]
+    return f"{path}?{query}" if query else path
+
+
+def _raw_below_root(environ: Environ) -> str:
+    from urllib.parse import quote, unquote_to_bytes
+
+    raw = environ.get("RAW_URI", "").partition("?")[0]
+    depth = environ["SCRIPT_NAME"].count("/")  # the root is whole segments: drop as many raw ones
+    rest = "/" + raw.split("/", depth + 1)[depth + 1] if raw.count("/") > depth else ""
+    native = environ["PATH_INFO"]
+    if unquote_to_bytes(rest).decode("latin-1") == native:  # "%2F" stays "%2F"
+        return rest or "/"
+    return quote(native.encode("latin-1"), safe=_PATH_SAFE) or "/"
+
+
+def _located(headers: list[tuple[str, str]], origin: str, environ: Environ) -> list[tuple[str, str]]:
+    """A ``Location`` that points at the origin points at the client's host and root instead."""
+    client = f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST') or environ['SERVER_NAME']}"
+    located = []
+    for name, value in headers:
+        rest = value[len(origin) :]
+        if name.lower() == "location" and value.startswith(origin) and rest[:1] in ("", "/", "?"):
+            value = client + environ["SCRIPT_NAME"] + rest
+        located.append((name, value))
+    return located
+
+
+def _headers(environ: Environ, host: str) -> dict[str, str]:
+    """The request's end-to-end headers for the origin, with the forwarding headers added."""
+    names = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").title()] = value
+        elif key in names:
+            headers[names[key]] = value
+    dropped = _HOP_BY_HOP | {name.strip().lower() for name in headers.get("Connection", "").split(",")}
+    headers = {name: value for name, value in headers.items() if name.lower() not in dropped}
+    client_host = headers.pop("Host", environ["SERVER_NAME"])
+    headers["Host"] = host
+    headers["X-Forwarded-Host"] = client_host
+    headers["X-Forwarded-Proto"] = environ["wsgi.url_scheme"]
+    if environ["SCRIPT_NAME"]:  # the API stage or base path the client's URLs hold
+        headers["X-Forwarded-Prefix"] = environ["SCRIPT_NAME"]
+    headers.pop("X-Forwarded-For", None)  # a client can write any chain: only the address AWS saw is sent
+    if "REMOTE_ADDR" in environ:
+        headers["X-Forwarded-For"] = environ["REMOTE_ADDR"]
+    return headers
+
+
+def _kept(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The origin's end-to-end response headers, every Set-Cookie kept."""
+    listed = [value for name, value in headers if name.lower() == "connection"]
+    dropped = _HOP_BY_HOP | {token.strip().lower() for value in listed for token in value.split(",")}
+    return [(name, value) for name, value in headers if name.lower() not in dropped]
+
+
+def _failed(status: int, reason: str, context: LambdaContext) -> Response:
+    logger().error("fallback origin %s (request %s): %s", "timed out" if status == 504 else "failed",
+                   request_id(context), reason)  # fmt: skip
+    if status == 504:
+        return gateway_timeout()
+    return Response(502, [("Content-Type", "text/plain; charset=utf-8")], b"Bad Gateway")

@@ -1,0 +1,91 @@
+"""Non-HTTP events (SQS, SNS, S3, EventBridge, streams) and warm-up pings: who answers them.
+
+Invariants:
+- HTTP events never come here; the handler sends only the non-HTTP sources of ``_events.detect``.
+- A warm-up ping (serverless-plugin-warmup, ``{"warmer": true}``, a scheduled rule named keep-warm)
+  is answered at once without running any app, unless ``adapt(warm_pings=False)``; a callable
+  ``warm_pings`` replaces the rule.
+- Each source goes to the target ``adapt(events=...)`` names for it: a callable ``(event, context)``
+  whose result is returned, or an app route that gets the event JSON as ``POST <route>``. A scheduled
+  event with no "schedule" target goes to the "eventbridge" one. A source with no target raises
+  ``UnsupportedEvent`` naming the event's keys, as an unknown event does.
+- The app can tell an event from an HTTP request by ``X-Lambda-Event-Source``: the handler removes
+  that header from every HTTP request, so no client can forge it.
+- SQS and stream batches may answer ``batchItemFailures`` either way; identifiers are checked.
+"""
+
+from __future__ import annotations
+
+from .._events.detect import NAMES, NON_HTTP, detect, unsupported
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from .._model import Environ, Event, LambdaContext, Response
+
+    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
+    Target = str | Callable[[Event, Any], Any]
+    Router = Callable[[Event, str, Any], Any]  # (event, source or "" when unknown, context)
+
+_KNOWN = ", ".join(sorted(NON_HTTP))
+WARM = {"warm": True}
+
+
+def checked_events(events: Mapping[str, Target] | None) -> dict[str, Target]:
+    """The ``events`` argument of ``adapt()``: source -> callable or route path."""
+    if events is None:
+        return {}
+    if not hasattr(events, "items"):
+        raise TypeError(f"adapt(): events must map sources such as 'sqs' to a callable or a route, got {events!r}")
+    checked: dict[str, Target] = {}
+    for source, target in events.items():
+        if source not in NON_HTTP:
+            raise ValueError(f"adapt(): events has an unknown source {source!r}; known: {_KNOWN}")
+        if not callable(target) and not _is_route(target):
+            raise ValueError(
+                f"adapt(): events[{source!r}] must be a callable or a route such as '/events/{source}' "
+                f"(a plain ASCII path: no query, no percent-encoding), got {target!r}"
+            )
+        checked[source] = target
+    return checked
+
+
+def _is_route(target: object) -> bool:
+    return isinstance(target, str) and target.startswith("/") and target.isascii() and not set("?#% ") & set(target)
+
+
+def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -> Router:
+    """The function the handler calls with a non-HTTP event and its source."""
+    if not isinstance(warm_pings, bool) and not callable(warm_pings):
+        raise TypeError(f"adapt(): warm_pings must be True, False or a callable(event) -> bool, got {warm_pings!r}")
+
+    def route(event: Event, source: str, context: Any) -> Any:
+        if isinstance(event, dict) and _is_warm_ping(event, source, warm_pings):
+            return WARM
+        if not source:  # an event no source claims, and no warm ping
+            detect(event)  # raises UnsupportedEvent, saying what the event holds
+        target = events.get(source) or (events.get("eventbridge") if source == "schedule" else None)
+        if target is None:
+            raise unsupported(event, f"adapt() has no events[{source!r}] for this {NAMES[source]} event")
+        from .._events import records
+
+        if not isinstance(target, str):
+            return records.checked_result(target(event, context), source, event)
+        environ, body = records.to_request(event, target, source)
+        return records.from_response(run(environ, body, event, context), source, event, target)
+
+    return route
+
+
+def _is_warm_ping(event: Event, source: str, rule: object) -> bool:
+    if callable(rule):
+        return bool(rule(event))
+    if not rule:
+        return False
+    if source == "schedule":
+        from .._events.records import is_keep_warm
+
+        return is_keep_warm(event)
+    return source == "warmup"

@@ -1,0 +1,58 @@
+"""The answers the adapter gives on its own (a 400 for a malformed event, a 500 for a failed app,
+a 504, a too-large answer) and the logger they are reported to.
+
+The logger is imported only when something is logged: ``logging`` costs start-up time.
+"""
+
+from __future__ import annotations
+
+from .._errors import BadRequest
+from .._model import Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from typing import Any
+
+
+def logger() -> logging.Logger:
+    """The ``lambda_adapter`` logger."""
+    import logging
+
+    return logging.getLogger("lambda_adapter")
+
+
+def request_id(context: object) -> str:
+    """The Lambda request id, for log lines, or ``-`` when the context has none."""
+    return str(getattr(context, "aws_request_id", "-"))
+
+
+def bad_request(exc: BaseException, context: Any) -> Response:
+    """The 400 for an event whose content is unusable; the reason is logged, not echoed."""
+    # the reason names what was wrong, never the request's content: no request data in logs
+    if isinstance(exc, BadRequest):
+        reason = str(exc)
+    elif isinstance(exc, KeyError):
+        reason = f"the event lacks the field {exc}"
+    else:
+        reason = f"a field of the event has the wrong type ({type(exc).__name__})"
+    status = exc.status if isinstance(exc, BadRequest) else 400
+    logger().warning("%d for a malformed event (request %s): %s", status, request_id(context), reason)
+    text = b"Payload Too Large" if status == 413 else b"Bad Request"
+    return Response(status, [("Content-Type", "text/plain; charset=utf-8")], text)
+
+
+def too_large(size: int, limit: int) -> Response:
+    """The answer that replaces one over the source's size limit."""
+    body = f"Response too large: {size} bytes once encoded; the limit is {limit} bytes.".encode()
+    return Response(500, [("Content-Type", "text/plain; charset=utf-8")], body)
+
+
+def server_error() -> Response:
+    """The 500 for an app that failed: a generic body, never the traceback."""
+    return Response(500, [("Content-Type", "text/plain; charset=utf-8")], b"Internal Server Error")
+
+
+def gateway_timeout() -> Response:
+    """The 504 for an app cancelled near the Lambda deadline."""
+    return Response(504, [("Content-Type", "text/plain; charset=utf-8")], b"Gateway Timeout")

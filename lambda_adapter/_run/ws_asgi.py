@@ -1,0 +1,230 @@
+"""The ASGI WebSocket runner: each API Gateway WebSocket event is one short ASGI websocket session.
+
+Per event the app runs from the start with the connect-time scope (kept in the connection
+store) and gets, from ``receive``:
+- CONNECT: ``websocket.connect``; ``websocket.accept`` makes it a 200 (with the subprotocol),
+  ``websocket.close``, a denial response or no accept refuse it (403, or the denial's status).
+- MESSAGE: ``websocket.connect`` (its ``websocket.accept`` is a no-op: the connection is open),
+  then ``websocket.receive`` with the message (``text``, or ``bytes`` for a base64 event).
+- DISCONNECT: ``websocket.connect``, then ``websocket.disconnect`` with the event's close code.
+Once those are taken, ``receive`` gives ``websocket.disconnect`` with ``INVOCATION_ENDED``
+(3599): this invocation is over, the client is still connected.
+
+Invariants: the session is the state machine of ``_Session`` (CONNECTING, OPEN, CLOSED); a
+message out of order is ``InvalidResponse`` raised into the app. ``websocket.send`` goes
+through the Management API at once (boto3, blocking: Lambda runs one event at a time); during
+CONNECT it cannot (API Gateway opens the connection only once $connect returns): logged, dropped.
+The loop and lifespan are the ASGI runner's container (``run.container``), shared with HTTP events.
+"""
+
+from __future__ import annotations
+
+from .._errors import DeadlineExceeded, InvalidResponse
+from .._events.response import checked_headers
+from .._events.scope import to_scope
+from .._events.websocket import (
+    CONNECT,
+    DISCONNECT,
+    INVOCATION_ENDED,
+    INVOCATION_ENDED_REASON,
+    MALFORMED,
+    MESSAGE,
+    Frame,
+    from_response,
+)
+from .._model import Response, seconds_left
+from ..websocket import _management
+from ..websocket._stores import MemoryStore, request_for, settle
+from .faults import bad_request, logger, request_id
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from typing import Any
+
+    from .._model import Environ, Event, LambdaContext, Options, Result
+    from .asgi import Container as AppContainer  # the ASGI runner's container (loop, lifespan)
+
+    Message = dict[str, Any]
+    ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+    Handler = Callable[[Event, LambdaContext], Result]
+
+CONNECTING, OPEN, CLOSED = "connecting", "open", "closed"
+_FAILED = Response(500, [], b"")  # refuses a connect; API Gateway tells the client of a failed message
+_ASGI = {"version": "3.0", "spec_version": "2.4"}
+
+
+class ConnectionClosed(OSError):
+    """Sent to a connection that is closed (ASGI: an ``OSError`` on ``send``)."""
+
+
+class _Session:
+    """One event's side of a WebSocket connection: ``receive`` and ``send`` for the app."""
+
+    def __init__(self, frame: Frame, endpoint: str) -> None:
+        self.frame = frame
+        self.endpoint = endpoint
+        self.state = CONNECTING if frame.event_type == CONNECT else OPEN
+        self.inbox: list[Message] = [{"type": "websocket.connect"}]
+        if frame.event_type == MESSAGE:
+            key = "text" if isinstance(frame.message, str) else "bytes"
+            self.inbox.append({"type": "websocket.receive", key: frame.message})
+        elif frame.event_type == DISCONNECT:
+            self.inbox.append(self._disconnect(frame.close_code, frame.close_reason))
+        self.ended = False
+        self.status = 403 if frame.event_type == CONNECT else 200  # a connect not accepted is refused
+        self.headers: list[tuple[str, str]] = []
+        self.denial: list[bytes] | None = None
+
+    @staticmethod
+    def _disconnect(code: int, reason: str) -> Message:
+        return {"type": "websocket.disconnect", "code": code, "reason": reason}
+
+    async def receive(self) -> Message:
+        if self.inbox:
+            message = self.inbox.pop(0)
+            self.ended = message["type"] == "websocket.disconnect"
+            return message
+        self.ended = True  # the app was told of a disconnect: its framework may raise for it
+        if self.frame.event_type == DISCONNECT:
+            return self._disconnect(self.frame.close_code, self.frame.close_reason)
+        return self._disconnect(INVOCATION_ENDED, INVOCATION_ENDED_REASON)
+
+    async def send(self, message: Message) -> None:
+        kind = message.get("type")
+        if kind == "websocket.accept":
+            self._accept(message)
+        elif kind == "websocket.send" and self.state == OPEN:
+            self._send(message)
+        elif kind == "websocket.close":
+            if self.state != CLOSED:
+                self._close()
+        elif kind == "websocket.http.response.start" and self.state == CONNECTING and self.denial is None:
+            self.status = int(message["status"])
+            self.headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message["headers"]]
+            self.denial = []
+        elif kind == "websocket.http.response.body" and self.denial is not None and self.state == CONNECTING:
+            self.denial.append(bytes(message.get("body", b"")))
+            if not message.get("more_body", False):
+                self.state = CLOSED
+        elif kind == "websocket.send" and self.state == CLOSED and self.frame.event_type != CONNECT:
+            raise ConnectionClosed(f"WebSocket connection {self.frame.connection_id} is closed")
+        else:
+            raise InvalidResponse(f"ASGI message {kind!r} is out of order: the WebSocket is {self.state!r}")
+
+    def _accept(self, message: Message) -> None:
+        if self.frame.event_type != CONNECT:
+            return  # the connection is open since its $connect: accepting again is the app's habit
+        if self.state != CONNECTING or self.denial is not None:
+            raise InvalidResponse(f"websocket.accept came when the WebSocket is {self.state!r}")
+        headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
+        subprotocol = message.get("subprotocol")
+        if subprotocol and any(name.lower() == "sec-websocket-protocol" for name, _ in headers):
+            # ASGI: the server must raise; joined, the two would be one header clients refuse
+            raise InvalidResponse("websocket.accept has both a subprotocol and a Sec-WebSocket-Protocol header")
+        self.state, self.status = OPEN, 200
+        if subprotocol:
+            self.headers.append(("Sec-WebSocket-Protocol", str(subprotocol)))
+        self.headers += headers
+
+    def _send(self, message: Message) -> None:
+        text, data = message.get("text"), message.get("bytes")
+        if (text is None) == (data is None):  # ASGI: exactly one of them; else the app's bug, not an empty frame
+            raise InvalidResponse("websocket.send needs exactly one of 'text' and 'bytes' (not None)")
+        payload = text.encode("utf-8") if text is not None else bytes(data or b"")
+        if self.frame.event_type == DISCONNECT:
+            raise ConnectionClosed(f"WebSocket connection {self.frame.connection_id} has disconnected")
+        if self.frame.event_type == CONNECT:
+            logger().warning(
+                "websocket.send during $connect dropped (connection %s): API Gateway opens the connection "
+                "only once $connect returns; send it on the client's first message instead",
+                self.frame.connection_id,
+            )
+            return
+        if not _management.post(self.endpoint, self.frame.connection_id, payload):
+            self.state = CLOSED
+            raise ConnectionClosed(f"WebSocket connection {self.frame.connection_id} is gone")
+
+    def _close(self) -> None:
+        if self.frame.event_type == CONNECT:
+            self.status = 403  # closed before $connect returned: the connection is refused
+        elif self.frame.event_type == MESSAGE:
+            _management.delete(self.endpoint, self.frame.connection_id)
+        self.state = CLOSED
+
+    def response(self) -> Response:
+        body = b"".join(self.denial or ())
+        return Response(self.status, checked_headers(self.headers), body)
+
+
+def to_websocket_scope(request: Environ, state: dict[str, Any], event: Event, context: Any) -> dict[str, Any]:
+    """The ``websocket`` scope of the connect request: the HTTP scope's fields, as uvicorn gives them."""
+    scope = to_scope(request, state, event, context)
+    del scope["method"]
+    scope["type"] = "websocket"
+    scope["asgi"] = _ASGI
+    scope["scheme"] = "wss" if scope["scheme"] == "https" else "ws"
+    offered = dict(scope["headers"]).get(b"sec-websocket-protocol", b"").decode("latin-1")
+    scope["subprotocols"] = [name.strip() for name in offered.split(",") if name.strip()]
+    scope["extensions"] = {"websocket.http.response": {}}
+    return scope
+
+
+def websocket_route_of(app: Any) -> str | None:
+    """The path of the app's WebSocket route when it has exactly one, without path parameters
+    (Starlette and FastAPI list theirs in ``app.routes``); else None, with a warning if several."""
+    routes = getattr(app, "routes", None)
+    if not isinstance(routes, list):
+        return None
+    paths = [
+        str(getattr(route, "path", ""))
+        for route in routes
+        if any(kind.__name__ == "WebSocketRoute" for kind in type(route).__mro__)
+    ]
+    if len(paths) == 1 and paths[0].startswith("/") and "{" not in paths[0]:
+        return paths[0]
+    if len(paths) > 1:
+        logger().warning("the app has %d WebSocket routes; WebSocket events reach '/': pass websocket_path", len(paths))
+    return None
+
+
+def make_handler(app: ASGIApp, container: AppContainer, options: Options) -> Handler:
+    """The handler of WebSocket events: request from the store, the app's session, the result."""
+    store = options.connection_store or MemoryStore()
+    path = options.websocket_path or websocket_route_of(app) or "/"
+
+    def handler(event: Event, context: LambdaContext) -> Result:
+        try:
+            frame = Frame(event)
+            request = request_for(frame, event, store, options, path)
+        except MALFORMED as exc:
+            return {"statusCode": bad_request(exc, context).status}
+        endpoint = _management.resolve_endpoint(frame.endpoint, options.websocket_endpoint)
+        loop = container.ready_loop()
+        scope = to_websocket_scope(request, container.state(), event, context)
+        scope["aws.websocket"] = frame.info(endpoint)
+        session = _Session(frame, endpoint)
+        response = _run(app(scope, session.receive, session.send), session, loop, context, options)
+        settle(frame, store, request, frame.event_type == CONNECT and response.status == 200)
+        return from_response(response, frame)
+
+    return handler
+
+
+def _run(coroutine: Any, session: _Session, loop: Any, context: Any, options: Options) -> Response:
+    """Run the app's session to its end; a failure is a 500 (a refused connect, an error frame)."""
+    try:
+        loop.run(coroutine, seconds_left(context, options.deadline_margin))
+    except DeadlineExceeded as exc:
+        logger().error("cancelled the ASGI app near the Lambda deadline (request %s): %s", request_id(context), exc)
+        return _FAILED
+    except Exception as exc:
+        # the app's own exception for the disconnect it was given (Starlette's WebSocketDisconnect)
+        if not (session.ended and type(exc).__name__ == "WebSocketDisconnect"):
+            logger().exception("the ASGI app failed on a WebSocket event (request %s)", request_id(context))
+            return _FAILED
+    try:
+        return session.response()
+    except InvalidResponse:
+        logger().exception("the ASGI app sent invalid headers (request %s)", request_id(context))
+        return _FAILED

@@ -1,0 +1,40 @@
+"""A Lambda runtime loop in Python that can stream: ``python -m lambda_adapter.runtime [MODULE:HANDLER]``.
+
+It speaks the Lambda Runtime API (docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html) at
+``$AWS_LAMBDA_RUNTIME_API``: next invocation, response, invocation error, init error, and the
+streaming response mode that the managed Python runtime lacks. MODULE:HANDLER defaults to
+``$_HANDLER`` (the function's Handler setting), so the same command serves as
+
+- the ``bootstrap`` of an OS-only runtime (``provided.al2023``; bring a Python with the code), or
+- an ``AWS_LAMBDA_EXEC_WRAPPER`` script on a ``python3.x`` runtime: the wrapper is started with the
+  runtime's own command line, whose first word is the interpreter::
+
+      #!/bin/sh
+      # bootstrap: the Handler setting names the handler, e.g. app.handler
+      cd "${LAMBDA_TASK_ROOT:-.}"
+      case "$1" in */python*) PYTHON="$1" ;; *) PYTHON=python3 ;; esac
+      exec "$PYTHON" -m lambda_adapter.runtime "$_HANDLER"
+
+Streaming: a handler made by ``adapt()`` has ``handler.stream``; its answers to Function URL
+events are streamed when ``LAMBDA_ADAPTER_STREAMING=1`` (or ``adapt(app, streaming="on")``), with
+the Function URL's invoke mode set to ``RESPONSE_STREAM``. ``LAMBDA_ADAPTER_STREAMING=0`` turns it
+off. Any other handler (a plain function too) is answered buffered. Invariants:
+
+- One invocation at a time; the event, the context (``_context``), the result's JSON and the
+  logging (``_log``: request id in each line) are those of the managed Python runtime, and
+  ``_X_AMZN_TRACE_ID`` is set per invocation (as the managed runtimes do: the X-Ray SDK reads it).
+- A handler that cannot be loaded is reported to ``/init/error`` with the managed runtime's error
+  type (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, ...), and the process exits with 1.
+- The Runtime API refusing one answer (400, 403, 413: over 6 MB) is logged and the loop goes on;
+  a 500 or a lost connection ends the process (exit status 1), as the Runtime API asks.
+- A failure before the first streamed byte goes to ``/invocation/{id}/error``; after it, the stream
+  ends with ``Lambda-Runtime-Function-Error-Type`` / ``-Body`` trailers and a log line.
+- A streamed write that fails means the client is gone: the app is stopped (its ``close()``
+  called), a warning logged, and the loop goes on with the next invocation.
+"""
+
+from __future__ import annotations
+
+from ._loop import main, serve
+
+__all__ = ["main", "serve"]

@@ -1,0 +1,76 @@
+"""The encoding rules, one by one."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambda_adapter._errors import BadRequest
+from lambda_adapter._events.encoding import (
+    decode_body,
+    encode_ascii,
+    encode_path,
+    percent_decode_bytes,
+    query_from_decoded,
+    query_from_encoded,
+    split_root,
+    stage_prefix,
+)
+
+
+@pytest.mark.parametrize(
+    "path, prefix, expected",
+    [
+        ("/prod/items", "/prod", ("/prod", "/items")),
+        ("/prod", "/prod", ("/prod", "")),
+        ("/products", "/prod", ("", "/products")),
+        ("/prod-x/a", "/prod", ("", "/prod-x/a")),
+        ("/items", "", ("", "/items")),
+    ],
+)
+def test_split_root_matches_whole_segments(path: str, prefix: str, expected: tuple[str, str]) -> None:
+    assert split_root(path, prefix) == expected
+
+
+@pytest.mark.parametrize(
+    "stage, domain, told, expected",
+    [
+        ("prod", "abc.execute-api.eu-west-1.amazonaws.com", None, "/prod"),
+        ("$default", "abc.execute-api.eu-west-1.amazonaws.com", None, ""),
+        ("prod", "api.example.com", None, ""),
+        ("prod", "localhost:3000", True, "/prod"),
+        ("prod", "abc.execute-api.eu-west-1.amazonaws.com", False, ""),
+        (None, "x", True, ""),
+    ],
+)
+def test_stage_prefix(stage: object, domain: str, told: bool | None, expected: str) -> None:
+    assert stage_prefix(stage, domain, told) == expected
+
+
+def test_decoded_query_values_survive_the_round_trip() -> None:
+    params = {"a": ["1", "2"], "b": ["x y"], "c": ["+"], "d": ["&"], "e": ["="], "f": ["\u2713"], "g": None}
+    assert query_from_decoded(params) == "a=1&a=2&b=x%20y&c=%2B&d=%26&e=%3D&f=%E2%9C%93&g="
+
+
+def test_encoded_query_values_are_not_encoded_twice() -> None:
+    assert query_from_encoded({"b": ["x%20y"], "c": "%2B", "d": None}) == "b=x%20y&c=%2B&d="
+
+
+def test_paths_and_queries_become_ascii() -> None:
+    assert encode_path("/a b/caf\u00e9/%/?#") == "/a%20b/caf%C3%A9/%25/%3F%23"
+    assert encode_path("/plain/a:b@c") == "/plain/a:b@c"
+    assert encode_ascii("x=caf\u00e9 y") == "x=caf%C3%A9%20y"
+    assert encode_ascii("x=%2B&y=1") == "x=%2B&y=1"
+
+
+def test_percent_decoding_keeps_invalid_escapes() -> None:
+    assert percent_decode_bytes("/a%2Fb%zz%4") == b"/a/b%zz%4"
+    assert percent_decode_bytes("/caf%c3%a9") == "/caf\u00e9".encode()
+
+
+def test_bodies() -> None:
+    assert decode_body(None, True) == b""
+    assert decode_body("aGk=", True) == b"hi"
+    assert decode_body("h\u00e9", False) == "h\u00e9".encode()
+    for bad in ("Hello from Lambda!", "aGk", "a\u00e9Gk="):
+        with pytest.raises(BadRequest, match="not valid base64"):
+            decode_body(bad, True)

@@ -1,0 +1,162 @@
+"""Every recorded HTTP event reaches a WSGI and an ASGI app as the event describes it.
+
+The expected values are written out by hand from each event file, not computed by the code
+under test.
+"""
+
+from __future__ import annotations
+
+import json
+import wsgiref.validate
+from typing import Any
+
+import pytest
+
+from lambda_adapter import adapt
+from lambda_adapter.testing import LambdaContext, http_event
+from tests.apps import asgi_echo, wsgi_echo
+from tests.conftest import load_event
+
+Q = "parameter1=value1&parameter1=value2&parameter2=value"
+P1 = "parameter1=value1&parameter1=value2&parameter2=value"
+HELLO = "Hello from Lambda!"
+JSON_BODY = '{"test":"body"}'
+# event: (method, root, path, query, client, body); body None means the event is refused with a 400
+CASES: dict[str, tuple[str, str, str, str, str | None, str | None]] = {
+    "awsdocs/alb-health-check.json": ("GET", "", "/", "", None, ""),
+    "powertools/albEvent.json": ("GET", "", "/lambda", "query=1234ABCD", "72.12.164.125", "Test"),
+    "powertools/albEventPathTrailingSlash.json": ("GET", "", "/lambda/", "query=1234ABCD", "72.12.164.125", "Test"),
+    "powertools/albMultiValueHeadersEvent.json": ("GET", "", "/todos", "", "123.123.123.123", ""),
+    "powertools/albMultiValueQueryStringEvent.json": ("GET", "", "/todos", P1, "123.123.123.123", ""),
+    "sam/alb-request-get.json": ("GET", "", "/health", "query=1234ABCD", "72.12.164.125", ""),
+    "sam/alb-request.json": ("POST", "", "/path/to/resource", "query=1234ABCD", "72.12.164.125", JSON_BODY),
+    "powertools/apiGatewayProxyEvent.json": ("GET", "", "/my/path", P1, "192.168.0.1", HELLO),
+    "powertools/apiGatewayProxyEventAnotherPath.json": ("GET", "", "/my/anotherPath", P1, "192.168.0.1", None),
+    "powertools/apiGatewayProxyEventNoOrigin.json": ("GET", "", "/my/path", P1, "192.168.0.1", HELLO),
+    "powertools/apiGatewayProxyEventPathTrailingSlash.json": ("GET", "", "/my/path/", P1, "192.168.0.1", None),
+    "powertools/apiGatewayProxyEventPrincipalId.json": ("POST", "", "/trip", "", None, ""),
+    "powertools/apiGatewayProxyEvent_noVersionAuth.json": ("GET", "", "/my/path", P1, "192.168.0.1", None),
+    "powertools/apiGatewayProxyOtherEvent.json": ("GET", "", "/other/path", P1, "192.168.0.1", HELLO),
+    "powertools/apigatewayeSchemaMiddlwareValidEvent.json": (
+        "POST", "", "/my/path", P1, "192.168.0.1", '{"message": "hello world", "username": "lessa"}'),
+    "sam/apigateway-aws-proxy-get-stage-dev.json": ("GET", "/dev", "/items/42", "foo=bar", "127.0.0.1", ""),
+    "sam/apigateway-aws-proxy.json": ("POST", "/prod", "/path/to/resource", "foo=bar", "127.0.0.1", JSON_BODY),
+    "powertools/apiGatewayProxyV2Event.json": (
+        "POST", "", "/my/path", Q, "192.168.0.1", '{"message": "hello world", "username": "tom"}'),
+    "powertools/apiGatewayProxyV2EventPathTrailingSlash.json": (
+        "POST", "", "/my/path/", Q, "192.168.0.1", '{"message": "hello world", "username": "tom"}'),
+    "powertools/apiGatewayProxyV2Event_GET.json": ("GET", "", "/my/path", Q, "192.168.0.1", ""),
+    "powertools/apiGatewayProxyV2IamEvent.json": ("GET", "", "/my/path", Q, "192.168.0.1", '{\r\n\t"a": 1\r\n}'),
+    "powertools/apiGatewayProxyV2LambdaAuthorizerEvent.json": (
+        "GET", "", "/my/path", Q, "192.168.0.1", '{\r\n\t"a": 1\r\n}'),
+    "powertools/apiGatewayProxyV2OtherGetEvent.json": ("GET", "", "/other/path", Q, "192.168.0.1", ""),
+    "powertools/apiGatewayProxyV2SchemaMiddlwareValidEvent.json": (
+        "POST", "", "/my/path", Q, "192.168.0.1", '{"message": "hello world", "username": "lessa"}'),
+    "powertools/lambdaFunctionUrlEvent.json": ("GET", "", "/", "", "123.123.123.123", ""),
+    "powertools/lambdaFunctionUrlEventPathTrailingSlash.json": (
+        "POST", "", "/my/path/", Q, "123.123.123.123", "Hello from client!"),
+    "powertools/lambdaFunctionUrlEventWithHeaders.json": ("GET", "", "/", "", "123.123.123.123", ""),
+    "powertools/lambdaFunctionUrlIAMEvent.json": ("POST", "", "/my/path", Q, "123.123.123.123", "Hello from client!"),
+    # synthetic: SAM leaves "/dev" out of rawPath, so there is no stage to move to the root
+    "sam/apigateway-http-api-proxy-get-stage-dev.json": ("GET", "", "/items/42", Q, "192.168.0.1", ""),
+    "sam/apigateway-http-api-proxy.json": ("POST", "", "/path/to/resource", Q, "192.168.0.1", JSON_BODY),
+}  # fmt: skip
+
+
+def _headers_of(event: dict[str, Any]) -> dict[str, str]:
+    """The event's headers, lower-case names, each name's last value (what every source keeps)."""
+    if event.get("multiValueHeaders"):
+        return {k.lower(): v[-1] for k, v in event["multiValueHeaders"].items()}
+    return {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_wsgi_app_sees_what_the_event_describes(name: str) -> None:
+    method, root, path, query, client, body = CASES[name]
+    event = load_event(name)
+    result = adapt(wsgiref.validate.validator(wsgi_echo))(event, LambdaContext())
+    if body is None:
+        assert result["statusCode"] == 400
+        assert result["body"] == "Bad Request"
+        return
+    assert result["statusCode"] == 200
+    seen = json.loads(result["body"])
+    assert (seen["method"], seen["script_name"], seen["path_info"], seen["query"]) == (method, root, path, query)
+    assert seen["remote_addr"] == client
+    assert seen["body"] == body
+    for header, value in _headers_of(event).items():
+        if header in ("cookie", "content-length") or "_" in header:
+            continue
+        key = header.upper().replace("-", "_")
+        key = key if key == "CONTENT_TYPE" else "HTTP_" + key
+        assert seen["headers"][key].endswith(value), header
+    if body:
+        assert seen["headers"]["CONTENT_LENGTH"] == str(len(body.encode()))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_asgi_app_sees_what_the_event_describes(name: str) -> None:
+    method, root, path, query, client, body = CASES[name]
+    event = load_event(name)
+    result = adapt(asgi_echo, lifespan="off")(event, LambdaContext())
+    if body is None:
+        assert result["statusCode"] == 400
+        return
+    seen = json.loads(result["body"])
+    assert (seen["method"], seen["root_path"], seen["path"], seen["query"]) == (method, root, root + path, query)
+    assert seen["raw_path"] == root + path
+    assert seen["client"] == ([client, 0] if client else None)
+    assert seen["body"] == body
+    assert seen["has_event"]
+    names = [name for name, _ in seen["headers"]]
+    assert names == [n.lower() for n in names], "ASGI header names are lower-case"
+    headers = dict(seen["headers"])
+    for header, value in _headers_of(event).items():
+        if header not in ("cookie", "content-length"):
+            assert headers[header].endswith(value), header
+
+
+def test_cookies_of_v2_become_one_cookie_header() -> None:
+    event = load_event("powertools/apiGatewayProxyV2Event.json")
+    seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
+    assert seen["headers"]["HTTP_COOKIE"] == "cookie1; cookie2"
+
+
+def test_multi_value_headers_win_over_single_values() -> None:
+    event = load_event("powertools/apiGatewayProxyEvent.json")  # headers.Header2 is the last value only
+    seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
+    assert seen["headers"]["HTTP_HEADER2"] == "value1, value2"
+
+
+def test_alb_client_is_the_last_forwarded_entry_not_the_client_written_first() -> None:
+    event = load_event("powertools/albMultiValueHeadersEvent.json")
+    event["multiValueHeaders"]["x-forwarded-for"] = ["6.6.6.6, 10.0.0.1", "123.123.123.123"]
+    seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
+    assert seen["remote_addr"] == "123.123.123.123"
+
+
+def test_principal_reaches_remote_user() -> None:
+    event = load_event("powertools/apiGatewayProxyEventPrincipalId.json")
+    seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
+    assert seen["remote_user"] == event["requestContext"]["authorizer"]["principalId"]
+
+
+def test_jwt_subject_reaches_remote_user_and_no_claim_means_none() -> None:
+    event = http_event(authorizer={"jwt": {"claims": {"sub": "user-42"}, "scopes": None}})
+    seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
+    assert seen["remote_user"] == "user-42"
+    event = load_event("powertools/apiGatewayProxyV2Event.json")  # claims without sub
+    assert json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])["remote_user"] is None
+
+
+def test_a_client_header_cannot_pose_as_remote_user() -> None:
+    event = http_event(headers={"Remote-User": "admin", "X_Forwarded_For": "6.6.6.6"})
+    seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
+    assert seen["remote_user"] is None
+    assert "HTTP_X_FORWARDED_FOR" not in seen["headers"]
+
+
+def test_alb_health_check_is_plain_http_on_port_80() -> None:
+    seen = json.loads(adapt(wsgi_echo)(load_event("awsdocs/alb-health-check.json"), LambdaContext())["body"])
+    assert seen["scheme"] == "http"
+    assert seen["server"] == ["localhost", "80"]

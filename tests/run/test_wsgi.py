@@ -1,0 +1,230 @@
+"""The WSGI runner against PEP 3333: environ, start_response, write(), iterables, close()."""
+
+from __future__ import annotations
+
+import io
+import wsgiref.validate
+from typing import Any
+
+import pytest
+
+from lambda_adapter import adapt
+from lambda_adapter.testing import FORMATS, LambdaContext, body_of, event_for, json_of, status_of
+from tests.apps import wsgi_echo
+from tests.conftest import load_event, recorded_events
+
+
+def ok(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+class Closing:
+    """An iterable that records whether close() was called."""
+
+    closed = 0
+
+    def __init__(self, chunks: list[bytes], fail_at: int | None = None) -> None:
+        self.chunks = chunks
+        self.fail_at = fail_at
+
+    def __iter__(self) -> Any:
+        for index, chunk in enumerate(self.chunks):
+            if index == self.fail_at:
+                raise RuntimeError("failed while iterating")
+            yield chunk
+
+    def close(self) -> None:
+        Closing.closed += 1
+
+
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {},
+        {"method": "POST", "path": "/a%20b/%E2%9C%93", "query": "x=1&y=%2F", "body": b"\x00\xff" * 10,
+         "headers": {"Content-Type": "application/octet-stream", "X-Custom": "caf\u00e9"}},
+        {"method": "PUT", "path": "/prod", "headers": [("Accept", "a"), ("Cookie", "a=1; b=2")], "stage": "prod"},
+    ],
+    ids=["get", "binary-post", "cookies"],
+)  # fmt: skip
+def test_every_environ_passes_wsgiref_validate(format: str, request_: dict[str, Any]) -> None:
+    if format not in ("rest", "http", "http1"):
+        request_ = {k: v for k, v in request_.items() if k != "stage"}
+    result = adapt(wsgiref.validate.validator(wsgi_echo))(event_for(format, **request_), LambdaContext())
+    assert status_of(result) == 200, body_of(result)
+
+
+@pytest.mark.parametrize("path", recorded_events(), ids=lambda p: p.name)
+def test_recorded_events_pass_wsgiref_validate(path: Any) -> None:
+    event = load_event("/".join(path.parts[-2:]))
+    try:
+        result = adapt(wsgiref.validate.validator(ok))(event, LambdaContext())
+    except ValueError:  # UnsupportedEvent: not an HTTP event this issue handles
+        return
+    assert status_of(result) in (200, 400)
+
+
+def test_path_info_is_decoded_bytes_as_latin1_and_utf8_text_survives() -> None:
+    seen = json_of(adapt(wsgi_echo)(event_for("rest", path="/caf%C3%A9/a%2Fb"), LambdaContext()))
+    assert seen["path_info"] == "/caf\u00c3\u00a9/a/b"  # PEP 3333: the UTF-8 bytes, one char each
+    assert seen["path_info"].encode("latin-1").decode("utf-8") == "/caf\u00e9/a/b"
+    seen = json_of(adapt(wsgi_echo)(event_for("http", path="/caf%C3%A9"), LambdaContext()))
+    assert seen["path_info"] == "/caf\u00c3\u00a9"
+
+
+def test_write_callable_and_iterable_both_count() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"written ")
+        return [b"and ", b"returned"]
+
+    assert body_of(adapt(app)(event_for("http"), LambdaContext())) == b"written and returned"
+
+
+def test_generator_and_close_are_honoured() -> None:
+    before = Closing.closed
+
+    def app(environ: dict[str, Any], start_response: Any) -> Closing:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return Closing([b"a", b"", b"b"])
+
+    handler = adapt(app)
+    for _ in range(3):
+        assert body_of(handler(event_for("rest"), LambdaContext())) == b"ab"
+    assert Closing.closed == before + 3
+
+
+def test_close_is_called_when_iteration_fails_and_the_next_event_works(caplog: pytest.LogCaptureFixture) -> None:
+    before = Closing.closed
+    fail = {"on": True}
+
+    def app(environ: dict[str, Any], start_response: Any) -> Closing:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return Closing([b"a", b"b"], fail_at=1 if fail["on"] else None)
+
+    handler = adapt(app)
+    result = handler(event_for("http"), LambdaContext(request_id="req-1"))
+    assert result["statusCode"] == 500
+    assert Closing.closed == before + 1
+    assert "req-1" in caplog.text and "failed while iterating" in caplog.text
+    fail["on"] = False
+    assert body_of(handler(event_for("http"), LambdaContext())) == b"ab"
+
+
+def test_exc_info_replaces_headers_before_any_body() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        try:
+            raise ValueError("late")
+        except ValueError:
+            import sys
+
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")], sys.exc_info())
+        return [b"sorry"]
+
+    result = adapt(app)(event_for("http"), LambdaContext())
+    assert (result["statusCode"], body_of(result)) == (503, b"sorry")
+
+
+def test_start_response_twice_without_exc_info_is_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        start_response("201 Created", [])
+        return [b""]
+
+    assert adapt(app)(event_for("http"), LambdaContext())["statusCode"] == 500
+    assert "start_response() was called twice" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "status, headers, message",
+    [
+        ("200 OK", [("X-Evil", "a\r\nSet-Cookie: x=1")], "CR or LF"),
+        ("200 OK", [("X-Bad\n", "a")], "is not an HTTP token"),
+        ("200 OK", [("X Bad", "a")], "is not an HTTP token"),
+        ("200 OK", [("X-Bad:", "a")], "is not an HTTP token"),
+        ("200 OK", [("", "a")], "is not an HTTP token"),
+        ("200 OK", [("X-B\xe4d", "a")], "is not an HTTP token"),
+        ("200 OK", [(b"X-Bytes", "a")], "must be (str, str) pairs"),
+        ("200 OK", [(1, "a")], "must be (str, str) pairs"),
+        ("200 OK", [("X-Bytes", b"a")], "must be (str, str) pairs"),
+        ("OK", [], "status must be a str"),
+        ("200 OK", (("a", "b"),), "must be a list"),
+    ],
+)
+def test_malformed_responses_are_refused(
+    status: str, headers: Any, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(status, headers)
+        return [b"x"]
+
+    result = adapt(app)(event_for("alb-multi"), LambdaContext())
+    assert result["statusCode"] == 500
+    assert message in caplog.text
+    assert "Set-Cookie" not in str(result)
+
+
+def test_no_start_response_is_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    assert adapt(lambda environ, start_response: [b"x"])(event_for("http"), LambdaContext())["statusCode"] == 500
+    assert "start_response()" in caplog.text
+
+
+def test_file_wrapper_is_read_whole() -> None:
+    data = bytes(range(256)) * 1000
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return environ["wsgi.file_wrapper"](io.BytesIO(data), 4096)
+
+    assert body_of(adapt(app)(event_for("url"), LambdaContext())) == data
+
+
+def test_input_is_seekable_and_errors_go_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        stream = environ["wsgi.input"]
+        first = stream.read()
+        stream.seek(0)
+        environ["wsgi.errors"].write("app says hello\npartial")
+        environ["wsgi.errors"].flush()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [first + stream.read()]
+
+    result = adapt(app)(event_for("http", method="POST", body=b"abc"), LambdaContext())
+    assert body_of(result) == b"abcabc"
+    assert "app says hello" in caplog.text and "partial" in caplog.text
+
+
+def test_raw_event_and_context_reach_the_app() -> None:
+    seen: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.update(event=environ["aws.event"], context=environ["aws.context"], raw=environ["RAW_URI"])
+        start_response("204 No Content", [])
+        return []
+
+    event, context = event_for("url", path="/a%2Fb", query="q=1"), LambdaContext()  # URLs keep %2F
+    assert adapt(app)(event, context)["statusCode"] == 204
+    assert seen["event"] is event and seen["context"] is context
+    assert seen["raw"] == "/a%2Fb?q=1"
+
+
+def test_close_that_raises_after_a_whole_answer_is_logged_and_the_answer_stands(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class FailingClose(Closing):
+        def close(self) -> None:
+            super().close()
+            raise RuntimeError("pool is gone")
+
+    def app(environ: dict[str, Any], start_response: Any) -> FailingClose:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return FailingClose([b"whole"])
+
+    handler = adapt(app)
+    result = handler(event_for("http"), LambdaContext())
+    assert (result["statusCode"], body_of(result)) == (200, b"whole")
+    assert "pool is gone" in caplog.text and "the response stands" in caplog.text
+    assert handler(event_for("http"), LambdaContext())["statusCode"] == 200
