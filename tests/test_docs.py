@@ -52,6 +52,12 @@ def test_relative_links_lead_to_files(page: Path) -> None:
     assert not missing, f"{page.relative_to(ROOT)} links to files that do not exist: {missing}"
 
 
+def test_every_migration_page_maps_options_and_shows_before_and_after() -> None:
+    for name in MIGRATIONS:
+        text = (DOCS / "migrating" / f"{name}.md").read_text()
+        assert "## Options" in text and "## Before and after" in text and "## What differs" in text, name
+
+
 def test_event_and_invoke_examples_run(tmp_path: Path) -> None:
     """The one-event-at-a-time commands of docs/local-development.md, run from samples/flask_app."""
     (serve, one_at_a_time) = code_blocks(DOCS / "local-development.md", "", "sh")
