@@ -21,7 +21,7 @@ case "${1:-}" in
         "$PY" samples/run.py
         ;;
     test)
-        setup "test,bench"
+        setup "test,bench,docs"
         # the peer emulators (serverless-offline) for the end-to-end tests, pinned by tests/node/package-lock.json
         npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
         # headless Chromium and its driver for the browser test (tests/test_browser.py), from Debian
@@ -35,6 +35,8 @@ case "${1:-}" in
         "$VENV/bin/mypy"
         # the layer contracts (pyproject.toml [tool.importlinter]; README "Layout")
         "$VENV/bin/lint-imports"
+        # the documentation site (docs/, mkdocs.yml): every page and link must build
+        "$VENV/bin/mkdocs" build --strict --site-dir test-artifacts/site
         # the benchmark once, in quick mode: proves it runs; asserts nothing about speed
         "$PY" benchmarks/suite.py --quick
         PYTHONDEVMODE=1 "$PY" -m pytest --cov --cov-report=term --cov-fail-under=90 "${@:2}"

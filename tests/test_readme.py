@@ -1,41 +1,43 @@
-"""The README's examples for developing locally and testing a handler run as written (from samples/flask_app)."""
+"""The README, the front page: its examples run as written, and it keeps what a new user needs first."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT
+from tests._markdown import ROOT, Block, code_blocks, run_block, runnable_blocks
 
-FLASK = ROOT / "samples" / "flask_app"
-
-
-def blocks(section: str, language: str) -> list[str]:
-    """The ``language`` code blocks of the README section titled ``section``."""
-    text = (ROOT / "README.md").read_text()
-    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(rf"```{language}\n(.*?)```", body, re.DOTALL)
+README = ROOT / "README.md"
 
 
-@pytest.mark.parametrize("code", blocks("Testing your handler", "python"))
-def test_python_examples_run(code: str) -> None:
-    done = subprocess.run([sys.executable, "-c", code], cwd=FLASK, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+@pytest.mark.parametrize("block", runnable_blocks(README), ids=lambda block: block.where)
+def test_python_examples_run(block: Block, tmp_path: Path) -> None:
+    done = run_block(block, tmp_path)
     assert done.returncode == 0, done.stderr
 
 
-def test_event_and_invoke_examples_run(tmp_path: Path) -> None:
-    (serve, one_at_a_time) = blocks("Developing locally", "sh")
-    assert "lambda-adapter serve app:handler --format rest --stage dev" in serve  # run by tests/test_serve.py
-    bin_dir = Path(sys.executable).parent
-    assert (bin_dir / "lambda-adapter").exists(), "the console script is installed next to the interpreter"
-    script = f"set -euo pipefail\ncd {FLASK}\n" + one_at_a_time.replace("event.json", str(tmp_path / "event.json"))
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.count('"statusCode": 200') == 2
+def test_the_quickstart_is_runnable() -> None:
+    assert [block.get for block in runnable_blocks(README)] == ["/api/items"]
+
+
+def test_the_two_commands_and_what_they_need() -> None:
+    (commands,) = code_blocks(README, "Fresh machine: the two commands", "sh")
+    assert "bash tasks.sh samples" in commands and "bash tasks.sh test" in commands
+    needs = README.read_text().split("## Fresh machine", 1)[1].split("\n## ", 1)[0]
+    for need in ("Python 3.10", "npm", "Chromium", "440 MB", "apt-get"):
+        assert need in needs
+
+
+def test_install_names_the_distribution_and_quotes_extras() -> None:
+    (install,) = code_blocks(README, "Install", "sh")
+    assert "pip install 'lambda-adapter[local]'" in install
+    assert "pip install 'lambda-adapter @ git+https://" in install
+
+
+def test_the_layout_section_names_every_folder_of_the_package() -> None:
+    """README "Layout": one row per folder of the package, so a new folder cannot go undocumented."""
+    section = README.read_text().split("\n## Layout\n")[1].split("\n## ")[0]
+    package = README.parent / "lambda_adapter"
+    folders = sorted(path.parent.name for path in package.glob("*/__init__.py"))
+    assert folders and all(f"`lambda_adapter/{name}/`" in section for name in folders)
