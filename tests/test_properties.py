@@ -19,8 +19,8 @@ from tests.apps import asgi_echo, wsgi_echo
 from tests.conftest import load_event
 from tests.events.test_translate import CASES
 
-SINGLE_VALUE = {"alb", "lattice1", "lattice2"}  # one value per name (lattice2: in answers only)
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SINGLE_VALUE = {"alb", "lattice1", "lattice2"}  # answers carry one value per name (a repeat: a case variant)
 HANDLERS = {"wsgi": adapt(wsgi_echo), "asgi": adapt(asgi_echo, lifespan="off")}
 JUNK = st.one_of(
     st.none(), st.integers(), st.floats(allow_nan=False), st.booleans(), st.text(max_size=20),
@@ -154,12 +154,17 @@ def test_what_the_app_answers_reaches_the_client(
     result = adapt(app, lifespan="off")(event_for(format), LambdaContext())
     assert status_of(result) == status
     assert body_of(result) == body
-    expected_cookies = cookies[:1] if format in SINGLE_VALUE else cookies
-    assert set_cookies_of(result) == expected_cookies
+    assert set_cookies_of(result) == cookies  # single-value answers: under case variants of the name
     received = headers_of(result)
     if format == "edge":  # CloudFront refuses some headers in a generated response: they are dropped
         from lambda_adapter._events.edge import _DROPPED, _DROPPED_PREFIXES
 
         headers = [(n, v) for n, v in headers if n not in _DROPPED and not n.startswith(_DROPPED_PREFIXES)]
+    if format in SINGLE_VALUE:  # a name spelt in 2**letters ways carries that many values; the rest are dropped
+        repeats: dict[str, int] = {}
+        for name, _ in headers:
+            repeats[name] = repeats.get(name, 0) + 1
+            if repeats[name] > 2 ** sum(c.isalpha() for c in name):
+                return
     for name, value in headers:
         assert value in received[name] or value in received[name][0].split(", ")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .._errors import BadRequest
 from .._model import Response
+from .._model import seconds_left as _seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,7 +25,26 @@ def logger() -> logging.Logger:
 
 def request_id(context: object) -> str:
     """The Lambda request id, for log lines, or ``-`` when the context has none."""
-    return str(getattr(context, "aws_request_id", "-"))
+    try:
+        return str(getattr(context, "aws_request_id", "-"))
+    except Exception:  # a context of any shape: a property that raises is no request id
+        return "-"
+
+
+_UNTIMED: list[bool] = []  # whether the "no deadline" line was logged: once per container
+
+
+def seconds_left(context: object, margin: float) -> float | None:
+    """Seconds until the deadline less ``margin``, or None (no deadline guard) for a context that
+    does not tell; that is logged at DEBUG once per container."""
+    left = _seconds_left(context, margin)
+    if left is None and not _UNTIMED:
+        _UNTIMED.append(True)
+        logger().debug(
+            "the Lambda context (%s) gives no remaining time: requests run without a deadline guard",
+            type(context).__name__,
+        )
+    return left
 
 
 def bad_request(exc: BaseException, context: Any) -> Response:
