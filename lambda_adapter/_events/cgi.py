@@ -71,6 +71,8 @@ def add_event_headers(environ: dict[str, Any], event: Mapping[str, Any]) -> None
     headers = event.get("headers")
     if multi is not None and type(multi) is not dict:
         raise wrong_type("multiValueHeaders", multi, "an object")
+    if headers is not None and type(headers) is not dict:
+        raise wrong_type("headers", headers, "an object")
     if multi:
         add_multi_headers(environ, multi)
     elif headers is not None:

@@ -134,4 +134,4 @@ def stage_prefix(stage: object, domain: str, stage_in_url: bool | None) -> str:
         return ""
     if stage_in_url is None:
         stage_in_url = ".execute-api." in domain  # custom domains and local emulators: no stage
-    return "/" + stage if stage_in_url else ""
+    return "/" + encode_path(stage) if stage_in_url else ""  # the URL carries it encoded
