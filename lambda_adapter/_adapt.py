@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ._errors import BadRequest, UnsupportedEvent
+from ._errors import UnsupportedEvent
 from ._events import SOURCES, load
 from ._events.detect import NAMES, NON_HTTP, detect
 from ._model import Options
-from ._run.faults import bad_request, logger, request_id, too_large
+from ._run.faults import answer_for_malformed, logger, request_id, too_large
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ _NO_BODY = frozenset((204, 304))
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
 _LIMIT = 6_291_556  # a synchronous Lambda answer, as Lambda's own error states it
-_MALFORMED = (BadRequest, KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 
 def adapt(
@@ -276,8 +275,8 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
             environ, body = module.to_request(event, options)
         except UnsupportedEvent:
             raise
-        except _MALFORMED as exc:
-            response = bad_request(exc, context)
+        except Exception as exc:  # a BadRequest is a 400; anything else, the adapter's bug: a 500
+            response = answer_for_malformed(exc, context)
         else:
             environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
             response = run(environ, body, event, context)

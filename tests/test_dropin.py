@@ -248,3 +248,22 @@ def test_lifespan_startup_that_raises_under_auto_is_a_warning_with_the_exception
     assert len(warnings) == 1
     assert warnings[0].levelno == logging.WARNING
     assert warnings[0].exc_info is not None and "database unreachable" in caplog.text
+
+
+@pytest.mark.parametrize("interface", sorted(HANDLERS))
+@pytest.mark.parametrize("error", [KeyError("x"), TypeError("x"), AttributeError("x"), ValueError("x"), IndexError(0)],
+                         ids=lambda error: type(error).__name__)  # fmt: skip
+def test_a_translator_bug_is_the_adapters_500_with_the_traceback_never_a_400(
+    interface: str, error: Exception, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lambda_adapter._events import apigw_v2
+
+    def broken(event: Any) -> str:  # a bug in the translator, on a well-formed event
+        raise error
+
+    monkeypatch.setattr(apigw_v2, "_query", broken)
+    result = HANDLERS[interface](event_for("http"), LambdaContext(request_id="r-7"))
+    assert (status_of(result), body_of(result)) == (500, b"Internal Server Error")
+    [record] = [record for record in caplog.records if "a bug in lambda-adapter" in record.getMessage()]
+    assert record.exc_info is not None and record.exc_info[1] is error
+    assert "(request r-7)" in record.getMessage()

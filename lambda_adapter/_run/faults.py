@@ -47,12 +47,23 @@ def seconds_left(context: object, margin: float) -> float | None:
     return left
 
 
+def answer_for_malformed(exc: Exception, context: Any) -> Response:
+    """The answer to an event its translator could not read: a ``BadRequest`` (the translators check
+    what events may lack or carry wrongly) is the client's 400; anything else is the adapter's own
+    bug, a 500 with the traceback in the log, never blamed on the client."""
+    if isinstance(exc, BadRequest):
+        return bad_request(exc, context)
+    logger().error("lambda-adapter failed to translate the event (request %s): a bug in lambda-adapter",
+                   request_id(context), exc_info=exc)  # fmt: skip
+    return server_error()
+
+
 def bad_request(exc: BaseException, context: Any) -> Response:
     """The 400 for an event whose content is unusable; the reason is logged, not echoed."""
     # the reason names what was wrong, never the request's content: no request data in logs
     if isinstance(exc, BadRequest):
         reason = str(exc)
-    elif isinstance(exc, KeyError):
+    elif isinstance(exc, KeyError):  # the WebSocket translator's (lambda_adapter._events.websocket)
         reason = f"the event lacks the field {exc}"
     else:
         reason = f"a field of the event has the wrong type ({type(exc).__name__})"
