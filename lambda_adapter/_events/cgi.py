@@ -88,9 +88,12 @@ def add_multi_headers(environ: dict[str, Any], headers: object, where: str = "mu
         raise wrong_type(where, headers, "an object")
     known = _CGI_KEYS.get
     for name, values in headers.items():
-        value = _joined(values, name, where)
-        if value is None:
-            continue
+        if type(values) is list and len(values) == 1 and type(values[0]) is str:
+            value = values[0]  # the common case, without a call
+        else:
+            value = _joined(values, name, where)
+            if value is None:
+                continue
         key = known(name)
         if key is None:
             key = cgi_key(name)

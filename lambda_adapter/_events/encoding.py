@@ -97,8 +97,12 @@ def _values(values: object) -> list[str]:
     """A query parameter's values: a string, a list of strings, or null (one empty value)."""
     if values is None or type(values) is str:
         return [values or ""]
-    if type(values) is list and all(type(value) is str for value in values):
-        return values
+    if type(values) is list:
+        for value in values:
+            if type(value) is not str:
+                break
+        else:
+            return values
     raise BadRequest(f"the event's query parameter values are {type(values).__name__}, not strings")
 
 

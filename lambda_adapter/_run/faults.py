@@ -6,6 +6,8 @@ The logger is imported only when something is logged: ``logging`` costs start-up
 
 from __future__ import annotations
 
+import sys
+
 from .._errors import BadRequest
 from .._model import Response
 from .._model import seconds_left as _seconds_left
@@ -38,7 +40,8 @@ def seconds_left(context: object, margin: float) -> float | None:
     """Seconds until the deadline less ``margin``, or None (no deadline guard) for a context that
     does not tell; that is logged at DEBUG once per container."""
     left = _seconds_left(context, margin)
-    if left is None and not _UNTIMED:
+    # without logging imported no handler could show a DEBUG line: not imported for it (cold start)
+    if left is None and not _UNTIMED and "logging" in sys.modules:
         _UNTIMED.append(True)
         logger().debug(
             "the Lambda context (%s) gives no remaining time: requests run without a deadline guard",
