@@ -89,11 +89,12 @@ def add_multi_headers(environ: dict[str, Any], headers: object, where: str = "mu
     known = _CGI_KEYS.get
     for name, values in headers.items():
         if type(values) is list and len(values) == 1 and type(values[0]) is str:
-            value = values[0]  # the common case, without a call
+            joined: str | None = values[0]  # the common case, without a call
         else:
-            value = _joined(values, name, where)
-            if value is None:
-                continue
+            joined = _joined(values, name, where)
+        if joined is None:
+            continue
+        value = joined
         key = known(name)
         if key is None:
             key = cgi_key(name)
