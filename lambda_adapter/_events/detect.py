@@ -62,10 +62,10 @@ def detect(event: Any) -> str:
                 return "lattice_v2"
         elif "httpMethod" in event and "path" in event and (version is None or version == "1.0"):
             return "v1"
+    elif "Records" in event:  # Lambda@Edge, queues and streams
+        return _other_source(event)
     if "raw_path" in event and "method" in event:
         return "lattice_v1"
-    if "Records" in event:  # Lambda@Edge, queues and streams
-        return _other_source(event)
     return _without_context(event)
 
 
