@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus  # imported with this module, on the first ALB event
 
-from .cgi import add_event_headers, set_path, set_request, set_server
+from .cgi import environ_from_event_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, query_from_encoded, split_root
 from .fields import body_at, method_of, query_params, str_at
 from .response import encode_body, encode_multi_value
@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request an ALB event describes, as CGI variables and body; path and query still encoded."""
     method = method_of(event.get("httpMethod"), "alb", "httpMethod")
-    environ: Environ = {}
-    add_event_headers(environ, event)
+    environ = environ_from_event_headers(event)
     set_server(environ, "", "http")  # a health check carries no X-Forwarded-*: plain HTTP
     set_path(
         environ,

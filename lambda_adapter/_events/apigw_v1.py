@@ -7,7 +7,7 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .cgi import add_event_headers, set_path, set_request, set_server
+from .cgi import environ_from_event_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
 from .fields import body_at, method_of, object_at, query_params, str_at
 from .response import encode_multi_value
@@ -26,8 +26,7 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     if method is None:  # hand-made events may carry it in requestContext alone
         method = context.get("httpMethod")
     method = method_of(method, "v1", "httpMethod")
-    environ: Environ = {}
-    add_event_headers(environ, event)
+    environ = environ_from_event_headers(event)
     set_server(environ, str_at(context, "domainName", "requestContext.domainName") or "", "https")
     set_path(environ, *_split_path(event, context, environ["SERVER_NAME"], options), _query(event))
     body, is_base64 = body_at(event, "body", "isBase64Encoded")

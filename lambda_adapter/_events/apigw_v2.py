@@ -7,7 +7,7 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .cgi import add_headers, set_path, set_request, set_server
+from .cgi import environ_from_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix, wsgi_str
 from .fields import body_at, method_of, object_at, str_at, wrong_type
 from .response import encode_body
@@ -20,51 +20,81 @@ if TYPE_CHECKING:
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
-    """The request an HTTP API 2.0 or Function URL event describes, as CGI variables and body."""
-    context = object_at(event, "requestContext", "requestContext")
-    http = object_at(context, "http", "requestContext.http")
-    method = method_of(http.get("method"), "v2", "requestContext.http.method")
-    environ: Environ = {}
+    """The request an HTTP API 2.0 or Function URL event describes, as CGI variables and body.
+
+    Each field is read once and its type checked inline; only a field that is absent, null or of
+    the wrong type takes the ``fields`` helper that defaults it or names the error.
+    """
+    context = event.get("requestContext")
+    if type(context) is not dict:
+        context = object_at(event, "requestContext", "requestContext")
+    http = context.get("http")
+    if type(http) is not dict:
+        http = object_at(context, "http", "requestContext.http")
+    method = http.get("method")
+    if type(method) is not str or not method:
+        method = method_of(method, "v2", "requestContext.http.method")
     headers = event.get("headers")
-    if headers is not None:
-        add_headers(environ, headers)
+    environ = environ_from_headers(headers) if headers is not None else {}
     cookies = event.get("cookies")
     if cookies is not None:  # cookies[] holds the Cookie header's parts, split by AWS
         _add_cookies(environ, cookies)
-    domain = str_at(context, "domainName", "requestContext.domainName") or ""
+    domain = context.get("domainName")
+    if type(domain) is not str:
+        domain = str_at(context, "domainName", "requestContext.domainName") or ""
     set_server(environ, domain, "https")
     set_path(environ, *_split_path(event, context, http, domain or environ["SERVER_NAME"], options), _query(event))
-    body, is_base64 = body_at(event, "body", "isBase64Encoded")
-    body_bytes = decode_body(body, is_base64)
-    client = str_at(http, "sourceIp", "requestContext.http.sourceIp")
-    set_request(environ, method, client, _user(context), body_bytes)
+    body = event.get("body")
+    if body is None and event.get("isBase64Encoded") is False:  # AWS's own shape of a request without a body
+        body_bytes = b""
+    else:
+        body_bytes = decode_body(*body_at(event, "body", "isBase64Encoded"))
+    client = http.get("sourceIp")
+    if client is not None and type(client) is not str:
+        str_at(http, "sourceIp", "requestContext.http.sourceIp")
+    authorizer = context.get("authorizer")
+    set_request(environ, method, client, _user(context) if authorizer is not None else None, body_bytes)
     return environ, body_bytes
 
 
 def _add_cookies(environ: Environ, cookies: object) -> None:
-    if type(cookies) is not list or not all(type(part) is str for part in cookies):
+    if type(cookies) is not list:
         raise wrong_type("cookies", cookies, "a list of strings")
+    try:
+        joined = "; ".join(cookies)
+    except TypeError:
+        raise wrong_type("cookies", cookies, "a list of strings") from None
     if not cookies:
         return
-    joined = wsgi_str("; ".join([part for part in cookies if part]))  # "; " is ASCII: one conversion for all
+    if "" in cookies:
+        joined = "; ".join([part for part in cookies if part])
+    if not joined.isascii():  # "; " is ASCII: one conversion for all
+        joined = wsgi_str(joined)
     old = environ.get("HTTP_COOKIE")
     environ["HTTP_COOKIE"] = f"{old}; {joined}" if old else joined
 
 
 def _split_path(event: Event, context: Any, http: Any, domain: str, options: Options) -> tuple[str, str]:
     # rawPath, never requestContext.http.path: the latter loses a trailing slash
-    raw = str_at(event, "rawPath", "rawPath")
-    fallback = str_at(http, "path", "requestContext.http.path")
-    path = raw or fallback or "/"
-    stage = str_at(context, "stage", "requestContext.stage")
+    path = event.get("rawPath")
+    fallback = http.get("path")
+    if type(path) is not str or type(fallback) is not str:
+        path = str_at(event, "rawPath", "rawPath")
+        fallback = str_at(http, "path", "requestContext.http.path")
+    path = path or fallback or "/"
+    stage = context.get("stage")
+    if stage is not None and type(stage) is not str:
+        str_at(context, "stage", "requestContext.stage")
     if ".lambda-url." in domain:  # Function URLs keep the path as sent; HTTP APIs decode it
         return split_root(encode_ascii(path), options.base_path)
-    prefix = stage_prefix(stage, domain, options.stage_in_url)
+    prefix = stage_prefix(stage, domain, options.stage_in_url) if stage and stage != "$default" else ""
     return split_root(encode_path(path), prefix or options.base_path)
 
 
 def _query(event: Event) -> str:
-    raw = str_at(event, "rawQueryString", "rawQueryString")
+    raw = event.get("rawQueryString")
+    if raw is not None and type(raw) is not str:
+        str_at(event, "rawQueryString", "rawQueryString")  # raises: not a string
     params = event.get("queryStringParameters")
     if params is not None and type(params) is not dict:
         raise wrong_type("queryStringParameters", params, "an object")

@@ -39,34 +39,43 @@ def cgi_key(name: str) -> str | None:
     return key
 
 
-def add_headers(environ: dict[str, Any], headers: object, where: str = "headers") -> None:
-    """Add one-value-per-name headers as CGI variables; two spellings of a name are joined.
-
-    A null value is left out (console test events send nulls); any other non-string is a 400.
+def environ_from_headers(headers: object, where: str = "headers") -> dict[str, Any]:
+    """A new environ holding one-value-per-name headers as CGI variables; two spellings of a name
+    are joined. A null value is left out (console test events send nulls); any other non-string is a 400.
     """
     if type(headers) is not dict:
         raise wrong_type(where, headers, "an object")
-    known = _CGI_KEYS.get  # a local name: this loop runs once per header of every event
+    environ: dict[str, Any] = {}
+    keys = _CGI_KEYS  # a local name: this loop runs once per header of every event
+    left_out = 0
+    key: str | None
     for name, value in headers.items():
         if type(value) is not str:
             if value is None:
+                left_out += 1
                 continue
             raise wrong_type(f"value of a header in {where}", value, "a string")
-        key = known(name)
-        if key is None:
+        try:
+            key = keys[name]
+        except KeyError:
             key = cgi_key(name)
             if key is None:
+                left_out += 1
                 continue
-        if not value.isascii():
-            value = wsgi_str(value)
-        if key in environ:
-            value = _merged(environ[key], key, value)
-        environ[key] = value
+        environ[key] = value if value.isascii() else wsgi_str(value)
+    if len(environ) + left_out != len(headers):  # two spellings of a name (Host, host): joined
+        environ = {}
+        for name, value in headers.items():
+            key = cgi_key(name) if value is not None else None
+            if key is not None:
+                _add(environ, key, value if value.isascii() else wsgi_str(value))
+    return environ
 
 
-def add_event_headers(environ: dict[str, Any], event: Mapping[str, Any]) -> None:
-    """Add an event's headers: ``multiValueHeaders`` when it has them (every value), else ``headers``
-    (API Gateway REST keeps only the last value of a repeated header there). Both maps are checked."""
+def environ_from_event_headers(event: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's headers as a new environ: ``multiValueHeaders`` when it has them (every value),
+    else ``headers`` (API Gateway REST keeps only the last value of a repeated header there).
+    Both maps are checked."""
     multi = event.get("multiValueHeaders")
     headers = event.get("headers")
     if multi is not None and type(multi) is not dict:
@@ -74,39 +83,57 @@ def add_event_headers(environ: dict[str, Any], event: Mapping[str, Any]) -> None
     if headers is not None and type(headers) is not dict:
         raise wrong_type("headers", headers, "an object")
     if multi:
-        add_multi_headers(environ, multi)
-    elif headers is not None:
-        add_headers(environ, headers)
+        return environ_from_multi_headers(multi)
+    return environ_from_headers(headers) if headers is not None else {}
 
 
-def add_multi_headers(environ: dict[str, Any], headers: object, where: str = "multiValueHeaders") -> None:
-    """Add multi-value headers as CGI variables: ``, `` joins values, ``; `` for Cookie.
+def environ_from_multi_headers(headers: object, where: str = "multiValueHeaders") -> dict[str, Any]:
+    """Multi-value headers as a new environ of CGI variables: ``, `` joins values, ``; `` for Cookie.
 
     A value is a list of strings (or, in some recorded samples, one string); null is left out.
     """
     if type(headers) is not dict:
         raise wrong_type(where, headers, "an object")
-    known = _CGI_KEYS.get
+    environ: dict[str, Any] = {}
+    keys = _CGI_KEYS
+    left_out = 0
+    key: str | None
     for name, values in headers.items():
         if type(values) is list and len(values) == 1 and type(values[0]) is str:
-            joined: str | None = values[0]  # the common case, without a call
+            value: str = values[0]  # the common case, without a call
         else:
             joined = _joined(values, name, where)
-        if joined is None:
-            continue
-        value = joined
-        key = known(name)
-        if key is None:
+            if joined is None:
+                left_out += 1
+                continue
+            value = joined
+        try:
+            key = keys[name]
+        except KeyError:
             key = cgi_key(name)
             if key is None:
+                left_out += 1
                 continue
         if key == "HTTP_COOKIE" and type(values) is list and len(values) > 1:
             value = "; ".join(values)
-        if not value.isascii():
-            value = wsgi_str(value)
-        if key in environ:
-            value = _merged(environ[key], key, value)
-        environ[key] = value
+        environ[key] = value if value.isascii() else wsgi_str(value)
+    if len(environ) + left_out != len(headers):  # two spellings of a name (Host, host): joined
+        environ = {}
+        for name, values in headers.items():
+            joined = _joined(values, name, where)
+            key = cgi_key(name) if joined is not None else None
+            if key is not None and joined is not None:
+                if key == "HTTP_COOKIE" and type(values) is list and len(values) > 1:
+                    joined = "; ".join(values)
+                _add(environ, key, joined if joined.isascii() else wsgi_str(joined))
+    return environ
+
+
+def _add(environ: dict[str, Any], key: str, value: str) -> None:
+    """Add a header's value, joined to the value of an earlier spelling of its name."""
+    if key in environ:
+        value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
+    environ[key] = value
 
 
 def _joined(values: object, name: str, where: str) -> str | None:
@@ -121,10 +148,6 @@ def _joined(values: object, name: str, where: str) -> str | None:
     if type(values) is str or values is None:
         return values
     raise wrong_type(f"values of a header in {where}", values, "a list of strings")
-
-
-def _merged(old: str, key: str, value: str) -> str:
-    return f"{old}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
 
 
 def set_server(environ: dict[str, Any], fallback_host: str, default_scheme: str) -> None:

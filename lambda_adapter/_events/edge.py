@@ -9,7 +9,7 @@ Invariant: pure (see ``lambda_adapter._events``).
 from __future__ import annotations
 
 from .._errors import PayloadTooLarge, UnsupportedEvent
-from .cgi import add_headers, set_path, set_request, set_server
+from .cgi import environ_from_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, split_root
 from .fields import method_of, missing, object_at, str_at, wrong_type
 from .response import encode_body
@@ -51,10 +51,9 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a viewer-request or origin-request event describes."""
     cf, request = _request(event)
     method = method_of(request.get("method"), "edge", "Records[0].cf.request.method")
-    environ: Environ = {}
     headers = object_at(request, "headers", "cf.request.headers")
     # CloudFront: {lower-case name: [{"key": Name, "value": v}, ...]}
-    add_headers(environ, {name: ", ".join(_values(items)) for name, items in headers.items()})
+    environ = environ_from_headers({name: ", ".join(_values(items)) for name, items in headers.items()})
     if "cookie" in headers:  # cookies join with "; ", not ", "
         environ["HTTP_COOKIE"] = "; ".join(_values(headers["cookie"]))
     config = object_at(cf, "config", "cf.config")

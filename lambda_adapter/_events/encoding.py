@@ -25,11 +25,19 @@ _COMPONENT_CHARS = frozenset(_UNRESERVED)
 # RFC 3986 pchar without "%": what may stand literally in an encoded path segment, plus "/".
 _PATH_CHARS = frozenset(_UNRESERVED + "!$&'()*+,;=:@/")
 _HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
+# What a raw query string may hold literally: the printable ASCII characters but the space.
+_ASCII_CHARS = frozenset(_UNRESERVED + "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}")
+_TABLES: dict[frozenset[str], list[str]] = {}  # safe characters -> _escaped's translate table
 
 
 def _escaped(text: str, safe: frozenset[str]) -> str:
     """Every character outside ``safe`` as %XX of its UTF-8 bytes (the slow path, rarely taken)."""
-    return "".join([chr(b) if chr(b) in safe else f"%{b:02X}" for b in text.encode("utf-8", "surrogateescape")])
+    table = _TABLES.get(safe)
+    if table is None:  # built on first use: for each latin-1 character (a UTF-8 byte), itself or %XX
+        table = _TABLES[safe] = [chr(b) if chr(b) in safe else f"%{b:02X}" for b in range(256)]
+    if not text.isascii():
+        text = text.encode("utf-8", "surrogateescape").decode("latin-1")
+    return text.translate(table)
 
 
 def percent_decode_bytes(text: str) -> bytes:
@@ -73,15 +81,22 @@ def encode_ascii(text: str) -> str:
     """Escape what a raw query string may not hold literally (non-ASCII, spaces, controls)."""
     if text.isascii() and text.isprintable() and " " not in text:
         return text
-    return "".join([chr(b) if 0x20 < b < 0x7F else f"%{b:02X}" for b in text.encode("utf-8", "surrogateescape")])
+    return _escaped(text, _ASCII_CHARS)
 
 
 def query_from_decoded(params: Mapping[str, Iterable[str] | str | None]) -> str:
     """Rebuild a query string from decoded values (API Gateway REST), so `+&= ` survive."""
     pairs = []
+    safe = _COMPONENT_CHARS.issuperset  # one loop, no call per value: it runs for every parameter
     for key, values in params.items():
-        key = encode_component(key)
-        pairs.extend([f"{key}={encode_component(value)}" for value in _values(values)])
+        if not safe(key):
+            key = _escaped(key, _COMPONENT_CHARS)
+        if type(values) is not list:
+            values = _values(values)
+        for value in values:
+            if type(value) is not str:
+                _values(values)  # raises the BadRequest that names the type
+            pairs.append(f"{key}={value}" if safe(value) else f"{key}={_escaped(value, _COMPONENT_CHARS)}")
     return "&".join(pairs)
 
 

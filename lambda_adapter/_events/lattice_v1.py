@@ -8,7 +8,7 @@ Invariant: pure (see ``lambda_adapter._events``).
 from __future__ import annotations
 
 from .alb import single_value_result
-from .cgi import add_headers, set_path, set_request, set_server
+from .cgi import environ_from_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, query_from_decoded, split_root
 from .fields import body_at, method_of, query_params, str_at
 
@@ -22,10 +22,8 @@ if TYPE_CHECKING:
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a Lattice 1.0 event describes."""
     method = method_of(event.get("method"), "lattice_v1", "method")
-    environ: Environ = {}
     headers = event.get("headers")
-    if headers is not None:
-        add_headers(environ, headers)
+    environ = environ_from_headers(headers) if headers is not None else {}
     body, is_base64 = body_at(event, "body", "is_base64_encoded")
     body_bytes = decode_body(body, is_base64)
     path = str_at(event, "raw_path", "raw_path")

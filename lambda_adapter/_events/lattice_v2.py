@@ -7,7 +7,7 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .cgi import add_multi_headers
+from .cgi import environ_from_multi_headers
 from .encoding import decode_body
 from .fields import body_at, method_of, object_at, query_params, str_at
 from .lattice_v1 import fill, from_response
@@ -22,10 +22,8 @@ __all__ = ["from_response", "to_request"]
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a Lattice 2.0 event describes; the IAM principal becomes REMOTE_USER."""
     method = method_of(event.get("method"), "lattice_v2", "method")
-    environ: Environ = {}
     headers = event.get("headers")
-    if headers is not None:
-        add_multi_headers(environ, headers, "headers")
+    environ = environ_from_multi_headers(headers, "headers") if headers is not None else {}
     body, is_base64 = body_at(event, "body", "isBase64Encoded")
     body_bytes = decode_body(body, is_base64)
     identity = object_at(object_at(event, "requestContext", "requestContext"), "identity", "requestContext.identity")

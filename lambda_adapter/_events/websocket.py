@@ -16,7 +16,7 @@ Invariants:
 from __future__ import annotations
 
 from .._errors import BadRequest
-from .cgi import add_event_headers, set_path, set_request, set_server
+from .cgi import environ_from_event_headers, set_path, set_request, set_server
 from .encoding import decode_body, query_from_decoded, stage_prefix
 
 TYPE_CHECKING = False
@@ -98,8 +98,7 @@ def to_request(event: Event, options: Options, path: str | None = None) -> Envir
     """The client's connect request to ``path`` (default: ``websocket_path``, else ``/``) as CGI
     variables (no body); from any event, as far as it tells."""
     context = event.get("requestContext") or {}
-    environ: Environ = {}
-    add_event_headers(environ, event)
+    environ = environ_from_event_headers(event)
     for key in [key for key in environ if key.startswith(MARKER_PREFIX)]:
         del environ[key]  # only the adapter sets these: a client must not pose as an event
     environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # the non-HTTP events' marker: never a client's

@@ -160,3 +160,40 @@ def test_alb_health_check_is_plain_http_on_port_80() -> None:
     seen = json.loads(adapt(wsgi_echo)(load_event("awsdocs/alb-health-check.json"), LambdaContext())["body"])
     assert seen["scheme"] == "http"
     assert seen["server"] == ["localhost", "80"]
+
+
+# (header map of a v2 event, what the app sees as HTTP_* / CONTENT_*): two spellings of a name are
+# joined (", ", "; " for Cookie), nulls and names with "_" left out, the order of the event kept
+SINGLE_VALUE_HEADERS = [
+    ({"Host": "a", "host": "b"}, {"HTTP_HOST": "a, b"}),
+    ({"Cookie": "a=1", "cookie": "b=2"}, {"HTTP_COOKIE": "a=1; b=2"}),
+    ({"X-A": "1", "X-B": None, "X_C": "3", "x-a": "4"}, {"HTTP_X_A": "1, 4"}),
+    ({"Content-Type": "text/plain", "X-Caf\u00e9": None, "X-Name": "caf\u00e9"},
+     {"CONTENT_TYPE": "text/plain", "HTTP_X_NAME": "caf\u00e9".encode().decode("latin-1")}),
+]  # fmt: skip
+MULTI_VALUE_HEADERS = [
+    ({"Host": ["a"], "host": ["b", "c"]}, {"HTTP_HOST": "a, b, c"}),
+    ({"Cookie": ["a=1", "c=3"], "cookie": ["b=2"]}, {"HTTP_COOKIE": "a=1; c=3; b=2"}),
+    ({"X-A": ["1"], "X-B": None, "X_C": ["3"], "X-D": "as a string", "x-a": ["4"]},
+     {"HTTP_X_A": "1, 4", "HTTP_X_D": "as a string"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("headers, expected", SINGLE_VALUE_HEADERS)
+def test_two_spellings_of_a_header_name_are_joined(headers: dict[str, Any], expected: dict[str, str]) -> None:
+    for _ in range(2):  # the first event of a name and a later one take different paths: both the same
+        event = http_event(path="/")
+        event["headers"] = headers
+        seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
+        assert {k: v for k, v in seen["headers"].items() if k != "CONTENT_LENGTH"} == expected
+
+
+@pytest.mark.parametrize("headers, expected", MULTI_VALUE_HEADERS)
+def test_two_spellings_of_a_multi_value_header_name_are_joined(
+    headers: dict[str, Any], expected: dict[str, str]
+) -> None:
+    for _ in range(2):
+        event = load_event("powertools/apiGatewayProxyEvent.json")
+        event["multiValueHeaders"] = headers
+        seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
+        assert {k: v for k, v in seen["headers"].items() if k != "CONTENT_LENGTH"} == expected
