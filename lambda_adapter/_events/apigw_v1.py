@@ -20,32 +20,58 @@ if TYPE_CHECKING:
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
-    """The request a REST API (or HTTP API 1.0) event describes, as CGI variables and body."""
-    context = object_at(event, "requestContext", "requestContext")
+    """The request a REST API (or HTTP API 1.0) event describes, as CGI variables and body.
+
+    Each field is read once and its type checked inline; only a field that is absent, null or of
+    the wrong type takes the ``fields`` helper that defaults it or names the error.
+    """
+    context = event.get("requestContext")
+    if type(context) is not dict:
+        context = object_at(event, "requestContext", "requestContext")
     method = event.get("httpMethod")
     if method is None:  # hand-made events may carry it in requestContext alone
         method = context.get("httpMethod")
-    method = method_of(method, "v1", "httpMethod")
+    if type(method) is not str or not method:
+        method = method_of(method, "v1", "httpMethod")
     environ = environ_from_event_headers(event)
-    set_server(environ, str_at(context, "domainName", "requestContext.domainName") or "", "https")
+    domain = context.get("domainName")
+    if type(domain) is not str:
+        domain = str_at(context, "domainName", "requestContext.domainName") or ""
+    set_server(environ, domain, "https")
     set_path(environ, *_split_path(event, context, environ["SERVER_NAME"], options), _query(event))
-    body, is_base64 = body_at(event, "body", "isBase64Encoded")
-    body_bytes = decode_body(body, is_base64)
-    identity = object_at(context, "identity", "requestContext.identity")
-    client = str_at(identity, "sourceIp", "requestContext.identity.sourceIp")
-    set_request(environ, method, client, _user(context), body_bytes)
+    body = event.get("body")
+    if body is None and event.get("isBase64Encoded") is False:  # AWS's own shape of a request without a body
+        body_bytes = b""
+    else:
+        body_bytes = decode_body(*body_at(event, "body", "isBase64Encoded"))
+    identity = context.get("identity")
+    if type(identity) is not dict:
+        identity = object_at(context, "identity", "requestContext.identity")
+    client = identity.get("sourceIp")
+    if client is not None and type(client) is not str:
+        str_at(identity, "sourceIp", "requestContext.identity.sourceIp")  # raises: not a string
+    authorizer = context.get("authorizer")
+    set_request(environ, method, client, _user(context) if authorizer is not None else None, body_bytes)
     return environ, body_bytes
 
 
 def _query(event: Event) -> str:
-    params = query_params(event, "multiValueQueryStringParameters", "queryStringParameters")
+    multi = event.get("multiValueQueryStringParameters")
+    single = event.get("queryStringParameters")
+    if (multi is not None and type(multi) is not dict) or (single is not None and type(single) is not dict):
+        query_params(event, "multiValueQueryStringParameters", "queryStringParameters")  # raises: names it
+    params = multi or single
     return query_from_decoded(params) if params else ""  # values arrive decoded
 
 
 def _split_path(event: Event, context: Any, host: str, options: Options) -> tuple[str, str]:
-    path = str_at(event, "path", "path") or "/"
-    stage = str_at(context, "stage", "requestContext.stage")
-    prefix = stage_prefix(stage, context.get("domainName") or host, options.stage_in_url)
+    path = event.get("path")
+    stage = context.get("stage")
+    if type(path) is not str or (stage is not None and type(stage) is not str):
+        path = str_at(event, "path", "path")
+        stage = str_at(context, "stage", "requestContext.stage")
+    path = path or "/"
+    prefix = stage_prefix(stage, context.get("domainName") or host, options.stage_in_url) if stage else ""
     if event.get("version") == "1.0":  # HTTP API: path decoded, a named stage still in it
         return split_root(encode_path(path), prefix or options.base_path)
     if prefix:  # REST: path as sent, without the stage the client's URL had

@@ -176,8 +176,8 @@ def set_path(environ: dict[str, Any], raw_root: str, raw_path: str, query: str) 
     """``SCRIPT_NAME``, ``PATH_INFO`` (decoded, PEP 3333), ``QUERY_STRING`` and ``RAW_URI``."""
     if raw_path and raw_path[0] != "/":
         raise BadRequest("the event's path does not start with '/'")
-    environ["SCRIPT_NAME"] = wsgi_path(raw_root) if raw_root else ""
-    environ["PATH_INFO"] = wsgi_path(raw_path)
+    environ["SCRIPT_NAME"] = wsgi_path(raw_root) if "%" in raw_root else raw_root
+    environ["PATH_INFO"] = wsgi_path(raw_path) if "%" in raw_path else raw_path
     environ["QUERY_STRING"] = query
     # RAW_URI as gunicorn sets it: the request target as sent, for ASGI's raw_path
     environ["RAW_URI"] = f"{raw_root}{raw_path}?{query}" if query else raw_root + raw_path
