@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ._errors import UnsupportedEvent
-from ._events import SOURCES, load
-from ._events.detect import NAMES, NON_HTTP, detect
+from ._events import NAMES, NON_HTTP, SOURCES, detect, load
 from ._model import Options
 from ._run.faults import answer_for_malformed, logger, request_id, too_large
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambda_adapter import UnsupportedEvent, adapt
-from lambda_adapter._events.detect import detect
+from lambda_adapter._events import detect
 from lambda_adapter.testing import (
     FORMATS,
     LambdaContext,

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from http import HTTPStatus  # imported with this module, on the first ALB event
 
-from .cgi import environ_from_event_headers, set_path, set_request, set_server
+from .cgi import body_at, environ_from_event_headers, method_of, query_params, set_path, set_request, set_server, str_at
 from .encoding import decode_body, encode_ascii, query_from_encoded, split_root
-from .fields import body_at, method_of, query_params, str_at
 from .response import encode_body, encode_multi_value
 
 TYPE_CHECKING = False

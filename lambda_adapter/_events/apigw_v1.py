@@ -7,9 +7,18 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .cgi import environ_from_event_headers, set_path, set_request, set_server
+from .cgi import (
+    body_at,
+    environ_from_event_headers,
+    method_of,
+    object_at,
+    query_params,
+    set_path,
+    set_request,
+    set_server,
+    str_at,
+)
 from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
-from .fields import body_at, method_of, object_at, query_params, str_at
 from .response import encode_multi_value
 
 TYPE_CHECKING = False
@@ -23,7 +32,7 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a REST API (or HTTP API 1.0) event describes, as CGI variables and body.
 
     Each field is read once and its type checked inline; only a field that is absent, null or of
-    the wrong type takes the ``fields`` helper that defaults it or names the error.
+    the wrong type takes the ``cgi`` helper that defaults it or names the error.
     """
     context = event.get("requestContext")
     if type(context) is not dict:

@@ -7,9 +7,18 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .cgi import environ_from_headers, set_path, set_request, set_server
+from .cgi import (
+    body_at,
+    environ_from_headers,
+    method_of,
+    object_at,
+    set_path,
+    set_request,
+    set_server,
+    str_at,
+    wrong_type,
+)
 from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix, wsgi_str
-from .fields import body_at, method_of, object_at, str_at, wrong_type
 from .response import encode_body
 
 TYPE_CHECKING = False
@@ -23,7 +32,7 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request an HTTP API 2.0 or Function URL event describes, as CGI variables and body.
 
     Each field is read once and its type checked inline; only a field that is absent, null or of
-    the wrong type takes the ``fields`` helper that defaults it or names the error.
+    the wrong type takes the ``cgi`` helper that defaults it or names the error.
     """
     context = event.get("requestContext")
     if type(context) is not dict:

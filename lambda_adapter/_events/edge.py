@@ -9,9 +9,18 @@ Invariant: pure (see ``lambda_adapter._events``).
 from __future__ import annotations
 
 from .._errors import PayloadTooLarge, UnsupportedEvent
-from .cgi import environ_from_headers, set_path, set_request, set_server
+from .cgi import (
+    environ_from_headers,
+    method_of,
+    missing,
+    object_at,
+    set_path,
+    set_request,
+    set_server,
+    str_at,
+    wrong_type,
+)
 from .encoding import decode_body, encode_ascii, split_root
-from .fields import method_of, missing, object_at, str_at, wrong_type
 from .response import encode_body
 
 TYPE_CHECKING = False

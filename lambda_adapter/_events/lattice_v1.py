@@ -8,9 +8,8 @@ Invariant: pure (see ``lambda_adapter._events``).
 from __future__ import annotations
 
 from .alb import single_value_result
-from .cgi import environ_from_headers, set_path, set_request, set_server
+from .cgi import body_at, environ_from_headers, method_of, query_params, set_path, set_request, set_server, str_at
 from .encoding import decode_body, encode_ascii, query_from_decoded, split_root
-from .fields import body_at, method_of, query_params, str_at
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

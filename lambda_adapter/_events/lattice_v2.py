@@ -7,9 +7,8 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .cgi import environ_from_multi_headers
+from .cgi import body_at, environ_from_multi_headers, method_of, object_at, query_params, str_at
 from .encoding import decode_body
-from .fields import body_at, method_of, object_at, query_params, str_at
 from .lattice_v1 import fill, from_response
 
 TYPE_CHECKING = False

@@ -1,7 +1,7 @@
 """Non-HTTP events (SQS, SNS, S3, EventBridge, streams) and warm-up pings: who answers them.
 
 Invariants:
-- HTTP events never come here; the handler sends only the non-HTTP sources of ``_events.detect``.
+- HTTP events never come here; the handler sends only the non-HTTP sources of ``_events.detect()``.
 - A warm-up ping (serverless-plugin-warmup, ``{"warmer": true}``, a scheduled rule named keep-warm)
   is answered at once without running any app, unless ``adapt(warm_pings=False)``; a callable
   ``warm_pings`` replaces the rule.
@@ -16,7 +16,7 @@ Invariants:
 
 from __future__ import annotations
 
-from .._events.detect import NAMES, NON_HTTP, detect, unsupported
+from .._events import NAMES, NON_HTTP, detect, unsupported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -18,8 +18,7 @@ Invariants:
 from __future__ import annotations
 
 from .._errors import InvalidResponse, UnsupportedEvent
-from .._events import SOURCES, load
-from .._events.detect import detect
+from .._events import SOURCES, detect, load
 from .faults import answer_for_malformed
 
 TYPE_CHECKING = False

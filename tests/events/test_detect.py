@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lambda_adapter import UnsupportedEvent
-from lambda_adapter._events.detect import detect
+from lambda_adapter._events import detect
 from tests.conftest import load_event, recorded_events
 
 HTTP = {
