@@ -251,8 +251,8 @@ class Options:
         """Refuse options that cannot apply to these apps: set, they would be ignored in silence."""
         problems = []
         if not asgi:
-            if self.lifespan != "auto":
-                problems.append(f"lifespan={self.lifespan!r} applies to ASGI apps; this is a WSGI app")
+            if self.lifespan == "on":  # "off" asks for nothing, and a WSGI app has nothing to turn off
+                problems.append("lifespan='on' applies to ASGI apps; this is a WSGI app")
             if self.eager_startup:
                 problems.append("eager_startup=True applies to ASGI apps (lifespan startup); this is a WSGI app")
         if mounted:

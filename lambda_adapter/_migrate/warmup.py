@@ -1,4 +1,4 @@
-"""Warm-up in the Lambda init phase (``adapt(app, warmup=[...])``), and the SnapStart hooks.
+"""Warm-up in the Lambda init phase (``adapt(app, init_requests=[...])``), and the SnapStart hooks.
 
 Invariants:
 - Each configured request goes through the whole handler (detect, translate, run, translate

@@ -184,7 +184,7 @@ def after_failure(answer: ResponseSink, what: str, context: Any, timeout: bool =
     """Inside ``except``: the answer to a runner's failure. Whole already: it stands (logged). Nothing
     out yet: a 500 (a 504 for ``timeout``). Cut short mid-stream: raised for the runtime to end."""
     if answer.ended:
-        logger().error("%s after its answer was complete (request %s); the answer stands",
+        logger().error("%s after its response was complete (request %s); the response stands",
                        what, request_id(context), exc_info=True)  # fmt: skip
     elif answer.committed:
         raise  # re-raised: always called in an except block

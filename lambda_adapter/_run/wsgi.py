@@ -135,10 +135,11 @@ def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, deadline: flo
     start = _Start(answer)
     result = app(environ, start.start_response)
     try:
-        for chunk in result:
-            start.write(chunk)
-            if deadline is not None and time.monotonic() > deadline:
+        for index, chunk in enumerate(result):
+            # the first part is the answer the app made; a further one past the deadline is not waited for
+            if index and deadline is not None and time.monotonic() > deadline:
                 raise DeadlineExceeded("the WSGI app was still sending its answer near the Lambda deadline")
+            start.write(chunk)
         if not start.sent:
             start.send_headers()
         answer.end()

@@ -60,7 +60,13 @@ def test_wsgi_app_near_the_deadline_is_reported(caplog: pytest.LogCaptureFixture
     assert "near the Lambda deadline" not in caplog.text
 
 
-@pytest.mark.parametrize("margin", [-1, "1", True, 1000])
-def test_margin_is_checked(margin: object) -> None:
-    with pytest.raises(ValueError, match="deadline_margin"):
+@pytest.mark.parametrize(
+    ("margin", "error"), [(-1, ValueError), (901, ValueError), ("1", TypeError), (True, TypeError)]
+)
+def test_margin_is_checked(margin: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="deadline_margin"):
         adapt(slow_asgi, deadline_margin=margin)  # type: ignore[arg-type]
+
+
+def test_margin_up_to_900_seconds_is_taken() -> None:
+    assert adapt(slow_asgi, deadline_margin=900).options.deadline_margin == 900.0
