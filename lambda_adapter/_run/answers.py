@@ -188,9 +188,14 @@ def after_failure(answer: ResponseSink, what: str, context: Any, timeout: bool =
                        what, request_id(context), exc_info=True)  # fmt: skip
     elif answer.committed:
         raise  # re-raised: always called in an except block
+    elif timeout:
+        import sys
+
+        logger().error("%s (request %s): %s", what, request_id(context), sys.exc_info()[1])
+        answer.whole(gateway_timeout())
     else:
-        logger().error("%s (request %s)", what, request_id(context), exc_info=not timeout)
-        answer.whole(gateway_timeout() if timeout else server_error())
+        logger().error("%s (request %s)", what, request_id(context), exc_info=True)
+        answer.whole(server_error())
 
 
 def logger() -> logging.Logger:

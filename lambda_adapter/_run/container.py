@@ -190,6 +190,8 @@ async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
     for task in list(tasks):
         if task.done():
             tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:  # retrieved: reported once, here
+                logger().warning("a task an earlier invocation's deadline cancelled ended with %r", task.exception())
     if tasks:
         logger().error("%d task(s) of earlier invocations still ignore cancellation; this one runs beside them",
                        len(tasks))  # fmt: skip
