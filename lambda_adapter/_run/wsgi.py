@@ -134,6 +134,11 @@ def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, deadline: flo
     after ``answer.end()``. Past ``deadline`` (``time.monotonic()``) between parts: ``DeadlineExceeded``."""
     start = _Start(answer)
     result = app(environ, start.start_response)
+    if hasattr(result, "__await__"):  # an ASGI app behind a wrapper detection cannot see through
+        close_iterable(result, quietly=True)
+        raise InvalidResponse(
+            "the app returned an awaitable: it is an ASGI app; say so with adapt(app, interface='asgi')"
+        )
     try:
         for index, chunk in enumerate(result):
             # the first part is the answer the app made; a further one past the deadline is not waited for
