@@ -24,11 +24,11 @@ The WSGI path never imports asyncio; modules a first event does not use are impo
 
 from __future__ import annotations
 
-from ._errors import BadRequest, UnsupportedEvent
+from ._errors import UnsupportedEvent
 from ._events import SOURCES, load
 from ._events.detect import NAMES, NON_HTTP, detect
 from ._model import Options
-from ._run.answers import Buffered, bad_request
+from ._run.answers import Buffered, answer_for_malformed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,13 +38,12 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._migrate.route import Router
-    from ._model import AdaptOptions, Event, LambdaContext, Response, ResponseSink, Result, Sink
+    from ._model import AdaptOptions, Event, LambdaContext, ResponseSink, Result, Sink
 
     Write = Callable[[bytes], None]
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 _CO_VARARGS = 0x04
-_MALFORMED = (BadRequest, KeyError, TypeError, AttributeError, ValueError, IndexError)
 _WEBSOCKET = "websocket"
 
 
@@ -61,7 +60,25 @@ def adapt(app: Any, **options: Unpack[AdaptOptions]) -> Handler:
         answer_warm_pings, fallback, fallback_timeout, connection_store, websocket_endpoint,
         websocket_path, init_requests.
     """
-    return Handler(app, Options.from_keywords(dict(options)))
+    checked = Options.from_keywords(dict(options))
+    _refuse_class(app)
+    return Handler(app, checked)
+
+
+def _refuse_class(app: Any) -> None:
+    """Refuse a framework class given for its app (``adapt(Flask)``): every request would fail inside it.
+
+    A class whose instances are callable is one whose instances are the apps; PEP 3333's class
+    apps (called per request, iterated for the body) define no ``__call__`` and pass.
+    """
+    apps = app.values() if hasattr(app, "items") and not callable(app) else (app,)
+    for each in apps:
+        if isinstance(each, type) and any("__call__" in vars(cls) for cls in each.__mro__[:-1]):
+            name = each.__name__
+            raise TypeError(
+                f"adapt() needs an app instance, got the class {name} itself: create the app first "
+                f"(app = {name}(...)) and pass adapt(app)"
+            )
 
 
 class Handler:
@@ -153,8 +170,8 @@ class Handler:
             environ, body = module.to_request(event, self.options)
         except UnsupportedEvent:
             raise
-        except Exception as exc:
-            self._answer_for(event, context, sink, source, module, False).whole(_answer_for_malformed(exc, context))
+        except Exception as exc:  # a BadRequest is a 400; anything else, the adapter's bug: a 500
+            self._answer_for(event, context, sink, source, module, False).whole(answer_for_malformed(exc, context))
             return None
         environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
         head = environ["REQUEST_METHOD"] == "HEAD"
@@ -193,15 +210,6 @@ class Handler:
 
                 self._websocket = make_handler(self.runner, self.options, path_of(app, self.options))
         return self._websocket  # type: ignore[no-any-return]
-
-
-def _answer_for_malformed(exc: Exception, context: Any) -> Response:
-    """The answer to an event its translator could not read. Today every exception of ``_MALFORMED``
-    is the client's fault (a 400, its reason logged); anything else is raised. Changing which
-    exceptions are whose fault is a change here alone."""
-    if isinstance(exc, _MALFORMED):
-        return bad_request(exc, context)
-    raise exc
 
 
 class _Kept:

@@ -15,9 +15,12 @@ Invariants:
 
 from __future__ import annotations
 
+import sys
+
 from .._errors import BadRequest, InvalidResponse
 from .._events.detect import NAMES
 from .._model import NO_BODY, RESULT_LIMIT, Response
+from .._model import seconds_left as _seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from .._model import Environ, Event, LambdaContext, Options, ResponseSink, Result, Sink
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
+_SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
 
 
 class Answer:
@@ -145,15 +149,15 @@ def to_result(response: Response, translator: ModuleType, source: str, event: Ev
         )  # fmt: skip
         too_big: Result = translator.from_response(too_large(size, limit), event, options)
         return too_big
-    if "statusDescription" in result and "headers" in result:  # one value per header name
-        _warn_dropped_cookies(response, source, context)
+    if source in _SINGLE_VALUE and "headers" in result:  # one value per header name
+        _warn_dropped_headers(response, result, source, context)
     return result
 
 
 def size_and_limit(result: Result, source: str, event: Any, translator: ModuleType) -> tuple[int, int]:
     """The size of the result as Lambda serialises it, and the source's limit for it."""
     if source == "edge":  # CloudFront's limits are for the generated response's headers and body
-        kind = event["Records"][0]["cf"].get("config", {}).get("eventType", "origin-request")
+        kind = (event["Records"][0]["cf"].get("config") or {}).get("eventType") or "origin-request"
         limits: dict[str, int] = translator.LIMITS
         limit = limits.get(kind, limits["origin-request"])
     else:
@@ -170,13 +174,15 @@ def size_and_limit(result: Result, source: str, event: Any, translator: ModuleTy
     return size, limit
 
 
-def _warn_dropped_cookies(response: Response, source: str, context: Any) -> None:
-    cookies = sum(1 for name, _ in response.headers if name.lower() == "set-cookie")
-    if cookies > 1:
+def _warn_dropped_headers(response: Response, result: Result, source: str, context: Any) -> None:
+    """Log the header values a single-value answer could not carry: a repeated header goes out under
+    case variants of its name, one value each; only values beyond those variants are lost."""
+    dropped = len(response.headers) - len(result["headers"])
+    if dropped > 0:
         logger().warning(
-            "%s without multi-value headers carries one Set-Cookie; %d of %d dropped (request %s). "
-            "Turn on multi-value headers (ALB target group) to keep them all.",
-            NAMES[source], cookies - 1, cookies, request_id(context),
+            "%s without multi-value headers: %d header value(s) dropped, more repeats of a header than case "
+            "variants of its name (request %s). Turn on multi-value headers (ALB target group) to keep them all.",
+            NAMES[source], dropped, request_id(context),
         )  # fmt: skip
 
 
@@ -189,8 +195,6 @@ def after_failure(answer: ResponseSink, what: str, context: Any, timeout: bool =
     elif answer.committed:
         raise  # re-raised: always called in an except block
     elif timeout:
-        import sys
-
         logger().error("%s (request %s): %s", what, request_id(context), sys.exc_info()[1])
         answer.whole(gateway_timeout())
     else:
@@ -207,7 +211,38 @@ def logger() -> logging.Logger:
 
 def request_id(context: object) -> str:
     """The Lambda request id, for log lines, or ``-`` when the context has none."""
-    return str(getattr(context, "aws_request_id", "-"))
+    try:
+        return str(getattr(context, "aws_request_id", "-"))
+    except Exception:  # a context of any shape: a property that raises is no request id
+        return "-"
+
+
+_UNTIMED: list[bool] = []  # whether the "no deadline" line was logged: once per container
+
+
+def seconds_left(context: object, margin: float) -> float | None:
+    """Seconds until the deadline less ``margin``, or None (no deadline guard) for a context that
+    does not tell; that is logged at DEBUG once per container."""
+    left = _seconds_left(context, margin)
+    # without logging imported no handler could show a DEBUG line: not imported for it (cold start)
+    if left is None and not _UNTIMED and "logging" in sys.modules:
+        _UNTIMED.append(True)
+        logger().debug(
+            "the Lambda context (%s) gives no remaining time: requests run without a deadline guard",
+            type(context).__name__,
+        )
+    return left
+
+
+def answer_for_malformed(exc: Exception, context: Any) -> Response:
+    """The answer to an event its translator could not read: a ``BadRequest`` (the translators check
+    what events may lack or carry wrongly) is the client's 400; anything else is the adapter's own
+    bug, a 500 with the traceback in the log, never blamed on the client."""
+    if isinstance(exc, BadRequest):
+        return bad_request(exc, context)
+    logger().error("lambda-adapter failed to translate the event (request %s): a bug in lambda-adapter",
+                   request_id(context), exc_info=exc)  # fmt: skip
+    return server_error()
 
 
 def bad_request(exc: BaseException, context: Any) -> Response:
@@ -215,7 +250,7 @@ def bad_request(exc: BaseException, context: Any) -> Response:
     # the reason names what was wrong, never the request's content: no request data in logs
     if isinstance(exc, BadRequest):
         reason = str(exc)
-    elif isinstance(exc, KeyError):
+    elif isinstance(exc, KeyError):  # the WebSocket translator's (lambda_adapter._events.websocket)
         reason = f"the event lacks the field {exc}"
     else:
         reason = f"a field of the event has the wrong type ({type(exc).__name__})"

@@ -20,8 +20,7 @@ import asyncio
 from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
 from .._events.scope import to_scope
-from .._model import seconds_left
-from .answers import after_failure
+from .answers import after_failure, seconds_left
 from .container import GUARD, EagerLoop, Lifespan, container_loop, finish
 
 TYPE_CHECKING = False

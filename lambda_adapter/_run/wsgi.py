@@ -18,8 +18,7 @@ from io import BytesIO
 
 from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
-from .._model import seconds_left
-from .answers import after_failure, logger, request_id
+from .answers import after_failure, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the same functions and constants as the C module below
