@@ -2,17 +2,28 @@
 
 Invariants:
 - One loop per process, made here and kept (never ``get_event_loop()``); made anew only if
-  something closed it. A task's first step runs at once (like Python 3.12's eager tasks); a
-  task that outlives its deadline is cancelled and ``DeadlineExceeded`` raised.
-- Lifespan startup runs at most once per loop; a failure in mode "on" (or a
-  ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto" treats an
-  app that raises (logged at WARNING with the exception) or returns before startup completes
-  as one without lifespan. Shutdown runs
-  on SIGTERM, then the SIGTERM handler that was there before.
+  something closed it. One thread at a time runs it (``LoopGuard``): another thread waits its
+  turn, as Lambda sends one event at a time anyway; a handler called from inside a running event
+  loop (its own, or the caller's) is a ``RuntimeError`` saying so, never the app's 500.
+  ``Handler.ainvoke`` runs on the caller's running loop instead.
+- A task's first step runs at once (like Python 3.12's eager tasks), on the assumption that a new
+  task schedules exactly its own first step with one ``call_soon``: checked per task, and when it
+  does not hold the task runs through plain ``run_until_complete`` (tests/run/test_container.py
+  are the canaries). During that step the loop is running, as ``is_running()`` says.
+- A task that outlives its deadline is cancelled, given ``CANCEL_GRACE`` and ``DeadlineExceeded``
+  raised; one that ignores the cancel is logged, kept, cancelled again (logged) and waited for
+  before the next invocation runs anything.
+- Lifespan startup runs at most once per loop, within the invocation's time left; a failure in mode
+  "on" (or a ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto"
+  treats an app that raises (logged at WARNING with the exception) or returns before startup
+  completes as one without lifespan.
+  Shutdown runs on SIGTERM in a Lambda execution environment (``AWS_LAMBDA_RUNTIME_API`` set; not
+  in test runs), then the SIGTERM handler that was there before.
 """
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import atexit
 import os
@@ -21,7 +32,7 @@ import sys
 import threading
 
 from .._errors import DeadlineExceeded, LifespanFailure
-from .faults import logger
+from .answers import logger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,6 +66,32 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     loop.close()
 
 
+class LoopGuard:
+    """The process's loop, one thread at a time; never from inside a running loop."""
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._owner: int | None = None
+
+    def acquire(self, timeout: float | None) -> None:
+        me = _thread.get_ident()
+        if self._owner == me or asyncio._get_running_loop() is not None:
+            raise RuntimeError(
+                "a handler made by adapt() was called from inside a running event loop (an ASGI app "
+                "calling it, or async code): await handler.ainvoke(event, context, sink) there instead"
+            )
+        if not self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0)):
+            raise RuntimeError("another thread kept the adapter's event loop for the whole time left")
+        self._owner = me
+
+    def release(self) -> None:
+        self._owner = None
+        self._lock.release()
+
+
+GUARD = LoopGuard()
+
+
 class EagerLoop(asyncio.SelectorEventLoop):
     """The container's loop: a task's first step runs at once, as Python 3.12's eager tasks do.
 
@@ -64,49 +101,102 @@ class EagerLoop(asyncio.SelectorEventLoop):
     running loop, so ``current_task()``, ``get_running_loop()``, contextvars and anyio behave.
     """
 
-    _captured: list[tuple[Any, Any]] | None = None
+    _captured: list[tuple[Any, Any, Any]] | None = None
+    _eager = False
+    leftovers: set[asyncio.Task[Any]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.leftovers = set()
 
     def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:  # type: ignore[override]
         captured = self._captured
-        if captured is not None and not captured:  # the new task's first step: kept for run()
-            captured.append((callback, context))
+        if captured is not None:  # inside create_task: kept for run(), which checks what it got
+            captured.append((callback, args, context))
             return asyncio.Handle(callback, args, self, context)
         return super().call_soon(callback, *args, context=context)
 
+    def is_running(self) -> bool:
+        return self._eager or super().is_running()
+
     def run(self, coroutine: Any, timeout: float | None = None) -> None:
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
-        captured: list[tuple[Any, Any]] = []
+        if self.leftovers:
+            self.run_until_complete(recancel(self.leftovers))
+        captured: list[tuple[Any, Any, Any]] = []
         self._captured = captured
         try:
             task = self.create_task(coroutine)
         finally:
             self._captured = None
-        step, context = captured[0]
+        if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
+            self._first_step(captured[0][0], captured[0][2])
+        else:  # the assumption does not hold on this Python: the steps go on the loop as asked
+            for callback, args, context in captured:
+                super().call_soon(callback, *args, context=context)
+        if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
+            self.run_until_complete(finish(task, timeout, self))
+        task.result()
+
+    def _first_step(self, step: Any, context: Any) -> None:
         hooks = sys.get_asyncgen_hooks()
         # the hooks run_forever() sets, so async generators are finalised on this loop
         sys.set_asyncgen_hooks(
             firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
             finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
         )
-        asyncio.events._set_running_loop(self)
+        asyncio._set_running_loop(self)
+        self._eager = True
         try:
             context.run(step)
         finally:
-            asyncio.events._set_running_loop(None)
+            self._eager = False
+            asyncio._set_running_loop(None)
             sys.set_asyncgen_hooks(*hooks)
-        if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
-            self._wait(task, timeout)
-        task.result()
 
-    def _wait(self, task: asyncio.Task[Any], timeout: float | None) -> None:
+
+async def finish(task: asyncio.Task[Any], timeout: float | None, loop: EagerLoop | None = None) -> None:
+    """Wait for ``task``; past ``timeout`` seconds cancel it, give it ``CANCEL_GRACE`` and raise
+    ``DeadlineExceeded``. A task that ignores the cancel goes to ``loop.leftovers``."""
+    try:
         if timeout is None:
-            self.run_until_complete(task)
+            await asyncio.wait({task})
             return
-        self.run_until_complete(asyncio.wait({task}, timeout=max(timeout, 0)))
+        await asyncio.wait({task}, timeout=max(timeout, 0))
+    except asyncio.CancelledError:  # the invocation itself was cancelled: so is the app
+        task.cancel()
+        raise
+    if task.done():
+        return
+    task.cancel()
+    await asyncio.wait({task}, timeout=CANCEL_GRACE)
+    if not task.done():
+        logger().warning("the ASGI app ignored its cancellation for %.1f s; it is cancelled again before the "
+                         "next invocation", CANCEL_GRACE)  # fmt: skip
+        if loop is not None:
+            loop.leftovers.add(task)
+    if timeout <= 0:
+        raise DeadlineExceeded("the invocation had no time left before deadline_margin when the app started")
+    raise DeadlineExceeded(f"the app was still running {timeout:.3f} s after it started, at deadline_margin "
+                           "before the Lambda deadline")  # fmt: skip
+
+
+async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
+    """Before an invocation: cancel again the tasks of earlier ones that ignored their cancellation."""
+    for task in list(tasks):
         if not task.done():
+            logger().warning("cancelling again a task an earlier invocation's deadline cancelled: %r", task)
             task.cancel()
-            self.run_until_complete(asyncio.wait({task}, timeout=CANCEL_GRACE))
-            raise DeadlineExceeded(f"the app was still running {max(timeout, 0):.3f} s into the invocation")
+    await asyncio.wait(tasks, timeout=CANCEL_GRACE)
+    for task in list(tasks):
+        if task.done():
+            tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:  # retrieved: reported once, here
+                logger().warning("a task an earlier invocation's deadline cancelled ended with %r", task.exception())
+    if tasks:
+        logger().error("%d task(s) of earlier invocations still ignore cancellation; this one runs beside them",
+                       len(tasks))  # fmt: skip
+        tasks.clear()  # said once: they are the app's to end
 
 
 SHUTDOWN_TIMEOUT = 1.0  # seconds; Lambda gives the runtime little time after SIGTERM
@@ -128,9 +218,21 @@ class Lifespan:
         self._from_app: asyncio.Queue[dict[str, Any]] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Run startup to its end; raise ``LifespanFailure`` when it failed."""
-        self.loop.run_until_complete(self._startup())
+    def start(self, timeout: float | None = None) -> None:
+        """Run startup to its end, within ``timeout`` seconds; raise ``LifespanFailure`` when it failed."""
+        self.loop.run_until_complete(self.astart(timeout))
+
+    async def astart(self, timeout: float | None = None) -> None:
+        """``start`` on the running loop."""
+        try:
+            await asyncio.wait_for(self._startup(), None if timeout is None else max(timeout, 0))
+        except asyncio.TimeoutError:
+            if self._task is not None:
+                self._task.cancel()
+            raise LifespanFailure(
+                f"ASGI lifespan startup did not complete within the {max(timeout or 0, 0):.3f} s the "
+                "invocation had left (less deadline_margin); the next invocation starts it again"
+            ) from None
         if self.supported:
             _chain_sigterm(self)
 
@@ -195,6 +297,9 @@ class Lifespan:
 
 def _chain_sigterm(lifespan: Lifespan) -> None:
     """Run lifespan shutdown on SIGTERM, then whatever handled SIGTERM before."""
+    if "AWS_LAMBDA_RUNTIME_API" not in os.environ:  # not in Lambda: a test run's handlers stay as they are
+        logger().debug("not in a Lambda execution environment: lifespan shutdown will not run on SIGTERM")
+        return
     if threading.current_thread() is not threading.main_thread():
         logger().debug("not in the main thread: lifespan shutdown will not run on SIGTERM")
         return
