@@ -25,16 +25,17 @@ _COMPONENT_CHARS = frozenset(_UNRESERVED)
 # RFC 3986 pchar without "%": what may stand literally in an encoded path segment, plus "/".
 _PATH_CHARS = frozenset(_UNRESERVED + "!$&'()*+,;=:@/")
 _HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
-# What a raw query string may hold literally: the printable ASCII characters but the space.
-_ASCII_CHARS = frozenset(_UNRESERVED + "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}")
-_TABLES: dict[frozenset[str], list[str]] = {}  # safe characters -> _escaped's translate table
+_TABLES: dict[frozenset[str] | None, list[str]] = {}  # safe characters -> _escaped's translate table
 
 
-def _escaped(text: str, safe: frozenset[str]) -> str:
-    """Every character outside ``safe`` as %XX of its UTF-8 bytes (the slow path, rarely taken)."""
+def _escaped(text: str, safe: frozenset[str] | None) -> str:
+    """Every character outside ``safe`` (None: the printable ASCII characters but the space) as %XX
+    of its UTF-8 bytes (the slow path, rarely taken)."""
     table = _TABLES.get(safe)
     if table is None:  # built on first use: for each latin-1 character (a UTF-8 byte), itself or %XX
-        table = _TABLES[safe] = [chr(b) if chr(b) in safe else f"%{b:02X}" for b in range(256)]
+        table = _TABLES[safe] = [
+            chr(b) if (chr(b) in safe if safe is not None else 0x20 < b < 0x7F) else f"%{b:02X}" for b in range(256)
+        ]
     if not text.isascii():
         text = text.encode("utf-8", "surrogateescape").decode("latin-1")
     return text.translate(table)
@@ -81,7 +82,7 @@ def encode_ascii(text: str) -> str:
     """Escape what a raw query string may not hold literally (non-ASCII, spaces, controls)."""
     if text.isascii() and text.isprintable() and " " not in text:
         return text
-    return _escaped(text, _ASCII_CHARS)
+    return _escaped(text, None)
 
 
 def query_from_decoded(params: Mapping[str, Iterable[str] | str | None]) -> str:
