@@ -45,6 +45,7 @@ def adapt(
     websocket_endpoint: str | None = None,
     websocket_path: str | None = None,
     warmup: Iterable[str] = (),
+    compress: bool = False,
 ) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
@@ -79,6 +80,9 @@ def adapt(
     warmup: requests sent through the handler once, in the init phase (or, with SnapStart's
         snapshot-restore-py, before the snapshot), such as ["/", "GET /health"]: the first
         request's lazy work is done before a user's first request; ASGI lifespan starts with it.
+    compress: compress answers the client accepts compressed (``Accept-Encoding``: Brotli with the
+        ``[compress]`` extra, zstd on Python 3.14, gzip), buffered and streamed, before the size limits
+        are checked; only compressible types over 1 KB. See docs/compression.md.
     """
     options = Options(
         interface=interface,
@@ -93,6 +97,7 @@ def adapt(
         websocket_endpoint=websocket_endpoint,
         websocket_path=websocket_path,
         warmup=warmup,
+        compress=compress,
     )
     return _handler_for(app, options, events, warm_pings, fallback, fallback_timeout)
 
@@ -238,6 +243,9 @@ def _no_websocket(event: Any, context: Any) -> Result:
 
 def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router], on_websocket: Handler) -> Handler:
     router: Router | None = None
+    compressed: Callable[[Response, str, str | None, frozenset[str], Any], Response] | None = None
+    if options.compress:  # imported only when asked for
+        from ._run.compression import compressed
 
     def handler(event: Any, context: Any) -> Result:
         nonlocal router
@@ -262,9 +270,13 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
             response = bad_request(exc, context)
         else:
             environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
+            accept_encoding = environ.get("HTTP_ACCEPT_ENCODING")  # read before the app may change it
             response = run(environ, body, event, context)
-            if environ["REQUEST_METHOD"] == "HEAD" or response.status in _NO_BODY or response.status < 200:
+            method = environ["REQUEST_METHOD"]
+            if method == "HEAD" or response.status in _NO_BODY or response.status < 200:
                 response.body = b""
+            elif compressed is not None:  # before the size limit: compressed, an answer may fit where it would not
+                response = compressed(response, method, accept_encoding, options.text_mime_types, context)
         result = module.from_response(response, event, options)
         size, limit = _size_and_limit(result, source, event)
         if size > limit:

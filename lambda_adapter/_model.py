@@ -92,6 +92,7 @@ class Options:
 
     __slots__ = (
         "base_path",
+        "compress",
         "connection_store",
         "deadline_margin",
         "eager_startup",
@@ -117,6 +118,7 @@ class Options:
     websocket_endpoint: str | None
     websocket_path: str | None
     warmup: tuple[tuple[str, str], ...]
+    compress: bool
 
     def __init__(
         self,
@@ -133,6 +135,7 @@ class Options:
         websocket_endpoint: str | None = None,
         websocket_path: str | None = None,
         warmup: Iterable[str] = (),
+        compress: bool = False,
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
@@ -150,6 +153,9 @@ class Options:
         set_(self, "websocket_endpoint", _checked_endpoint(websocket_endpoint))
         set_(self, "websocket_path", _checked_websocket_path(websocket_path))
         set_(self, "warmup", _checked_warmup(warmup))
+        if not isinstance(compress, bool):
+            raise TypeError(f"adapt(): compress must be True or False, got {compress!r}")
+        set_(self, "compress", compress)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Options are immutable; cannot set {name!r}")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .._model import Environ, Event, LambdaContext, Options, Response, Result, Sink
+    from .compression import CompressingSink
 
     Write = Callable[[bytes], None]
     Handler = Callable[[Any, Any], Result]
@@ -119,7 +120,18 @@ def _make_stream(make_runner: Callable[[], StreamRunner], buffered: Handler, opt
             return None
         if not runners:
             runners.append(make_runner())
-        runners[0](environ, body, event, context, _Sink(write, environ["REQUEST_METHOD"] == "HEAD"))
+        sink = _Sink(write, environ["REQUEST_METHOD"] == "HEAD")
+        compressing = _compressing(sink, environ, options, context) if options.compress else None
+        runners[0](environ, body, event, context, compressing or sink)
+        if compressing is not None:
+            compressing.finish()  # the app's answer is complete: the coding stream ends
         return None
 
     return stream
+
+
+def _compressing(sink: Sink, environ: Environ, options: Options, context: Any) -> CompressingSink:
+    from .compression import CompressingSink
+
+    accept_encoding = environ.get("HTTP_ACCEPT_ENCODING")
+    return CompressingSink(sink, environ["REQUEST_METHOD"], accept_encoding, options.text_mime_types, context)
