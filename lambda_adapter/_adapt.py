@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
     Handler = Callable[[Any, Any], Result]
+    Compress = Callable[[Response, str, str | None, frozenset[str], Any], Response]
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 _NO_BODY = frozenset((204, 304))
@@ -243,7 +244,7 @@ def _no_websocket(event: Any, context: Any) -> Result:
 
 def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router], on_websocket: Handler) -> Handler:
     router: Router | None = None
-    compressed: Callable[[Response, str, str | None, frozenset[str], Any], Response] | None = None
+    compressed: Compress | None = None
     if options.compress:  # imported only when asked for
         from ._run.compression import compressed
 
@@ -269,14 +270,7 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
         except _MALFORMED as exc:
             response = bad_request(exc, context)
         else:
-            environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
-            accept_encoding = environ.get("HTTP_ACCEPT_ENCODING")  # read before the app may change it
-            response = run(environ, body, event, context)
-            method = environ["REQUEST_METHOD"]
-            if method == "HEAD" or response.status in _NO_BODY or response.status < 200:
-                response.body = b""
-            elif compressed is not None:  # before the size limit: compressed, an answer may fit where it would not
-                response = compressed(response, method, accept_encoding, options.text_mime_types, context)
+            response = _answer(run, environ, body, event, context, compressed, options)
         result = module.from_response(response, event, options)
         size, limit = _size_and_limit(result, source, event)
         if size > limit:
@@ -290,6 +284,23 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
         return result
 
     return handler
+
+
+def _answer(
+    run: Runner, environ: Environ, body: bytes, event: Any, context: Any, compressed: Compress | None, options: Options
+) -> Response:
+    """The app's answer to the request: no body where HTTP has none; compressed if asked for, before the
+    size limit is checked, so an answer may fit where it would not."""
+    environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
+    # read before the app runs: a WSGI app may change its environ
+    accept_encoding = environ.get("HTTP_ACCEPT_ENCODING") if compressed is not None else None
+    response = run(environ, body, event, context)
+    method = environ["REQUEST_METHOD"]
+    if method == "HEAD" or response.status in _NO_BODY or response.status < 200:
+        response.body = b""
+    elif compressed is not None:
+        response = compressed(response, method, accept_encoding, options.text_mime_types, context)
+    return response
 
 
 def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:
