@@ -70,12 +70,12 @@ def negotiate(accept_encoding: str | None, available: tuple[str, ...]) -> str | 
     No header means identity (as nginx and API Gateway read it), and so does ``identity`` alone,
     ``gzip;q=0``, and any header that does not parse.
     """
-    if not accept_encoding:
+    if not accept_encoding or len(accept_encoding) > MAX_HEADER:  # a huge header is neither read nor kept
         return None
     key = (accept_encoding, available)
     if key in _MEMO:
         return _MEMO[key]
-    weights = _weights(accept_encoding) if len(accept_encoding) <= MAX_HEADER else None
+    weights = _weights(accept_encoding)
     chosen = None
     if weights:
         best = 0.0

@@ -103,6 +103,11 @@ def test_malformed_or_huge_headers_mean_identity(header: str) -> None:
     assert negotiate(header, ALL) is None
 
 
+def test_a_huge_header_is_not_kept() -> None:
+    huge = "gzip, " + "x" * 10 * MAX_HEADER
+    assert negotiate(huge, ALL) is None and (huge, ALL) not in compress._MEMO
+
+
 @given(st.text(max_size=300))
 def test_negotiation_never_fails(header: str) -> None:
     assert negotiate(header, ALL) in (None, *ALL)
