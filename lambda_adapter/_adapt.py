@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
     Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
     Handler = Callable[[Any, Any], Result]
-    Compress = Callable[[Response, str, str | None, frozenset[str], Any], Response]
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 _NO_BODY = frozenset((204, 304))
@@ -83,7 +82,7 @@ def adapt(
         request's lazy work is done before a user's first request; ASGI lifespan starts with it.
     compress: compress answers the client accepts compressed (``Accept-Encoding``: Brotli with the
         ``[compress]`` extra, zstd on Python 3.14, gzip), buffered and streamed, before the size limits
-        are checked; only compressible types over 1 KB. See docs/compression.md.
+        are checked; only compressible types of 1 KB or more. See docs/compression.md.
     """
     options = Options(
         interface=interface,
@@ -244,9 +243,10 @@ def _no_websocket(event: Any, context: Any) -> Result:
 
 def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router], on_websocket: Handler) -> Handler:
     router: Router | None = None
-    compressed: Compress | None = None
-    if options.compress:  # imported only when asked for
-        from ._run.compression import compressed
+    if options.compress:  # imported only when asked for; before the size limit, as it compresses the app's answer
+        from ._run.compression import compressing
+
+        run = compressing(run, options.text_mime_types)
 
     def handler(event: Any, context: Any) -> Result:
         nonlocal router
@@ -270,7 +270,10 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
         except _MALFORMED as exc:
             response = bad_request(exc, context)
         else:
-            response = _answer(run, environ, body, event, context, compressed, options)
+            environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
+            response = run(environ, body, event, context)
+            if environ["REQUEST_METHOD"] == "HEAD" or response.status in _NO_BODY or response.status < 200:
+                response.body = b""
         result = module.from_response(response, event, options)
         size, limit = _size_and_limit(result, source, event)
         if size > limit:
@@ -284,23 +287,6 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
         return result
 
     return handler
-
-
-def _answer(
-    run: Runner, environ: Environ, body: bytes, event: Any, context: Any, compressed: Compress | None, options: Options
-) -> Response:
-    """The app's answer to the request: no body where HTTP has none; compressed if asked for, before the
-    size limit is checked, so an answer may fit where it would not."""
-    environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
-    # read before the app runs: a WSGI app may change its environ
-    accept_encoding = environ.get("HTTP_ACCEPT_ENCODING") if compressed is not None else None
-    response = run(environ, body, event, context)
-    method = environ["REQUEST_METHOD"]
-    if method == "HEAD" or response.status in _NO_BODY or response.status < 200:
-        response.body = b""
-    elif compressed is not None:
-        response = compressed(response, method, accept_encoding, options.text_mime_types, context)
-    return response
 
 
 def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:

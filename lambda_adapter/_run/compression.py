@@ -25,9 +25,24 @@ from .faults import logger, request_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
-    from .._model import Response, Sink
+    from .._model import Environ, Event, LambdaContext, Response, Sink
+
+    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
+
+
+def compressing(run: Runner, text_types: frozenset[str]) -> Runner:
+    """``run`` with its answers compressed for the client (``adapt()``'s buffered path): nothing is added
+    per event when ``compress`` is off, as this wrapper is not there then."""
+
+    def run_compressed(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
+        accept_encoding = environ.get("HTTP_ACCEPT_ENCODING")  # before the app runs: a WSGI app may change it
+        response = run(environ, body, event, context)
+        return compressed(response, environ["REQUEST_METHOD"], accept_encoding, text_types, context)
+
+    return run_compressed
 
 
 def compressed(response: Response, method: str, accept_encoding: str | None, text_types: frozenset[str],
