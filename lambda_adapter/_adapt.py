@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ._errors import BadRequest, UnsupportedEvent
+from ._errors import UnsupportedEvent
 from ._events import SOURCES, load
 from ._events.detect import NAMES, NON_HTTP, detect
 from ._model import Options
-from ._run.faults import bad_request, logger, request_id, too_large
+from ._run.faults import answer_for_malformed, logger, request_id, too_large
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 _NO_BODY = frozenset((204, 304))
+_SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
 _LIMIT = 6_291_556  # a synchronous Lambda answer, as Lambda's own error states it
-_MALFORMED = (BadRequest, KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 
 def adapt(
@@ -84,6 +84,7 @@ def adapt(
         ``[compress]`` extra, zstd on Python 3.14, gzip), buffered and streamed, before the size limits
         are checked; only compressible types of 1 KB or more. See docs/compression.md.
     """
+    _refuse_class(app)
     options = Options(
         interface=interface,
         base_path=base_path,
@@ -100,6 +101,22 @@ def adapt(
         compress=compress,
     )
     return _handler_for(app, options, events, warm_pings, fallback, fallback_timeout)
+
+
+def _refuse_class(app: Any) -> None:
+    """Refuse a framework class given for its app (``adapt(Flask)``): every request would fail inside it.
+
+    A class whose instances are callable is one whose instances are the apps; PEP 3333's class
+    apps (called per request, iterated for the body) define no ``__call__`` and pass.
+    """
+    apps = app.values() if hasattr(app, "items") and not callable(app) else (app,)
+    for each in apps:
+        if isinstance(each, type) and any("__call__" in vars(cls) for cls in each.__mro__[:-1]):
+            name = each.__name__
+            raise TypeError(
+                f"adapt() needs an app instance, got the class {name} itself: create the app first "
+                f"(app = {name}(...)) and pass adapt(app)"
+            )
 
 
 def _handler_for(
@@ -267,8 +284,8 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
             environ, body = module.to_request(event, options)
         except UnsupportedEvent:
             raise
-        except _MALFORMED as exc:
-            response = bad_request(exc, context)
+        except Exception as exc:  # a BadRequest is a 400; anything else, the adapter's bug: a 500
+            response = answer_for_malformed(exc, context)
         else:
             environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
             response = run(environ, body, event, context)
@@ -282,8 +299,8 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
                 request_id(context), size, limit, NAMES[source],
             )  # fmt: skip
             return module.from_response(too_large(size, limit), event, options)
-        if "statusDescription" in result and "headers" in result:  # one value per header name
-            _warn_dropped_cookies(response, source, context)
+        if source in _SINGLE_VALUE and "headers" in result:  # one value per header name
+            _warn_dropped_headers(response, result, source, context)
         return result
 
     return handler
@@ -292,7 +309,7 @@ def _make_handler(run: Runner, options: Options, make_router: Callable[[], Route
 def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:
     """The size of the result as Lambda serialises it, and the source's limit for it."""
     if source == "edge":  # CloudFront's limits are for the generated response's headers and body
-        kind = event["Records"][0]["cf"].get("config", {}).get("eventType", "origin-request")
+        kind = (event["Records"][0]["cf"].get("config") or {}).get("eventType") or "origin-request"
         limits: dict[str, int] = SOURCES["edge"].LIMITS  # type: ignore[attr-defined]
         limit = limits.get(kind, limits["origin-request"])
     else:
@@ -309,11 +326,13 @@ def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:
     return size, limit
 
 
-def _warn_dropped_cookies(response: Response, source: str, context: Any) -> None:
-    cookies = sum(1 for name, _ in response.headers if name.lower() == "set-cookie")
-    if cookies > 1:
+def _warn_dropped_headers(response: Response, result: Result, source: str, context: Any) -> None:
+    """Log the header values a single-value answer could not carry: a repeated header goes out under
+    case variants of its name, one value each; only values beyond those variants are lost."""
+    dropped = len(response.headers) - len(result["headers"])
+    if dropped > 0:
         logger().warning(
-            "%s without multi-value headers carries one Set-Cookie; %d of %d dropped (request %s). "
-            "Turn on multi-value headers (ALB target group) to keep them all.",
-            NAMES[source], cookies - 1, cookies, request_id(context),
+            "%s without multi-value headers: %d header value(s) dropped, more repeats of a header than case "
+            "variants of its name (request %s). Turn on multi-value headers (ALB target group) to keep them all.",
+            NAMES[source], dropped, request_id(context),
         )  # fmt: skip

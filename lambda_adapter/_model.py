@@ -72,14 +72,18 @@ class Response:
 
 
 def seconds_left(context: Any, margin: float) -> float | None:
-    """Seconds until the deadline less ``margin``; None when the context does not tell."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining is None:
-        return None
+    """Seconds until the deadline less ``margin``; None when the context does not tell.
+
+    A context of any shape is taken (None, a dict, a test double): one without the method, or
+    whose method raises or answers no finite number, means "no deadline", never a failed request.
+    """
     try:
-        return float(remaining()) / 1000 - margin
-    except (TypeError, ValueError):
+        remaining = float(context.get_remaining_time_in_millis())
+    except Exception:  # absent, NotImplementedError (Mangum's test context), not a number...
         return None
+    if remaining != remaining or remaining in (float("inf"), float("-inf")):  # NaN or infinite
+        return None
+    return remaining / 1000 - margin
 
 
 _INTERFACES = ("auto", "wsgi", "asgi")

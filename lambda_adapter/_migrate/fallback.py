@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import time
 
-from .._model import Response, seconds_left
-from .._run.faults import gateway_timeout, logger, request_id
+from .._model import Response
+from .._run.faults import gateway_timeout, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

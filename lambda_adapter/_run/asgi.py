@@ -18,9 +18,9 @@ import asyncio
 from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
 from .._events.scope import to_scope
-from .._model import Response, seconds_left
+from .._model import Response
 from .container import EagerLoop, Lifespan, container_loop
-from .faults import gateway_timeout, logger, request_id, server_error
+from .faults import gateway_timeout, logger, request_id, seconds_left, server_error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -16,9 +16,8 @@ from __future__ import annotations
 from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
 from .._events.scope import to_scope
-from .._model import seconds_left
 from .asgi import COMPLETE, START, Container, Cycle
-from .faults import gateway_timeout, logger, request_id, server_error
+from .faults import gateway_timeout, logger, request_id, seconds_left, server_error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -6,7 +6,8 @@ Invariants:
   task that outlives its deadline is cancelled and ``DeadlineExceeded`` raised.
 - Lifespan startup runs at most once per loop; a failure in mode "on" (or a
   ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto" treats an
-  app that raises or returns before startup completes as one without lifespan. Shutdown runs
+  app that raises (logged at WARNING with the exception) or returns before startup completes
+  as one without lifespan. Shutdown runs
   on SIGTERM, then the SIGTERM handler that was there before.
 """
 
@@ -149,8 +150,13 @@ class Lifespan:
         elif self.mode == "on":
             why = f"raised {self.error!r}" if self.error else "returned"
             raise LifespanFailure(f"lifespan='on', but the app {why} before lifespan startup completed")
+        elif self.error is not None:  # seen once: startup runs once per container
+            logger().warning(
+                "the ASGI app raised %r in lifespan startup; going on without lifespan (lifespan='off' "
+                "for an app without it, 'on' to make this fatal)", self.error, exc_info=self.error,
+            )  # fmt: skip
         else:
-            logger().debug("the ASGI app does not support lifespan (%r); going on without", self.error)
+            logger().debug("the ASGI app returned before lifespan startup completed; going on without")
 
     async def _main(self, scope: dict[str, Any]) -> None:
         assert self._to_app is not None and self._from_app is not None

@@ -6,8 +6,11 @@ The logger is imported only when something is logged: ``logging`` costs start-up
 
 from __future__ import annotations
 
+import sys
+
 from .._errors import BadRequest
 from .._model import Response
+from .._model import seconds_left as _seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,7 +27,38 @@ def logger() -> logging.Logger:
 
 def request_id(context: object) -> str:
     """The Lambda request id, for log lines, or ``-`` when the context has none."""
-    return str(getattr(context, "aws_request_id", "-"))
+    try:
+        return str(getattr(context, "aws_request_id", "-"))
+    except Exception:  # a context of any shape: a property that raises is no request id
+        return "-"
+
+
+_UNTIMED: list[bool] = []  # whether the "no deadline" line was logged: once per container
+
+
+def seconds_left(context: object, margin: float) -> float | None:
+    """Seconds until the deadline less ``margin``, or None (no deadline guard) for a context that
+    does not tell; that is logged at DEBUG once per container."""
+    left = _seconds_left(context, margin)
+    # without logging imported no handler could show a DEBUG line: not imported for it (cold start)
+    if left is None and not _UNTIMED and "logging" in sys.modules:
+        _UNTIMED.append(True)
+        logger().debug(
+            "the Lambda context (%s) gives no remaining time: requests run without a deadline guard",
+            type(context).__name__,
+        )
+    return left
+
+
+def answer_for_malformed(exc: Exception, context: Any) -> Response:
+    """The answer to an event its translator could not read: a ``BadRequest`` (the translators check
+    what events may lack or carry wrongly) is the client's 400; anything else is the adapter's own
+    bug, a 500 with the traceback in the log, never blamed on the client."""
+    if isinstance(exc, BadRequest):
+        return bad_request(exc, context)
+    logger().error("lambda-adapter failed to translate the event (request %s): a bug in lambda-adapter",
+                   request_id(context), exc_info=exc)  # fmt: skip
+    return server_error()
 
 
 def bad_request(exc: BaseException, context: Any) -> Response:
@@ -32,7 +66,7 @@ def bad_request(exc: BaseException, context: Any) -> Response:
     # the reason names what was wrong, never the request's content: no request data in logs
     if isinstance(exc, BadRequest):
         reason = str(exc)
-    elif isinstance(exc, KeyError):
+    elif isinstance(exc, KeyError):  # the WebSocket translator's (lambda_adapter._events.websocket)
         reason = f"the event lacks the field {exc}"
     else:
         reason = f"a field of the event has the wrong type ({type(exc).__name__})"

@@ -17,10 +17,10 @@ Invariants:
 
 from __future__ import annotations
 
-from .._errors import InvalidResponse
+from .._errors import InvalidResponse, UnsupportedEvent
 from .._events import SOURCES, load
 from .._events.detect import detect
-from .faults import bad_request
+from .faults import answer_for_malformed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ _NO_BODY = frozenset((204, 304))
 # Lambda streams at most 200 MB per answer (the first 6 MB at full speed, the rest at 2 MB/s):
 # docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html
 STREAM_LIMIT = 200 * 1024 * 1024
-_MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 
 class _Sink:
@@ -115,8 +114,10 @@ def _make_stream(make_runner: Callable[[], StreamRunner], buffered: Handler, opt
         assert module is not None
         try:
             environ, body = module.to_request(event, options)
-        except _MALFORMED as exc:
-            _Sink(write, head=False).whole(bad_request(exc, context))
+        except UnsupportedEvent:
+            raise
+        except Exception as exc:  # a BadRequest is a 400; anything else, the adapter's bug: a 500
+            _Sink(write, head=False).whole(answer_for_malformed(exc, context))
             return None
         if not runners:
             runners.append(make_runner())

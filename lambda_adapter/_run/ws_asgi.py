@@ -32,10 +32,10 @@ from .._events.websocket import (
     Frame,
     from_response,
 )
-from .._model import Response, seconds_left
+from .._model import Response
 from ..websocket import _management
 from ..websocket._stores import MemoryStore, request_for, settle
-from .faults import bad_request, logger, request_id
+from .faults import bad_request, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from io import BytesIO
 
 from .._errors import InvalidResponse
 from .._events.response import checked_headers
-from .._model import Response, seconds_left
-from .faults import logger, request_id, server_error
+from .._model import Response
+from .faults import logger, request_id, seconds_left, server_error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the same functions and constants as the C module below

@@ -13,8 +13,7 @@ import time
 
 from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
-from .._model import seconds_left
-from .faults import gateway_timeout, logger, request_id, server_error
+from .faults import gateway_timeout, logger, request_id, seconds_left, server_error
 from .wsgi import WATCHDOG, close_iterable, complete_environ
 
 TYPE_CHECKING = False
