@@ -263,3 +263,101 @@ def test_httpx_decodes_what_the_client_gets(format: str, make: Callable[[], Any]
     assert response.headers.get("content-encoding") == expected
     sent = int(response.headers["content-length"])  # the bytes on the wire, as the source counts them
     assert sent == len(RECORDS) if expected is None else sent < len(RECORDS) / 4
+
+
+# -- the rules every answer keeps (answers.Answer) hold for compressed ones -------------------------------
+
+
+def through(handler: Any, event: dict[str, Any], streamed: bool) -> tuple[int, dict[str, list[str]], bytes]:
+    """What the client gets, buffered (any format) or streamed (a Function URL event): decoded."""
+    if not streamed:
+        return client_view(handler(event, LambdaContext()))
+    prelude, chunks = stream(handler, event)
+    headers = {name.lower(): [value] for name, value in prelude["headers"].items()}
+    coding = prelude["headers"].get("content-encoding")
+    return prelude["statusCode"], headers, decoded(b"".join(chunks), coding)
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+@pytest.mark.parametrize("format", [*FORMATS, "streamed"])
+def test_excluded_headers_are_removed_from_the_compressed_answer(format: str, interface: str) -> None:
+    """Compression reads the app's answer (its no-transform counts), then exclude_headers removes what it
+    names from what goes out, headers compression set included."""
+    headers = [*JSON_HEADERS, ("Server", "app/1.0")]
+    handler = adapt(make_app(interface, RECORDS, headers), compress=True, lifespan="off",
+                    exclude_headers=["server", "etag", "vary"])  # fmt: skip
+    event = (
+        url_event(headers=accepting("gzip")) if format == "streamed" else event_for(format, headers=accepting("gzip"))
+    )
+    status, received, body = through(handler, event, format == "streamed")
+    assert status == 200 and body == RECORDS and received["content-encoding"] == ["gzip"]
+    assert not {"server", "etag", "vary"} & set(received)
+
+    kept = [("Content-Type", "application/json"), ("Cache-Control", "no-transform")]
+    handler = adapt(
+        make_app(interface, RECORDS, kept), compress=True, lifespan="off", exclude_headers=["cache-control"]
+    )
+    status, received, body = through(handler, event, format == "streamed")
+    assert status == 200 and body == RECORDS and "content-encoding" not in received and "cache-control" not in received
+
+
+def test_compress_with_content_encoding_excluded_is_refused() -> None:
+    with pytest.raises(ValueError, match="compress=True labels what it compresses with Content-Encoding"):
+        adapt(make_app("wsgi", b"", []), compress=True, exclude_headers=["Content-Encoding"])
+    adapt(make_app("wsgi", b"", []), exclude_headers=["Content-Encoding"])  # without compress: taken
+
+
+def no_body_app(interface: str, status: int) -> Any:
+    """An app answering ``status`` with a compressible body all the same (some do, for 304)."""
+    headers = [("Content-Type", "application/json"), ("ETag", '"v1"')]
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response(f"{status} Whatever", headers)
+        return [RECORDS]
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raw = [(name.lower().encode(), value.encode()) for name, value in headers]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": RECORDS})
+
+    return asgi if interface == "asgi" else wsgi
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["buffered", "streamed"])
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+@pytest.mark.parametrize(("method", "status"), [("HEAD", 200), ("GET", 204), ("GET", 304), ("HEAD", 304)])
+def test_answers_without_a_body_stay_without_one(method: str, status: int, interface: str, streamed: bool) -> None:
+    handler = adapt(no_body_app(interface, status), compress=True, lifespan="off")
+    event = url_event(method=method, headers=accepting("gzip")) if streamed else \
+        event_for("http", method=method, headers=accepting("gzip"))  # fmt: skip
+    got, received, body = through(handler, event, streamed)
+    assert (got, body) == (status, b"")
+    assert received == {"content-type": ["application/json"], "etag": ['"v1"']}  # nothing added, nothing changed
+
+
+@pytest.mark.parametrize("mode", ["buffered", "streamed"])
+def test_ainvoke_compresses_on_the_callers_loop(mode: str) -> None:
+    import asyncio
+
+    class Sink:
+        def __init__(self) -> None:
+            self.streams = mode == "streamed"
+            self.results: list[Any] = []
+            self.written: list[bytes] = []
+
+        def result(self, result: Any) -> None:
+            self.results.append(result)
+
+        def write(self, data: bytes) -> None:
+            self.written.append(data)
+
+        def end(self) -> None:
+            self.written.append(b"<end>")
+
+    handler, sink = adapt(make_app("asgi", RECORDS, JSON_HEADERS), compress=True, lifespan="off"), Sink()
+    asyncio.run(handler.ainvoke(url_event(headers=accepting("br")), LambdaContext(), sink))
+    if mode == "buffered":
+        assert client_view(sink.results[0])[2] == RECORDS and headers_of(sink.results[0])["content-encoding"] == ["br"]
+    else:
+        assert json.loads(sink.written[0][:-8])["headers"]["content-encoding"] == "br"
+        assert sink.written[-1] == b"<end>" and brotli.decompress(b"".join(sink.written[1:-1])) == RECORDS
