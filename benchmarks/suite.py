@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 
 import _peers  # noqa: E402
 import _wall  # noqa: E402
+import compression  # noqa: E402
 import instructions  # noqa: E402
 from _report import write_chart, write_markdown  # noqa: E402
 
@@ -146,6 +147,10 @@ def main() -> None:
     say("warm-up in init: the first event without and with adapt(app, init_requests=['/api/items'])")
     report["warmup"] = {fw: _wall.warmup_effect(fw, "/api/items", max(runs, 2)) for fw in ("flask", "fastapi")}
     say(f"  {report['warmup']}")
+    say("compression: cost per MB and bytes saved on a JSON list of records")
+    report["compression"] = compression.measure(args.quick)
+    for answer in report["compression"]["answers"]:
+        say(f"  {answer['bytes']:,} B: " + ", ".join(f"{r['case']} {r['result_bytes']:,} B" for r in answer["handler"]))
     say("instruction counts (callgrind)")
     report["instructions"] = callgrind(args.quick)
     report["targets"] = {f"{group} | {peer}": target for (group, peer), target in TARGETS.items()}
