@@ -1,6 +1,7 @@
 """A client of the Lambda Runtime API, on ``http.client`` alone (a tool module: nothing below imports it).
 
-AWS: docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html (next, response, error, init error) and
+AWS: docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html (next, response, error, init error, and
+SnapStart's restore next and restore error) and
 docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming.
 Invariants: one keep-alive connection for ``next`` and buffered answers; each streamed answer has a
 connection of its own, closed once the answer is written, as the streaming documentation asks.
@@ -98,6 +99,16 @@ class RuntimeAPI:
 
     def init_error(self, error: dict[str, Any], error_type: str) -> None:
         self._post(f"{BASE}/init/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
+
+    def restore_next(self) -> None:
+        """SnapStart: the snapshot is taken while this waits; it returns in a restored copy."""
+        response = self._request("GET", f"{BASE}/restore/next", None, {})
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeAPIError(f"/restore/next answered {response.status}: {body[:200]!r}", response.status)
+
+    def restore_error(self, error: dict[str, Any], error_type: str) -> None:
+        self._post(f"{BASE}/restore/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
 
     def close(self) -> None:
         self._connection.close()

@@ -54,6 +54,7 @@ def to_event(invocation: Invocation) -> tuple[Any, Context]:
         documents["Client Context"],
         documents["Cognito Identity"],
         invocation.tenant_id,
+        invocation.trace_id,
     )
     return event, context
 
