@@ -74,6 +74,7 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         while (await receive())["type"] != "lifespan.shutdown":
             print(f"lifespan: startup in {os.getpid()}", file=sys.stderr, flush=True)
             await send({"type": "lifespan.startup.complete"})
+        print(f"lifespan: shutdown in {os.getpid()}", file=sys.stderr, flush=True)
         await send({"type": "lifespan.shutdown.complete"})
         return
     query = dict(part.split("=", 1) for part in scope["query_string"].decode().split("&") if part)

@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
@@ -99,14 +100,17 @@ class Container:
         self.app = app
         self.mode = options.lifespan
         self.lifespan: Lifespan | None = None
+        self._starting = threading.Lock()  # handlers called in several threads start one lifespan
 
     def ready_loop(self) -> EagerLoop:
         """The container's loop, lifespan started on it (again, if the loop had to be made anew)."""
         loop = container_loop()
         if self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop):
-            lifespan = Lifespan(self.app, self.mode, loop)
-            lifespan.start()  # raises LifespanFailure; the next event tries again
-            self.lifespan = lifespan
+            with self._starting:
+                if self.lifespan is None or self.lifespan.loop is not loop:
+                    lifespan = Lifespan(self.app, self.mode, loop)
+                    lifespan.start()  # raises LifespanFailure; the next event tries again
+                    self.lifespan = lifespan
         return loop
 
     def state(self) -> dict[str, Any]:

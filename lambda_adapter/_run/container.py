@@ -8,14 +8,21 @@ Invariants:
   ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto" treats an
   app that raises or returns before startup completes as one without lifespan. Shutdown runs
   on SIGTERM, then the SIGTERM handler that was there before.
+- Shared across threads (the runtime loop under Lambda Managed Instances, ``serve_forever``): the
+  loop runs for good in the main thread, and a handler called in another thread hands its app to
+  it (``run`` and ``Lifespan.start`` see that the loop runs elsewhere): one loop, one lifespan,
+  each invocation a task carrying the calling thread's context variables. SIGTERM's lifespan
+  shutdown then runs on that loop before the earlier SIGTERM handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import os
 import signal
+import socket
 import sys
 import threading
 
@@ -74,6 +81,9 @@ class EagerLoop(asyncio.SelectorEventLoop):
 
     def run(self, coroutine: Any, timeout: float | None = None) -> None:
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
+        if self.is_running() and asyncio.events._get_running_loop() is not self:
+            self._run_from_thread(coroutine, timeout)
+            return
         captured: list[tuple[Any, Any]] = []
         self._captured = captured
         try:
@@ -96,6 +106,19 @@ class EagerLoop(asyncio.SelectorEventLoop):
         if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
             self._wait(task, timeout)
         task.result()
+
+    def _run_from_thread(self, coroutine: Any, timeout: float | None) -> None:
+        """From another thread while the loop serves for good: a task on it, this thread waiting for its end."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self)  # the task gets this thread's context
+        try:
+            future.result(None if timeout is None else max(timeout, 0))
+        except concurrent.futures.TimeoutError:
+            if not future.cancel():  # it ended in between
+                future.result()
+                return
+            raise DeadlineExceeded(
+                f"the app was still running {max(timeout or 0, 0):.3f} s into the invocation"
+            ) from None
 
     def _wait(self, task: asyncio.Task[Any], timeout: float | None) -> None:
         if timeout is None:
@@ -129,7 +152,15 @@ class Lifespan:
 
     def start(self) -> None:
         """Run startup to its end; raise ``LifespanFailure`` when it failed."""
+        if self.loop.is_running():  # serving for good in the main thread: startup goes there
+            asyncio.run_coroutine_threadsafe(self._start_there(), self.loop).result()
+            return
         self.loop.run_until_complete(self._startup())
+        if self.supported:
+            _chain_sigterm(self)
+
+    async def _start_there(self) -> None:
+        await self._startup()
         if self.supported:
             _chain_sigterm(self)
 
@@ -165,15 +196,16 @@ class Lifespan:
         assert self._from_app is not None
         self._from_app.put_nowait(message)
 
-    def shutdown(self) -> None:
-        """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it."""
+    def shutdown(self) -> asyncio.Task[None] | None:
+        """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it; when the loop is
+        running (SIGTERM inside an invocation, or while it serves for good), the task that will."""
         if not self.supported or self.loop.is_closed():
-            return
+            return None
         self.supported = False
-        if self.loop.is_running():  # SIGTERM inside an invocation: let the loop do it
-            self.loop.create_task(self._shutdown())
-            return
+        if self.loop.is_running():  # let the loop do it
+            return self.loop.create_task(self._shutdown())
         self.loop.run_until_complete(self._shutdown())
+        return None
 
     async def _shutdown(self) -> None:
         assert self._to_app is not None and self._from_app is not None
@@ -195,13 +227,72 @@ def _chain_sigterm(lifespan: Lifespan) -> None:
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: Any) -> None:
+        loop = lifespan.loop
+        if loop in _FOREVER and loop.is_running():  # the loop goes on: shutdown on it, then the rest
+            loop.call_soon_threadsafe(_shutdown_then, lifespan, lambda: _previous(previous, signum, frame))
+            return
         try:
             lifespan.shutdown()
         finally:
-            if callable(previous):
-                previous(signum, frame)
-            elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                os.kill(os.getpid(), signal.SIGTERM)
+            _previous(previous, signum, frame)
 
     signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _shutdown_then(lifespan: Lifespan, then: Any) -> None:
+    task = lifespan.shutdown()
+    if task is None:
+        then()
+    else:
+        task.add_done_callback(lambda _: then())
+
+
+def _previous(previous: Any, signum: int, frame: Any) -> None:
+    """What handled SIGTERM before the lifespan's handler: called, or the default done again."""
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+_FOREVER: list[EagerLoop] = []  # the loop serving for good, if one does
+
+
+def serve_forever(until: threading.Event, then: Any) -> None:
+    """Run the process's loop in this (the main) thread until ``until`` is set, calling ``then()`` once it
+    runs: handlers called in other threads run their apps on it (the runtime loop's slots under Lambda
+    Managed Instances)."""
+    loop = container_loop()
+    _FOREVER[:] = [loop]
+    loop.call_soon(then)
+
+    def stop_when_set() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})  # the main thread's to handle
+        until.wait()
+        loop.call_soon_threadsafe(loop.stop)
+
+    threading.Thread(target=stop_when_set, name="loop-stopper", daemon=True).start()
+    # a signal that comes just before the loop blocks in select() would wait for the next event: its
+    # byte on this socket wakes the loop, which then runs the signal's handler (asyncio does the same)
+    wake_read, wake_write = socket.socketpair()
+    for end in (wake_read, wake_write):
+        end.setblocking(False)
+    loop.add_reader(wake_read.fileno(), _drain, wake_read)
+    earlier = signal.set_wakeup_fd(wake_write.fileno())
+    try:
+        loop.run_forever()
+    finally:
+        signal.set_wakeup_fd(earlier)
+        loop.remove_reader(wake_read.fileno())
+        wake_read.close()
+        wake_write.close()
+        _FOREVER.clear()
+
+
+def _drain(wake: socket.socket) -> None:
+    try:
+        while wake.recv(4096):
+            pass
+    except OSError:  # nothing more to read
+        pass

@@ -10,6 +10,9 @@ imports the app and holds its own copy; here the handler is imported once, then:
   context variable of its thread: the log lines, ``context`` and ``os.environ["_X_AMZN_TRACE_ID"]``
   are each invocation's own. An app that waits (I/O, ``time.sleep``) releases the GIL; an app
   that computes in Python holds it, and ``LAMBDA_ADAPTER_WORKERS=processes`` serves it better.
+  An ASGI app made by ``adapt()`` has one event loop for all slots, run for good in the main
+  thread (``_run.container.serve_forever``): one lifespan, each invocation a task on that loop with
+  the context variables of the slot that took it.
 - ``processes``: one process per slot, forked *after* the import, sharing the imported app's pages
   copy-on-write; each serves one invocation at a time, as the managed runtime's workers do.
 
@@ -23,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
 import threading
 from http.client import HTTPException
 
@@ -84,16 +89,24 @@ class _Slots:
 
 def _threads(address: str, handler: Callable[..., Any], stream: Any, slots: int, limit: int | None) -> int:
     state = _Slots(slots, limit)
-    for number in range(slots):
-        thread = threading.Thread(
-            target=_slot, args=(address, handler, stream, state), name=f"invocation-slot-{number}", daemon=True
-        )
-        thread.start()
-    state.done.wait()
+
+    def start() -> None:
+        for number in range(slots):
+            name = f"invocation-slot-{number}"
+            threading.Thread(target=_slot, args=(address, handler, stream, state), name=name, daemon=True).start()
+
+    container = sys.modules.get("lambda_adapter._run.container")
+    if container is not None:  # an ASGI app (adapt() imported its runner): its loop serves every slot, here
+        container.serve_forever(state.done, start)
+    else:
+        start()
+        state.done.wait()
     return state.status
 
 
 def _slot(address: str, handler: Callable[..., Any], stream: Any, state: _Slots) -> None:
+    # signals go to the main thread, whose handlers (SIGTERM: lifespan shutdown) run at once there
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     api = RuntimeAPI(address)
     status = 0
     try:

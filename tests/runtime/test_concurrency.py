@@ -71,6 +71,29 @@ def test_a_flask_app_is_served_in_threads_sharing_one_import(
     assert runtime.log().count("module init in") == 1 and api.max_in_flight == 3
 
 
+def test_an_asgi_app_serves_every_slot_on_one_loop_with_one_lifespan(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    runtime = serve(start_runtime, "tests.concurrent_apps:asgi", monkeypatch, 4)
+    ids = []
+    for number in range(8):  # two waves of four, each opening only with all four in flight
+        event = url_event(path="/wait", query=f"barrier={tmp_path / str(number // 4)}&n=4")
+        ids.append(api.submit(event, headers={"Lambda-Runtime-Trace-Id": trace(number)}))
+    bodies = [json.loads(json.loads(api.wait(request_id).body)["body"]) for request_id in ids]
+    assert [body["opened"] for body in bodies] == [True] * 8 and api.max_in_flight == 4
+    assert [body["request_id"] for body in bodies] == ids
+    assert [body["trace_env"] for body in bodies] == [trace(number) for number in range(8)]  # each task its own
+    assert len({body["thread"] for body in bodies}) == 1  # the app ran on the one loop's thread
+    log = runtime.log()
+    assert log.count("module init in") == 1 and log.count("lifespan: startup") == 1
+    for request_id in ids:
+        line = next(line for line in log.splitlines() if line.endswith(f"answering {request_id}"))
+        assert line.split("\t")[2] == request_id
+    runtime.process.terminate()  # SIGTERM: the one lifespan shuts down, then the process ends
+    runtime.process.wait(10)
+    assert runtime.log().count("lifespan: shutdown") == 1
+
+
 @pytest.mark.parametrize("fault", ["unreadable", "refused", "raises"])
 def test_one_invocations_fault_leaves_the_others_in_flight_alone(
     api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fault: str
