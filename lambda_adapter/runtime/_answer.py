@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from . import _log
-from ._api import Invocation, ResponseStream, RuntimeAPI, RuntimeAPIError, error_document
+from ._api import Invocation, ResponseStream, RuntimeAPI, RuntimeAPIError, error_document, xray_cause
 from ._payload import Fault, to_event, to_payload
 
 TYPE_CHECKING = False
@@ -47,7 +47,7 @@ def _answer(api: RuntimeAPI, handler: Callable[..., Any], invocation: Invocation
         return
     except Exception as exc:
         log.exception("the handler failed (request %s)", request_id)
-        api.fail(request_id, error_document(exc), "Function.Unhandled")
+        _failed(api, request_id, exc)
         return
     _respond(api, request_id, result)
 
@@ -63,7 +63,13 @@ def _respond(api: RuntimeAPI, request_id: str, result: Any) -> None:
 
 def _report(api: RuntimeAPI, request_id: str, fault: Fault) -> None:
     log.error("%s (request %s): %s", fault.error_type, request_id, fault)
-    api.fail(request_id, fault.document(), fault.error_type)
+    cause = xray_cause(None, str(fault), "LambdaValidationError")  # awslambdaric's type for its own faults
+    api.fail(request_id, fault.document(request_id), fault.error_type, cause)
+
+
+def _failed(api: RuntimeAPI, request_id: str, exc: Exception) -> None:
+    cause = xray_cause(exc, str(exc), type(exc).__name__)
+    api.fail(request_id, error_document(exc, request_id), "Function.Unhandled", cause)
 
 
 def _stream_answer(api: RuntimeAPI, stream: Stream, invocation: Invocation) -> None:
@@ -95,7 +101,7 @@ def _stream_failed(api: RuntimeAPI, out: ResponseStream, request_id: str, exc: E
     elif not out.started:  # nothing sent yet: the error endpoint still takes it
         out.close()
         log.error("the handler failed (request %s)", request_id, exc_info=exc)
-        api.fail(request_id, error_document(exc), "Function.Unhandled")
+        _failed(api, request_id, exc)
     else:
         log.error("the answer failed after %d streamed bytes (request %s); ended with error trailers",
                   out.sent, request_id, exc_info=exc)  # fmt: skip
