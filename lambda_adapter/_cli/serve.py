@@ -54,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
         root = f"/{args.stage}/" if args.stage else "/"
         print(f"lambda-adapter: {args.handler} as {args.format} events on http://{args.host}:{args.port}{root}",
               file=sys.stderr, flush=True)  # fmt: skip
+    # the stat reloader, even where watchdog is installed (mkdocs brings it): watchdog watches every
+    # sys.path folder recursively, a virtualenv included, and loses edits when inotify's queue overflows
     serving.run_simple(args.host, args.port, to_wsgi(function), use_reloader=args.reload, threaded=True,
-                       request_handler=_request_handler())  # fmt: skip
+                       reloader_type="stat", request_handler=_request_handler())  # fmt: skip
     return 0
 
 
