@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 import _peers  # noqa: E402
 import _wall  # noqa: E402
 import instructions  # noqa: E402
+import managed_instances  # noqa: E402
 from _report import write_chart, write_markdown  # noqa: E402
 
 PACKAGES = [
@@ -43,6 +44,7 @@ PACKAGES = [
     "starlette",
     "werkzeug",
     "matplotlib",
+    "awslambdaric",
 ]
 TARGETS = {("trivial WSGI", "apig-wsgi"): 0.5, ("trivial ASGI, lifespan off", "Mangum"): 0.4}
 
@@ -146,6 +148,8 @@ def main() -> None:
     say("warm-up in init: the first event without and with adapt(app, warmup=['/api/items'])")
     report["warmup"] = {fw: _wall.warmup_effect(fw, "/api/items", max(runs, 2)) for fw in ("flask", "fastapi")}
     say(f"  {report['warmup']}")
+    say("Lambda Managed Instances: our runtime loop against awslambdaric, same apps, loopback Runtime API")
+    report["managed_instances"] = managed_instances.measure(args.quick, say)
     say("instruction counts (callgrind)")
     report["instructions"] = callgrind(args.quick)
     report["targets"] = {f"{group} | {peer}": target for (group, peer), target in TARGETS.items()}
