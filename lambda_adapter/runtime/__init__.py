@@ -20,9 +20,14 @@ events are streamed when ``LAMBDA_ADAPTER_STREAMING=1`` (or ``adapt(app, streami
 the Function URL's invoke mode set to ``RESPONSE_STREAM``. ``LAMBDA_ADAPTER_STREAMING=0`` turns it
 off. Any other handler (a plain function too) is answered buffered. Invariants:
 
-- One invocation at a time; the event, the context (``_context``), the result's JSON and the
-  logging (``_log``: request id in each line) are those of the managed Python runtime, and
-  ``_X_AMZN_TRACE_ID`` is set per invocation (as the managed runtimes do: the X-Ray SDK reads it).
+- One invocation at a time, or ``AWS_LAMBDA_MAX_CONCURRENCY`` at once (Lambda Managed Instances,
+  ``_concurrent``: the handler imported once; threads, forked processes, or for an ASGI app one
+  event loop); the event, the context (``_context``), the result's JSON, the error documents and the
+  logging (``_log``: request id in each line, from a context variable) are those of the managed
+  Python runtime (``tests/runtime/test_parity.py`` compares them), and ``_X_AMZN_TRACE_ID`` is each
+  invocation's own (as the managed runtimes set it: the X-Ray SDK reads it).
+- SnapStart (``_snapstart``): with ``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`` the before-snapshot
+  hooks, ``/restore/next``, the after-restore hooks, and awslambdaric's error types and exit statuses.
 - A handler that cannot be loaded is reported to ``/init/error`` with the managed runtime's error
   type (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, ...), and the process exits with 1.
 - The Runtime API refusing one answer (400, 403, 413: over 6 MB) is logged and the loop goes on;
