@@ -30,6 +30,8 @@ case "${1:-}" in
             $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
             $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver
         fi
+        # SAM CLI, in a virtual environment of its own (its pins are not the project's), for tests/test_sam_build.py
+        [ -x .venv-sam/bin/sam ] || { python3 -m venv .venv-sam && .venv-sam/bin/pip install --quiet aws-sam-cli; }
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
         "$VENV/bin/mypy"

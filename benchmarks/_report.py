@@ -196,7 +196,7 @@ def write_markdown(report: dict[str, Any], path: Path, targets: dict[tuple[str, 
         "## Warm-up in the init phase",
         "",
         "The sample's handler module in fresh interpreters (`lambda-adapter coldstart`'s probe), without and with "
-        "`adapt(app, warmup=['/api/items'])`, answering GET /api/items over HTTP API v2: the warm-up moves the "
+        "`adapt(app, init_requests=['/api/items'])`, answering GET /api/items over HTTP API v2: the warm-up moves the "
         "first request's lazy work from the first event into the import (Lambda's init phase, or before the "
         "SnapStart snapshot).",
         "",

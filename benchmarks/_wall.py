@@ -120,7 +120,7 @@ def cold_starts(framework: str, peers: list[str], runs: int) -> dict[str, Any]:
 
 
 def warmup_effect(framework: str, path: str, runs: int) -> dict[str, Any]:
-    """The sample's first event in fresh interpreters, without and with ``adapt(app, warmup=[path])``; ms."""
+    """The sample's first event in fresh interpreters, without and with ``adapt(app, init_requests=[path])``; ms."""
     from lambda_adapter._cli.coldstart import run_once
 
     targets = {

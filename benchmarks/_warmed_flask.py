@@ -11,4 +11,4 @@ from app import app
 
 from lambda_adapter import adapt
 
-handler = adapt(app, warmup=["/api/items"])
+handler = adapt(app, init_requests=["/api/items"])

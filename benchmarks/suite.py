@@ -145,7 +145,7 @@ def main() -> None:
         for fw, peers in (("flask", ["apig", "serverless"]), ("fastapi", ["mangum"]))
     }
     say(f"  {json.dumps({fw: c['ratio'] for fw, c in report['cold'].items()})}")
-    say("warm-up in init: the first event without and with adapt(app, warmup=['/api/items'])")
+    say("warm-up in init: the first event without and with adapt(app, init_requests=['/api/items'])")
     report["warmup"] = {fw: _wall.warmup_effect(fw, "/api/items", max(runs, 2)) for fw in ("flask", "fastapi")}
     say(f"  {report['warmup']}")
     say("Lambda Managed Instances: our runtime loop against awslambdaric, same apps, loopback Runtime API")

@@ -1,198 +1,300 @@
-"""``adapt()``: choose the runner once, then per event detect, translate, run, translate back."""
+"""``adapt()`` and the ``Handler`` it returns: one pipeline for every event and both transports.
+
+The pipeline (``Handler.invoke``), written once: detect the source -> route (non-HTTP sources and
+warm pings to ``_migrate.route``, WebSocket events to their handler) -> translate (the source's
+``to_request``; ``X-Lambda-Event-Source`` removed, so no client forges it) -> run (the runner sends
+the app's answer through a sink) -> clean up (``_run.answers.Answer``: no body for HEAD, 1xx, 204,
+304; ``exclude_headers`` removed) -> check limits (``answers.to_result``: translated back, the
+source's size limit). The sink is the only difference between the transports:
+
+- ``handler(event, context)``: buffered; the result is returned.
+- ``handler.stream(event, context, write)``: a Function URL's HTTP answer is written as it comes
+  (the prelude, then the body) and None returned; any other event's result is returned. Absent
+  (``AttributeError``) with ``streaming="off"`` and for mounted apps.
+- ``handler.invoke(event, context, sink)``: the runtime loop's entry (``_model.Sink``): the result
+  goes to ``sink.result`` (or the stream to ``sink.write`` / ``sink.end`` when ``sink.streams``)
+  as soon as the answer is complete, before the app's remaining work (ASGI code after its last
+  send, background tasks, WSGI ``close()``) has finished; ``invoke`` returns after it.
+- ``await handler.ainvoke(event, context, sink)``: the same on the caller's running event loop, so
+  many invocations can run as tasks of one loop. HTTP and WebSocket events of an ASGI app run on
+  that loop; a WSGI app, and non-HTTP events (their callables and app routes), run synchronously.
+
+The WSGI path never imports asyncio; modules a first event does not use are imported when needed.
+"""
 
 from __future__ import annotations
 
-from ._errors import BadRequest, UnsupportedEvent
+from ._errors import UnsupportedEvent
 from ._events import SOURCES, load
 from ._events.detect import NAMES, NON_HTTP, detect
 from ._model import Options
-from ._run.faults import bad_request, logger, request_id, too_large
+from ._run.answers import Buffered, answer_for_malformed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable
     from typing import Any
 
-    from ._migrate.route import Router, Target
-    from ._model import ConnectionStore, Environ, Event, LambdaContext, Response, Result
+    from typing_extensions import Unpack
 
-    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
-    Handler = Callable[[Any, Any], Result]
+    from ._migrate.route import Router
+    from ._model import AdaptOptions, Event, LambdaContext, ResponseSink, Result, Sink
+
+    Write = Callable[[bytes], None]
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
-_NO_BODY = frozenset((204, 304))
-_LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
-_LIMIT = 6_291_556  # a synchronous Lambda answer, as Lambda's own error states it
-_MALFORMED = (BadRequest, KeyError, TypeError, AttributeError, ValueError, IndexError)
+_CO_VARARGS = 0x04
+_WEBSOCKET = "websocket"
 
 
-def adapt(
-    app: Any,
-    *,
-    interface: str = "auto",
-    base_path: str = "",
-    lifespan: str = "auto",
-    text_mime_types: Iterable[str] = (),
-    stage_in_url: bool | None = None,
-    eager_startup: bool = False,
-    deadline_margin: float = 0.5,
-    events: Mapping[str, Target] | None = None,
-    warm_pings: bool | Callable[[Any], bool] = True,
-    fallback: str | None = None,
-    fallback_timeout: float = 10.0,
-    streaming: str = "auto",
-    connection_store: ConnectionStore | None = None,
-    websocket_endpoint: str | None = None,
-    websocket_path: str | None = None,
-    warmup: Iterable[str] = (),
-) -> Handler:
+def adapt(app: Any, **options: Unpack[AdaptOptions]) -> Handler:
     """Wrap a WSGI or ASGI app into a Lambda handler ``handler(event, context)``.
 
     app: the app, or a mapping of path prefixes to apps (WSGI and ASGI mixed), such as
         ``{"/api/v2": fastapi_app, "/": django_app}``: the longest whole-segment prefix wins and
         becomes the app's ``SCRIPT_NAME`` / ``root_path``.
-    interface: "auto" (detect), "wsgi" or "asgi" (for every mounted app).
-    base_path: a custom-domain mapping prefix such as "/api", moved from the path to the root.
-    lifespan: ASGI lifespan, "auto" (tolerate apps without it), "on" (must succeed) or "off".
-    text_mime_types: more response media types sent as text rather than base64.
-    stage_in_url: whether the client's URL holds the API Gateway stage; None decides by host
-        (execute-api hosts hold it; custom domains and SAM CLI do not; serverless-offline does).
-    eager_startup: run ASGI lifespan startup now, in the Lambda init phase.
-    deadline_margin: seconds before the Lambda deadline at which an ASGI app still running is
-        cancelled (answered with a 504) and a WSGI app still running is reported in the log.
-    events: non-HTTP sources ("sqs", "sns", "s3", "dynamodb", "kinesis", "eventbridge", "schedule",
-        "warmup") -> a callable ``(event, context)`` or an app route that gets the event JSON as a POST.
-    warm_pings: answer warm-up pings without running the app (True), not (False), or a predicate.
-    fallback: origin URL for requests no mounted app takes (the part not migrated yet).
-    fallback_timeout: seconds to wait for the fallback origin (never past the Lambda deadline).
-    streaming: "auto" (``handler.stream`` is there; the runtime loop streams when
-        LAMBDA_ADAPTER_STREAMING=1), "on" (the runtime loop always streams Function URL events) or
-        "off" (no ``handler.stream``: always buffered). See ``lambda_adapter.runtime``. Mounted apps
-        (a mapping) answer buffered.
-    connection_store: where WebSocket connections keep their connect-time request
-        (``lambda_adapter.websocket.MemoryStore`` or ``DynamoDBStore``); None: one in memory.
-    websocket_endpoint: the API Gateway Management API URL (for custom domains); by default
-        ``https://{domainName}/{stage}`` of the event. ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``
-        overrides both.
-    websocket_path: the path WebSocket connections reach the app at (their URL has none); None:
-        the path of the app's one WebSocket route (Starlette, FastAPI), else "/".
-    warmup: requests sent through the handler once, in the init phase (or, with SnapStart's
-        snapshot-restore-py, before the snapshot), such as ["/", "GET /health"]: the first
-        request's lazy work is done before a user's first request; ASGI lifespan starts with it.
+    options: keyword-only, each checked here (a ``TypeError`` or ``ValueError`` naming it, an option
+        that cannot apply to this app included); their defaults and checks are ``_model.Options``,
+        their meaning docs/options.md: interface, base_path, lifespan, text_mime_types,
+        exclude_headers, stage_in_url, eager_startup, deadline_margin, streaming, events,
+        answer_warm_pings, fallback, fallback_timeout, connection_store, websocket_endpoint,
+        websocket_path, init_requests.
     """
-    options = Options(
-        interface=interface,
-        base_path=base_path,
-        lifespan=lifespan,
-        text_mime_types=text_mime_types,
-        stage_in_url=stage_in_url,
-        eager_startup=eager_startup,
-        deadline_margin=deadline_margin,
-        streaming=streaming,
-        connection_store=connection_store,
-        websocket_endpoint=websocket_endpoint,
-        websocket_path=websocket_path,
-        warmup=warmup,
-    )
-    return _handler_for(app, options, events, warm_pings, fallback, fallback_timeout)
+    checked = Options.from_keywords(dict(options))
+    _refuse_class(app)
+    return Handler(app, checked)
 
 
-def _handler_for(
-    app: Any, options: Options, events: Any, warm_pings: object, fallback: str | None, timeout: float
-) -> Handler:
-    """The handler for one app or a mapping of mounted apps, with its routes, streaming and warm-up."""
-    on_websocket: Handler = _no_websocket
-    if hasattr(app, "items") and not callable(app):
-        run = _mounted(app, options, fallback, timeout, events)
-    elif not callable(app):
-        raise TypeError(f"adapt() needs a WSGI or ASGI app or a mapping of prefixes to apps, got {type(app).__name__}")
-    elif fallback is not None:
-        raise ValueError("adapt(): a fallback origin takes the paths no app is mounted at; mount apps by prefix")
-    else:
-        run = _runner_for(app, options)
-        on_websocket = _websocket_handler(app, options, run)
-    if events is None and warm_pings is True:  # the default: the router is imported on a first non-HTTP event
-        handler = _make_handler(run, options, lambda: _router({}, True, run), on_websocket)
-    else:
-        from ._migrate.route import checked_events
+def _refuse_class(app: Any) -> None:
+    """Refuse a framework class given for its app (``adapt(Flask)``): every request would fail inside it.
 
-        router = _router(checked_events(events), warm_pings, run)
-        handler = _make_handler(run, options, lambda: router, on_websocket)
-    if options.streaming != "off" and callable(app):
-        _add_stream(handler, app, run, options)
-    return _warmed(handler, options)
+    A class whose instances are callable is one whose instances are the apps; PEP 3333's class
+    apps (called per request, iterated for the body) define no ``__call__`` and pass.
+    """
+    apps = app.values() if hasattr(app, "items") and not callable(app) else (app,)
+    for each in apps:
+        if isinstance(each, type) and any("__call__" in vars(cls) for cls in each.__mro__[:-1]):
+            name = each.__name__
+            raise TypeError(
+                f"adapt() needs an app instance, got the class {name} itself: create the app first "
+                f"(app = {name}(...)) and pass adapt(app)"
+            )
 
 
-def _add_stream(handler: Handler, app: Any, run: Runner, options: Options) -> None:
-    """``handler.stream(event, context, write)`` for the runtime loop; ``_run.streaming`` is imported on its
-    first call, so a buffered function pays nothing for it."""
-    streams: list[Any] = []
+class Handler:
+    """The Lambda handler ``adapt()`` returns; see the module docstring for its four entries."""
 
-    def stream(event: Any, context: Any, write: Callable[[bytes], None]) -> Result | None:
-        if not streams:
-            from ._run.streaming import make_stream
+    __slots__ = ("_router", "_stream_allowed", "_websocket", "_ws_app", "options", "runner", "streaming")
 
-            streams.append(make_stream(app, _interface_of(app, options.interface), run, handler, options))
-        return streams[0](event, context, write)  # type: ignore[no-any-return]
+    def __init__(self, app: Any, options: Options) -> None:
+        self.options = options
+        self._router: Router | None = None
+        self._websocket: Any = None  # the handler of WebSocket events, made on the first one
+        self._ws_app: Any = None
+        if hasattr(app, "items") and not callable(app):
+            self.runner = _mounted(app, options)
+            self._stream_allowed = False
+        elif not callable(app):
+            raise TypeError(f"adapt() needs a WSGI or ASGI app or a mapping of prefixes to apps, got {type(app)}")
+        else:
+            interface = interface_of(app, options.interface)
+            options.refuse_inapplicable(asgi=interface == "asgi", wsgi=interface == "wsgi", mounted=False)
+            self.runner = _runner_for(app, interface, options)
+            self._ws_app = app
+            self._stream_allowed = options.streaming != "off"
+        self.streaming = options.streaming  # "on": the runtime loop streams without being told
+        if options.events is not None or options.answer_warm_pings is not True:
+            self._router = _router(options, self.runner)  # checked now; else made on a first non-HTTP event
+        if options.init_requests:
+            from ._migrate.warmup import prepare
 
-    handler.stream = stream  # type: ignore[attr-defined]
-    handler.streaming = options.streaming  # type: ignore[attr-defined]  # "on": stream without being told
+            prepare(self, options.init_requests)
+
+    def __call__(self, event: Any, context: Any) -> Result:
+        """The buffered handler: the result for this event."""
+        sink = _Kept()
+        self.invoke(event, context, sink)
+        result: Result = sink.value
+        return result
+
+    @property
+    def stream(self) -> Callable[[Any, Any, Write], Result | None]:
+        """``stream(event, context, write)``: a Function URL's answer written through ``write`` (None
+        returned), any other event's result returned. Absent with ``streaming="off"``, mounted apps."""
+        if not self._stream_allowed:
+            raise AttributeError("this handler does not stream (streaming='off', or mounted apps)")
+        return self._stream
+
+    def _stream(self, event: Any, context: Any, write: Write) -> Result | None:
+        sink = _Kept(write)
+        self.invoke(event, context, sink)
+        result: Result | None = sink.value
+        return result
+
+    def invoke(self, event: Any, context: Any, sink: Sink) -> None:
+        """Answer ``event`` through ``sink``; see the module docstring."""
+        call = self._prepare(event, context, sink)
+        if call == _WEBSOCKET:
+            sink.result(self._websocket_handler()(event, context))
+        elif call is not None:
+            runner, environ, body, answer = call
+            runner.run(environ, body, event, context, answer)
+
+    async def ainvoke(self, event: Any, context: Any, sink: Sink) -> None:
+        """``invoke`` on the caller's running event loop."""
+        call = self._prepare(event, context, sink)
+        if call == _WEBSOCKET:
+            handler = self._websocket_handler()
+            acall = getattr(handler, "acall", None)
+            sink.result(await acall(event, context) if acall is not None else handler(event, context))
+        elif call is not None:
+            runner, environ, body, answer = call
+            await runner.arun(environ, body, event, context, answer)
+
+    def _prepare(self, event: Any, context: Any, sink: Sink) -> Any:
+        """Detect, route, translate: None when answered already, ``_WEBSOCKET``, or what to run."""
+        try:
+            source = detect(event)
+        except UnsupportedEvent:  # a warm ping by predicate, or raised again
+            sink.result(self._route(event, "", context))
+            return None
+        module = SOURCES.get(source) or load(source)
+        if module is None:
+            if source == "websocket":
+                return _WEBSOCKET
+            if source in NON_HTTP:
+                sink.result(self._route(event, source, context))
+                return None
+            raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
+        try:
+            environ, body = module.to_request(event, self.options)
+        except UnsupportedEvent:
+            raise
+        except Exception as exc:  # a BadRequest is a 400; anything else, the adapter's bug: a 500
+            self._answer_for(event, context, sink, source, module, False).whole(answer_for_malformed(exc, context))
+            return None
+        environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        return self.runner, environ, body, self._answer_for(event, context, sink, source, module, head)
+
+    def _answer_for(self, event: Event, context: Any, sink: Sink, source: str, module: Any,
+                    head: bool) -> ResponseSink:  # fmt: skip
+        """The sink the runner sends through: streamed for a Function URL when ``sink.streams``."""
+        if sink.streams and source == "v2" and self._stream_allowed:
+            from ._run.streaming import Streamed, is_function_url
+
+            if is_function_url(event):
+                return Streamed(head, self.options.exclude_headers, sink)
+        return Buffered(head, self.options, module, source, event, context, sink)
+
+    def _route(self, event: Any, source: str, context: Any) -> Any:
+        if self._router is None:
+            self._router = _router(self.options, self.runner)
+        return self._router(event, source, context)
+
+    def _websocket_handler(self) -> Callable[[Event, LambdaContext], Result]:
+        """The handler of WebSocket events, made (its module imported) on the first one; an ASGI app's
+        share its runner's container (loop and lifespan)."""
+        if self._websocket is None:
+            app = self._ws_app
+            if app is None:
+                raise UnsupportedEvent("API Gateway WebSocket events need adapt() of one app, not of mounted apps")
+            from ._run.ws_wsgi import path_of
+
+            if self.runner.interface == "asgi":
+                from ._run.ws_asgi import ASGIWebSocket
+
+                self._websocket = ASGIWebSocket(self.runner, self.options, path_of(app, self.options))
+            else:
+                from ._run.ws_wsgi import make_handler
+
+                self._websocket = make_handler(self.runner, self.options, path_of(app, self.options))
+        return self._websocket  # type: ignore[no-any-return]
 
 
-def _router(events: dict[str, Target], warm_pings: object, run: Runner) -> Router:
-    from ._migrate.route import make_router
+class _Kept:
+    """The sink of ``handler(event, context)`` and ``handler.stream``: the result kept to return;
+    with ``write``, a Function URL's answer streamed through it."""
 
-    return make_router(events, warm_pings, run)
+    __slots__ = ("streams", "value", "write")
+
+    def __init__(self, write: Write | None = None) -> None:
+        self.streams = write is not None
+        self.value: Any = None
+        if write is not None:
+            self.write = write
+
+    def result(self, result: Any) -> None:
+        self.value = result
+
+    def end(self) -> None:
+        pass
 
 
-def _runner_for(app: Any, options: Options) -> Runner:
-    if _interface_of(app, options.interface) == "asgi":
-        from ._run.asgi import make_runner as make_asgi_runner
+def _router(options: Options, runner: Any) -> Router:
+    from ._migrate.route import checked_events, make_router
 
-        return make_asgi_runner(app, options)
-    from ._run.wsgi import make_runner as make_wsgi_runner
-
-    return make_wsgi_runner(app, options.deadline_margin)
+    return make_router(checked_events(options.events), options.answer_warm_pings, runner)
 
 
-def _mounted(mounts: Mapping[str, Any], options: Options, fallback: str | None, timeout: float, events: Any) -> Runner:
-    from ._migrate.mount import checked_prefixes, make_runner, resolve
+def _runner_for(app: Any, interface: str, options: Options) -> Any:
+    if interface == "asgi":
+        from ._run.asgi import ASGIRunner
+
+        return ASGIRunner(app, options)
+    from ._run.wsgi import WSGIRunner
+
+    return WSGIRunner(app, options)
+
+
+def _mounted(mounts: Any, options: Options) -> Any:
+    from ._migrate.mount import MountRunner, checked_prefixes, resolve
 
     apps = checked_prefixes(mounts)
+    interfaces = {id(app): interface_of(app, options.interface) for _, app in apps}
+    asgi = "asgi" in interfaces.values()
+    options.refuse_inapplicable(asgi=asgi, wsgi="wsgi" in interfaces.values(), mounted=True)
     prefixes = [prefix for prefix, _ in apps]
+    fallback = options.fallback
     if fallback is not None and prefixes[-1] == "":
         raise ValueError("adapt(): the fallback origin would never be used: an app is mounted at '/'")
-    for route in (events or {}).values():
+    for route in (options.events or {}).values():
         if isinstance(route, str) and fallback is None and resolve(prefixes, route) is None:
             raise ValueError(f"adapt(): the events route {route!r} is under no mounted app")
-    for method, target in options.warmup:  # a warm-up warms an app: never a fallback origin, never a 404
+    for method, target in options.init_requests:  # an init request warms an app: never a fallback, never a 404
         if resolve(prefixes, target.partition("?")[0]) is None:
-            raise ValueError(f"adapt(): the warmup request {method} {target} is under no mounted app")
+            raise ValueError(f"adapt(): the init request {method} {target} is under no mounted app")
     origin = None
     if fallback is not None:
-        from ._migrate.fallback import make_runner as make_origin_runner
+        from ._migrate.fallback import make_runner as make_origin
 
-        origin = make_origin_runner(fallback, timeout, options.deadline_margin)
-    runners: dict[int, Runner] = {}  # an app mounted twice is one app: one runner, one lifespan
+        origin = make_origin(fallback, options.fallback_timeout, options.deadline_margin)
+    runners: dict[int, Any] = {}  # an app mounted twice is one app: one runner, one lifespan
     for _, app in apps:
         if id(app) not in runners:
-            runners[id(app)] = _runner_for(app, options)
-    return make_runner([(prefix, runners[id(app)]) for prefix, app in apps], origin)
+            runners[id(app)] = _runner_for(app, interfaces[id(app)], options)
+    return MountRunner([(prefix, runners[id(app)]) for prefix, app in apps], origin)
 
 
-def _warmed(handler: Handler, options: Options) -> Handler:
-    """The handler, its warm-up requests sent (or, under SnapStart, registered to be sent)."""
-    if options.warmup:
-        from ._migrate.warmup import prepare
-
-        prepare(handler, options.warmup)
-    return handler
-
-
-def _interface_of(app: Any, choice: str) -> str:
+def interface_of(app: Any, choice: str) -> str:
+    """ "wsgi" or "asgi": the choice, else what ``app`` is (``is_coroutine_function``, ``takes_three``)."""
     if choice != "auto":
         return choice
-    return "asgi" if is_coroutine_function(app) else "wsgi"
+    return "asgi" if is_coroutine_function(app) or takes_three(app) else "wsgi"
+
+
+def takes_three(app: Any) -> bool:
+    """Whether ``app`` (or its ``__call__``) takes exactly three positional arguments, as an ASGI app
+    (scope, receive, send) does and a WSGI app (environ, start_response) never: a plain function
+    that returns the coroutine of an ASGI app it wraps, a common middleware shape."""
+    function = app if hasattr(app, "__code__") else vars(type(app)).get("__call__") or type(app).__call__
+    function = getattr(function, "__func__", function)
+    code = getattr(function, "__code__", None)
+    if code is None or code.co_flags & _CO_VARARGS:
+        return False
+    bound = function is not app and not isinstance(vars(type(app)).get("__call__"), staticmethod)
+    defaults = len(getattr(function, "__defaults__", None) or ())
+    return bool(code.co_argcount - bound - defaults == 3)
 
 
 def is_coroutine_function(app: Any) -> bool:
@@ -209,102 +311,3 @@ def is_coroutine_function(app: Any) -> bool:
         if getattr(function, "_is_coroutine", None) or getattr(function, "_is_coroutine_marker", None):
             return True
     return False
-
-
-def _websocket_handler(app: Any, options: Options, run: Runner) -> Handler:
-    """The handler of WebSocket events, its module imported on the first one. An ASGI app's
-    events share its runner's container (loop and lifespan): ``run.container``."""
-    made: list[Handler] = []
-
-    def handler(event: Any, context: Any) -> Result:
-        if not made:
-            container = getattr(run, "container", None)
-            if container is not None:
-                from ._run.ws_asgi import make_handler as make_asgi_handler
-
-                made.append(make_asgi_handler(app, container, options))
-            else:
-                from ._run.ws_wsgi import make_handler as make_wsgi_handler
-
-                made.append(make_wsgi_handler(run, options))
-        return made[0](event, context)
-
-    return handler
-
-
-def _no_websocket(event: Any, context: Any) -> Result:
-    raise UnsupportedEvent("API Gateway WebSocket events need adapt() of one app, not of mounted apps")
-
-
-def _make_handler(run: Runner, options: Options, make_router: Callable[[], Router], on_websocket: Handler) -> Handler:
-    router: Router | None = None
-
-    def handler(event: Any, context: Any) -> Result:
-        nonlocal router
-        try:
-            source = detect(event)
-        except UnsupportedEvent:
-            router = router or make_router()
-            return router(event, "", context)  # type: ignore[no-any-return]  # a warm ping by predicate, or raises
-        module = SOURCES.get(source) or load(source)
-        if module is None:
-            if source == "websocket":
-                return on_websocket(event, context)
-            if source in NON_HTTP:
-                router = router or make_router()
-                return router(event, source, context)  # type: ignore[no-any-return]
-            raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
-        try:
-            environ, body = module.to_request(event, options)
-        except UnsupportedEvent:
-            raise
-        except _MALFORMED as exc:
-            response = bad_request(exc, context)
-        else:
-            environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
-            response = run(environ, body, event, context)
-            if environ["REQUEST_METHOD"] == "HEAD" or response.status in _NO_BODY or response.status < 200:
-                response.body = b""
-        result = module.from_response(response, event, options)
-        size, limit = _size_and_limit(result, source, event)
-        if size > limit:
-            logger().error(
-                "response too large (request %s): %d bytes once encoded, over the %d-byte limit of %s",
-                request_id(context), size, limit, NAMES[source],
-            )  # fmt: skip
-            return module.from_response(too_large(size, limit), event, options)
-        if "statusDescription" in result and "headers" in result:  # one value per header name
-            _warn_dropped_cookies(response, source, context)
-        return result
-
-    return handler
-
-
-def _size_and_limit(result: Result, source: str, event: Any) -> tuple[int, int]:
-    """The size of the result as Lambda serialises it, and the source's limit for it."""
-    if source == "edge":  # CloudFront's limits are for the generated response's headers and body
-        kind = event["Records"][0]["cf"].get("config", {}).get("eventType", "origin-request")
-        limits: dict[str, int] = SOURCES["edge"].LIMITS  # type: ignore[attr-defined]
-        limit = limits.get(kind, limits["origin-request"])
-    else:
-        limit = _LIMITS.get(source, _LIMIT)
-    size = len(result["body"])
-    # JSON escapes at most 6 bytes per character: only a body that could be over is serialised
-    if size * 6 + 65536 > limit:
-        import json
-
-        if result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64":  # nothing to escape
-            size += len(json.dumps({**result, "body": ""}))
-        else:
-            size = len(json.dumps(result))
-    return size, limit
-
-
-def _warn_dropped_cookies(response: Response, source: str, context: Any) -> None:
-    cookies = sum(1 for name, _ in response.headers if name.lower() == "set-cookie")
-    if cookies > 1:
-        logger().warning(
-            "%s without multi-value headers carries one Set-Cookie; %d of %d dropped (request %s). "
-            "Turn on multi-value headers (ALB target group) to keep them all.",
-            NAMES[source], cookies - 1, cookies, request_id(context),
-        )  # fmt: skip

@@ -37,7 +37,7 @@ def load_handler(spec: str, *, search_path: str | None = None) -> Callable[..., 
     module_name, attribute = split_spec(spec)
     folder = os.path.abspath(search_path or os.getcwd())
     if module_name.endswith(".py"):  # a file: its folder first on sys.path, its name the module
-        folder, file_name = os.path.split(os.path.join(folder, module_name))
+        folder, file_name = os.path.split(os.path.normpath(os.path.join(folder, module_name)))
         module_name = file_name[: -len(".py")]
     if folder not in sys.path:
         sys.path.insert(0, folder)

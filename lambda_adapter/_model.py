@@ -20,8 +20,8 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
-    from typing import Any, Protocol
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from typing import Any, Protocol, TypedDict
 
     Environ = dict[str, Any]
     Event = dict[str, Any]
@@ -45,16 +45,58 @@ if TYPE_CHECKING:
 
         def get_remaining_time_in_millis(self) -> int: ...
 
-    class Sink(Protocol):
-        """Where a streaming runner sends the answer: ``start`` once, then ``body`` per chunk."""
+    class ResponseSink(Protocol):
+        """Where a runner sends the app's HTTP answer (``_run.answers``): ``start`` once, ``body`` per
+        part, ``end`` after the last part: before the app's remaining work (ASGI code after its last
+        send, background tasks, WSGI ``close()``) runs."""
 
-        started: bool
+        committed: bool  # part of the answer went out: a failure can only cut it short
+        ended: bool  # the answer is complete
 
         def start(self, status: int, headers: list[tuple[str, str]]) -> None: ...
 
         def body(self, chunk: bytes) -> None: ...
 
+        def end(self) -> None: ...
+
         def whole(self, response: Response) -> None: ...
+
+    class Sink(Protocol):
+        """Where ``Handler.invoke`` delivers one invocation's answer (the runtime loop's side)."""
+
+        streams: bool  # whether a Function URL's HTTP answer may go out through ``write``
+
+        def result(self, result: Any) -> None:
+            """The whole result, as soon as it is known (the app may still be finishing)."""
+
+        def write(self, data: bytes) -> None:
+            """A streamed answer's next bytes: the prelude first, then the body as the app sends it."""
+
+        def end(self) -> None:
+            """The streamed answer is complete (the app may still be finishing)."""
+
+    class AdaptOptions(TypedDict, total=False):
+        """The keywords of ``adapt()``, for type checkers: ``Options`` has their defaults and checks."""
+
+        interface: str
+        base_path: str
+        lifespan: str
+        text_mime_types: Iterable[str]
+        exclude_headers: Iterable[str]
+        stage_in_url: bool | None
+        eager_startup: bool
+        deadline_margin: float
+        streaming: str
+        events: Mapping[str, Any] | None
+        answer_warm_pings: bool | Callable[[Any], bool]
+        fallback: str | None
+        fallback_timeout: float | None
+        connection_store: ConnectionStore | None
+        websocket_endpoint: str | None
+        websocket_path: str | None
+        init_requests: Iterable[str]
+        warmup: Iterable[str]  # deprecated: init_requests
+        warm_pings: bool | Callable[[Any], bool]  # deprecated: answer_warm_pings
 
 
 class Response:
@@ -72,51 +114,81 @@ class Response:
 
 
 def seconds_left(context: Any, margin: float) -> float | None:
-    """Seconds until the deadline less ``margin``; None when the context does not tell."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining is None:
-        return None
-    try:
-        return float(remaining()) / 1000 - margin
-    except (TypeError, ValueError):
-        return None
+    """Seconds until the deadline less ``margin``; None when the context does not tell.
 
+    A context of any shape is taken (None, a dict, a test double): one without the method, or
+    whose method raises or answers no finite number, means "no deadline", never a failed request.
+    """
+    try:
+        remaining = float(context.get_remaining_time_in_millis())
+    except Exception:  # absent, NotImplementedError (Mangum's test context), not a number...
+        return None
+    if remaining != remaining or remaining in (float("inf"), float("-inf")):  # NaN or infinite
+        return None
+    return remaining / 1000 - margin
+
+
+# The limits and defaults every part shares, written once.
+RESULT_LIMIT = 6_291_556  # the largest synchronous Lambda result, as Lambda's own error states it
+LAMBDA_MAX_SECONDS = 900  # the longest a Lambda invocation runs: no time option may exceed it
+NO_BODY = frozenset((204, 304))  # with HEAD and 1xx: answers that carry no body (RFC 9110 section 6.4.1)
 
 _INTERFACES = ("auto", "wsgi", "asgi")
 _LIFESPANS = ("auto", "on", "off")
 _STREAMING = ("auto", "on", "off")
+# old keyword -> new one; the old names work for one more release, with a DeprecationWarning
+RENAMED = {"warmup": "init_requests", "warm_pings": "answer_warm_pings"}
 
 
 class Options:
-    """Checked, immutable settings, passed only to the functions that read them."""
+    """What ``adapt()`` was told: every option, its default and its check live here and nowhere else.
+
+    Frozen (an attribute cannot be set) and checked as a whole when made: a wrong type is a
+    ``TypeError``, a wrong value or an option that cannot apply a ``ValueError``, each naming the
+    option. A hand-made frozen dataclass: the ``dataclasses`` module would import ``inspect``,
+    which the cold path does not pay for. ``adapt()`` adds the checks that need the app
+    (``refuse_inapplicable``); ``events`` is checked against the event sources by the router
+    (``_migrate.route.checked_events``), made in ``adapt()`` too.
+    """
 
     __slots__ = (
+        "answer_warm_pings",
         "base_path",
         "connection_store",
         "deadline_margin",
         "eager_startup",
+        "events",
+        "exclude_headers",
+        "fallback",
+        "fallback_timeout",
+        "init_requests",
         "interface",
         "lifespan",
         "stage_in_url",
         "streaming",
         "text_mime_types",
-        "warmup",
         "websocket_endpoint",
         "websocket_path",
+        # issue 17 adds "compress" here (a bool, default False), checked with _checked_bool
     )  # fmt: skip
 
     interface: str
     base_path: str
     lifespan: str
     text_mime_types: frozenset[str]
+    exclude_headers: frozenset[str]
     stage_in_url: bool | None
     eager_startup: bool
     deadline_margin: float
     streaming: str
+    events: Mapping[str, Any] | None
+    answer_warm_pings: bool | Callable[[Any], bool]
+    fallback: str | None
+    fallback_timeout: float
     connection_store: ConnectionStore | None
     websocket_endpoint: str | None
     websocket_path: str | None
-    warmup: tuple[tuple[str, str], ...]
+    init_requests: tuple[tuple[str, str], ...]
 
     def __init__(
         self,
@@ -125,14 +197,19 @@ class Options:
         base_path: str = "",
         lifespan: str = "auto",
         text_mime_types: Iterable[str] = (),
+        exclude_headers: Iterable[str] = (),
         stage_in_url: bool | None = None,
         eager_startup: bool = False,
         deadline_margin: float = 0.5,
         streaming: str = "auto",
+        events: Mapping[str, Any] | None = None,
+        answer_warm_pings: bool | Callable[[Any], bool] = True,
+        fallback: str | None = None,
+        fallback_timeout: float | None = None,  # 10 s when there is a fallback
         connection_store: ConnectionStore | None = None,
         websocket_endpoint: str | None = None,
         websocket_path: str | None = None,
-        warmup: Iterable[str] = (),
+        init_requests: Iterable[str] = (),
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
@@ -142,14 +219,57 @@ class Options:
         set_(self, "base_path", _checked_base_path(base_path))
         set_(self, "lifespan", lifespan)
         set_(self, "text_mime_types", _checked_mime_types(text_mime_types))
+        set_(self, "exclude_headers", _checked_header_names("exclude_headers", exclude_headers))
         set_(self, "stage_in_url", _checked_optional_bool("stage_in_url", stage_in_url))
-        set_(self, "eager_startup", _checked_optional_bool("eager_startup", eager_startup) or False)
-        set_(self, "deadline_margin", _checked_margin(deadline_margin))
+        set_(self, "eager_startup", _checked_bool("eager_startup", eager_startup))
+        set_(self, "deadline_margin", _checked_seconds("deadline_margin", deadline_margin, zero=True))
         set_(self, "streaming", streaming)
+        set_(self, "events", _checked_events(events))
+        set_(self, "answer_warm_pings", _checked_warm_pings(answer_warm_pings))
+        set_(self, "fallback", _checked_fallback(fallback))
+        set_(self, "fallback_timeout", _checked_fallback_timeout(fallback, fallback_timeout))
         set_(self, "connection_store", _checked_store(connection_store))
         set_(self, "websocket_endpoint", _checked_endpoint(websocket_endpoint))
         set_(self, "websocket_path", _checked_websocket_path(websocket_path))
-        set_(self, "warmup", _checked_warmup(warmup))
+        set_(self, "init_requests", _checked_init_requests(init_requests))
+
+    @classmethod
+    def from_keywords(cls, keywords: dict[str, Any]) -> Options:
+        """The options of ``adapt(app, **keywords)``: unknown names refused, renamed ones warned of."""
+        unknown = sorted(set(keywords) - set(cls.__slots__) - set(RENAMED))
+        if unknown:
+            raise TypeError(f"adapt() got unknown options: {', '.join(unknown)}; see docs/options.md")
+        for old, new in RENAMED.items():
+            if old in keywords:
+                import warnings
+
+                warnings.warn(f"adapt({old}=...) is now adapt({new}=...); the old name goes in the next release",
+                              DeprecationWarning, stacklevel=3)  # fmt: skip
+                if new in keywords:
+                    raise TypeError(f"adapt() got both {old} and {new}; {old} is the old name of {new}")
+                keywords = {**keywords, new: keywords[old]}
+                del keywords[old]
+        return cls(**keywords)
+
+    def refuse_inapplicable(self, *, asgi: bool, wsgi: bool, mounted: bool) -> None:
+        """Refuse options that cannot apply to these apps: set, they would be ignored in silence."""
+        problems = []
+        if not asgi:
+            if self.lifespan == "on":  # "off" asks for nothing, and a WSGI app has nothing to turn off
+                problems.append("lifespan='on' applies to ASGI apps; this is a WSGI app")
+            if self.eager_startup:
+                problems.append("eager_startup=True applies to ASGI apps (lifespan startup); this is a WSGI app")
+        if mounted:
+            if self.streaming == "on":
+                problems.append("streaming='on' applies to one app; mounted apps answer buffered")
+            for name in ("connection_store", "websocket_endpoint", "websocket_path"):
+                if getattr(self, name) is not None:
+                    problems.append(f"{name} applies to one app; WebSocket events need adapt() of one app")
+        elif self.fallback is not None:
+            problems.append("a fallback origin takes the paths no app is mounted at; mount apps by prefix")
+        if problems:
+            raise ValueError("adapt(): " + "; ".join(problems))
+        del wsgi  # named for the reader: every option applies to a WSGI app but these
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Options are immutable; cannot set {name!r}")
@@ -160,6 +280,8 @@ class Options:
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"adapt(): {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     if value not in choices:
         raise ValueError(f"adapt(): {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
 
@@ -183,16 +305,67 @@ def _checked_mime_types(value: object) -> frozenset[str]:
     return types
 
 
+def _checked_header_names(name: str, value: object) -> frozenset[str]:
+    """Header names, lower-cased (HTTP compares them so)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"adapt(): {name} must be a list of header names such as ['server'], got {value!r}")
+    names = list(value)
+    for item in names:
+        if not isinstance(item, str):
+            raise TypeError(f"adapt(): {name} holds {item!r}, a {type(item).__name__}; header names are str")
+        if not item or not item.isascii() or any(char in item for char in ' \t\r\n:"(),/;<=>?@[\\]{}'):
+            raise ValueError(f"adapt(): {name} holds {item!r}, which is no HTTP header name")
+    return frozenset(item.lower() for item in names)
+
+
 def _checked_optional_bool(name: str, value: object) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise TypeError(f"adapt(): {name} must be True, False or None, got {value!r}")
     return value
 
 
-def _checked_margin(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 900:
-        raise ValueError(f"adapt(): deadline_margin must be seconds from 0 to 900, got {value!r}")
+def _checked_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"adapt(): {name} must be True or False, got {value!r}")
+    return value
+
+
+def _checked_seconds(name: str, value: object, *, zero: bool) -> float:
+    """Seconds within a Lambda invocation: from 0 (or above 0) up to 900."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"adapt(): {name} must be a number of seconds, got {value!r}")
+    if not (value >= 0 if zero else value > 0) or not value <= LAMBDA_MAX_SECONDS:
+        low = "from 0" if zero else "above 0"
+        raise ValueError(f"adapt(): {name} must be seconds {low} up to {LAMBDA_MAX_SECONDS}, got {value!r}")
     return float(value)
+
+
+def _checked_events(value: Any) -> Mapping[str, Any] | None:
+    if value is not None and not hasattr(value, "items"):
+        raise TypeError(f"adapt(): events must map sources such as 'sqs' to a callable or a route, got {value!r}")
+    events: Mapping[str, Any] | None = value  # a mapping, by the check above
+    return events
+
+
+def _checked_warm_pings(value: Any) -> bool | Callable[[Any], bool]:
+    if not isinstance(value, bool) and not callable(value):
+        raise TypeError(f"adapt(): answer_warm_pings must be True, False or a callable(event) -> bool, got {value!r}")
+    checked: bool | Callable[[Any], bool] = value  # a bool or a callable, by the check above
+    return checked
+
+
+def _checked_fallback(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"adapt(): fallback must be an origin URL such as 'https://legacy.example.com', got {value!r}")
+    return value
+
+
+def _checked_fallback_timeout(fallback: object, value: object) -> float:
+    if value is None:
+        return 10.0
+    if fallback is None:
+        raise ValueError("adapt(): fallback_timeout applies to a fallback origin, and there is none")
+    return _checked_seconds("fallback_timeout", value, zero=False)
 
 
 _STORE_METHODS = ("save", "load", "delete", "connections")
@@ -209,28 +382,32 @@ def _checked_store(value: Any) -> ConnectionStore | None:
 def _checked_endpoint(value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value.startswith(("https://", "http://")) or not value.isascii():
-        raise ValueError(f"adapt(): websocket_endpoint must be an http(s) URL got {value!r}")
+    if not isinstance(value, str):
+        raise TypeError(f"adapt(): websocket_endpoint must be an http(s) URL, got {value!r}")
+    if not value.startswith(("https://", "http://")) or not value.isascii():
+        raise ValueError(f"adapt(): websocket_endpoint must be an http(s) URL, got {value!r}")
     return value.rstrip("/")
 
 
 def _checked_websocket_path(value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value.startswith("/") or "?" in value or "#" in value or not value.isascii():
+    if not isinstance(value, str):
+        raise TypeError(f"adapt(): websocket_path must be a str such as '/ws', got {value!r}")
+    if not value.startswith("/") or "?" in value or "#" in value or not value.isascii():
         raise ValueError(f"adapt(): websocket_path must be an ASCII path that starts with '/', got {value!r}")
     return value
 
 
-def _checked_warmup(value: object) -> tuple[tuple[str, str], ...]:
+def _checked_init_requests(value: object) -> tuple[tuple[str, str], ...]:
     """``["/", "GET /health", "HEAD /?q=1"]`` as (method, path and query) pairs; a bare path is a GET."""
     if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise TypeError(f"adapt(): warmup must be a list of requests such as ['/', 'GET /health'], got {value!r}")
+        raise TypeError(f"adapt(): init_requests must be a list such as ['/', 'GET /health'], got {value!r}")
     requests = []
     for item in value:
         method, _, target = item.rpartition(" ") if isinstance(item, str) else ("", "", "")
         method = method.strip() or "GET"
         if not target.startswith("/") or not method.isalpha() or not method.isupper() or not target.isascii():
-            raise ValueError(f"adapt(): a warmup request is 'METHOD /path?query' or '/path', got {item!r}")
+            raise ValueError(f"adapt(): an init request is 'METHOD /path?query' or '/path', got {item!r}")
         requests.append((method, target))
     return tuple(requests)

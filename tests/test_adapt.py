@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lambda_adapter import adapt
+from lambda_adapter import UnsupportedEvent, adapt
 from lambda_adapter.testing import LambdaContext, body_of, event_for, json_of
 from tests.apps import asgi_echo, wsgi_echo
 from tests.conftest import load_event
@@ -180,7 +180,7 @@ def test_the_limit_counts_the_serialised_result_not_the_characters() -> None:
     assert adapt(app)(event_for("http"), LambdaContext())["statusCode"] == 500
 
 
-def test_console_nulls_are_tolerated_and_a_path_without_slash_or_method_is_a_400() -> None:
+def test_console_nulls_are_tolerated_a_path_without_slash_is_a_400_and_no_method_is_unsupported() -> None:
     event = event_for("rest", headers={"Accept": "x"})
     event["headers"]["X-Null"] = None
     event["multiValueHeaders"] = None
@@ -189,7 +189,12 @@ def test_console_nulls_are_tolerated_and_a_path_without_slash_or_method_is_a_400
     event["path"] = "x"
     assert adapt(wsgi_echo)(event, LambdaContext())["statusCode"] == 400
     event = event_for("rest")
-    event["httpMethod"] = None
+    event["httpMethod"] = None  # requestContext.httpMethod stands in
+    assert adapt(wsgi_echo)(event, LambdaContext())["statusCode"] == 200
+    event["requestContext"]["httpMethod"] = None
+    with pytest.raises(UnsupportedEvent, match="has no httpMethod"):
+        adapt(wsgi_echo)(event, LambdaContext())
+    event["httpMethod"] = ""
     assert adapt(wsgi_echo)(event, LambdaContext())["statusCode"] == 400
 
 
@@ -239,9 +244,9 @@ def test_a_base64_body_is_measured_without_serialising_it(encoded: dict[str, Any
     import base64
     import json
 
-    from lambda_adapter._adapt import _size_and_limit
+    from lambda_adapter._run.answers import size_and_limit
 
     body = base64.b64encode(os.urandom(4_700_000)).decode()
     result = {"statusCode": 200, "headers": {"content-type": "image/png", "x-note": 'a "quoted" é'}, "body": body}
     result.update(encoded)
-    assert _size_and_limit(result, "v1", {})[0] == len(json.dumps(result))
+    assert size_and_limit(result, "v1", {}, None)[0] == len(json.dumps(result))  # type: ignore[arg-type]

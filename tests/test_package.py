@@ -56,6 +56,15 @@ def test_import_and_a_wsgi_event_never_import_asyncio() -> None:
     )
     assert "asyncio" not in loaded
     assert "lambda_adapter._run.asgi" not in loaded
+    ours = sorted(name for name in loaded if name.startswith("lambda_adapter"))
+    assert ours == [  # the cold path: one pipeline, no module more than before it (issue 18)
+        "lambda_adapter", "lambda_adapter._adapt", "lambda_adapter._errors", "lambda_adapter._events",
+        "lambda_adapter._events.apigw_v2", "lambda_adapter._events.cgi", "lambda_adapter._events.detect",
+        "lambda_adapter._events.encoding", "lambda_adapter._events.fields", "lambda_adapter._events.response",
+        "lambda_adapter._model", "lambda_adapter._run", "lambda_adapter._run.answers", "lambda_adapter._run.wsgi",
+    ]  # fmt: skip
+    for stdlib in ("threading", "warnings"):  # the loop guard and the deprecation path stay off it
+        assert stdlib not in loaded, stdlib
     for heavy in ("typing", "logging", "urllib.parse", "base64", "dataclasses", "inspect"):
         assert heavy not in loaded, heavy
 

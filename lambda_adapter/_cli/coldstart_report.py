@@ -113,7 +113,7 @@ def findings(summary: dict[str, Any]) -> list[str]:
         extra = f"; it imported {lazy['count']} modules ({lazy['ms']:.0f} ms)" if lazy["count"] else ""
         said.append(
             f"The first event took {first:.1f} ms against {p50 * 1000:.0f} us warm{extra}: that is lazy "
-            "first-request work (of the framework, the app or the adapter). adapt(app, warmup=['/']) does it "
+            "first-request work (of the framework, the app or the adapter). adapt(app, init_requests=['/']) does it "
             "in the init phase instead (and before the snapshot on SnapStart)."
         )
     return said

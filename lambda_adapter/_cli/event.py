@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from .._load import UsageError
 from ..testing import FORMATS, event_for
@@ -23,7 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'", help="a header (repeat)")
     parser.add_argument("--body", default="", help="the request body (text)")
     parser.add_argument("--stage", metavar="NAME", help="the API Gateway stage (rest, http, http1)")
-    parser.add_argument("--host", help="the Host header (default: the source's own domain)")
+    parser.add_argument("--host-header", metavar="HOST", help="the Host header (default: the source's own domain)")
+    # the old name, one release more: "--host" is serve's listen address
+    parser.add_argument("--host", dest="old_host", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,6 +36,11 @@ def run(args: argparse.Namespace) -> int:
 
 def build(args: argparse.Namespace) -> dict[str, object]:
     """The event ``args`` describe."""
+    if getattr(args, "old_host", None) is not None:
+        print("lambda-adapter event: --host is now --host-header (--host is serve's listen address); "
+              "the old name goes in the next release", file=sys.stderr)  # fmt: skip
+        if args.host_header is None:
+            args.host_header = args.old_host
     if args.stage is not None and args.format not in STAGE_FORMATS:
         raise UsageError(f"--stage goes with --format {'|'.join(STAGE_FORMATS)}, not {args.format}")
     if not args.path.startswith("/"):
@@ -42,18 +50,18 @@ def build(args: argparse.Namespace) -> dict[str, object]:
         headers.append(("Content-Length", str(len(args.body.encode()))))  # as the client sent it
     if args.format not in LOCAL_FORMATS:  # Lambda@Edge, ALB multi-value, VPC Lattice: the builder's own shape
         path, _, query = args.path.partition("?")
-        extra = {"host": args.host} if args.host else {}
+        extra = {"host": args.host_header} if args.host_header else {}
         return event_for(args.format, method=args.method, path=path, query=query, headers=headers,
                          body=args.body.encode(), **extra)  # fmt: skip
-    if args.host:
-        headers.insert(0, ("Host", args.host))
+    if args.host_header:
+        headers.insert(0, ("Host", args.host_header))
     request = Request(method=args.method, target=args.path, headers=headers, body=args.body.encode(),
                       client="203.0.113.7", scheme="https", port=443)  # fmt: skip
     kwargs = request_kwargs(args.format, request, stage=args.stage)
-    if not args.host:  # the source's own domain, as the builders have it
+    if not args.host_header:  # the source's own domain, as the builders have it
         del kwargs["host"]
     if "domain_name" in kwargs:
-        kwargs["domain_name"] = args.host  # None: the builder's domain
+        kwargs["domain_name"] = args.host_header  # None: the builder's domain
     return event_for(args.format, **kwargs)
 
 

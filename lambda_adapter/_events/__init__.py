@@ -5,8 +5,9 @@ Rules of this package (as in h11's core):
    out. No I/O, no app calls, no ``os.environ``, no logging, no asyncio.
 2. Every module implements ``EventSource``; ``adapt`` reaches them only through ``SOURCES``
    (filled by ``load``).
-3. A malformed field raises ``BadRequest`` (or a ``KeyError``/``TypeError``/``AttributeError``
-   that the shell turns into a 400); nothing else escapes.
+3. A part of the wrong type raises ``BadRequest`` (a 400), a recognised event without its method
+   ``UnsupportedEvent`` (the rules of ``fields``); anything else escaping is a bug of the adapter,
+   which the shell answers with a 500 and a traceback in the log, never a 400.
 """
 
 from __future__ import annotations

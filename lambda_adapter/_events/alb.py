@@ -10,6 +10,7 @@ from http import HTTPStatus  # imported with this module, on the first ALB event
 
 from .cgi import add_event_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, query_from_encoded, split_root
+from .fields import body_at, method_of, query_params, str_at
 from .response import encode_body, encode_multi_value
 
 TYPE_CHECKING = False
@@ -19,26 +20,32 @@ if TYPE_CHECKING:
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request an ALB event describes, as CGI variables and body; path and query still encoded."""
+    method = method_of(event.get("httpMethod"), "alb", "httpMethod")
     environ: Environ = {}
     add_event_headers(environ, event)
     set_server(environ, "", "http")  # a health check carries no X-Forwarded-*: plain HTTP
-    params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
     set_path(
         environ,
-        *split_root(encode_ascii(event.get("path") or "/"), options.base_path),
-        query_from_encoded(params) if params else "",  # no second encoding: no %2520
+        *split_root(encode_ascii(str_at(event, "path", "path") or "/"), options.base_path),
+        _query(event),
     )
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    body, is_base64 = body_at(event, "body", "isBase64Encoded")
+    body_bytes = decode_body(body, is_base64)
     # ALB appends the peer it saw to X-Forwarded-For: the last entry, not the client-written first
     forwarded = environ.get("HTTP_X_FORWARDED_FOR")
     client = forwarded.rpartition(",")[2].strip() if forwarded else None
-    set_request(environ, event["httpMethod"], client, None, body)
-    return environ, body
+    set_request(environ, method, client, None, body_bytes)
+    return environ, body_bytes
+
+
+def _query(event: Event) -> str:
+    params = query_params(event, "multiValueQueryStringParameters", "queryStringParameters")
+    return query_from_encoded(params) if params else ""  # no second encoding: no %2520
 
 
 def from_response(response: Response, event: Event, options: Options) -> Result:
     """The result dict ALB expects, multi-value when the target group has it on."""
-    if "multiValueHeaders" not in event:  # the request tells whether multi-value is on
+    if event.get("multiValueHeaders") is None:  # the request tells whether multi-value is on
         return single_value_result(response, options)
     headers, body, is_base64 = encode_multi_value(response, options.text_mime_types)
     return _result(response.status, "multiValueHeaders", headers, body, is_base64)
@@ -68,12 +75,33 @@ def reason(status: int) -> str:
 
 
 def single_value_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
-    """One value per name: repeats join with ``, ``; a second Set-Cookie cannot be carried."""
+    """One value per name in the map: a repeated header's values go out under case variants of its
+    name (``set-cookie``, ``Set-cookie``, ``sEt-cookie``...), each a header of its own on the wire,
+    which clients read case-insensitively (as Mangum and serverless-wsgi do). Values beyond the
+    name's case variants are left out; the shell logs them (the map then holds fewer pairs)."""
     single: dict[str, str] = {}
+    repeats: dict[str, int] = {}
     for name, value in headers:
         name = name.lower()
         if name not in single:
             single[name] = value
-        elif name != "set-cookie":  # the shell logs the dropped cookie
-            single[name] = f"{single[name]}, {value}"
+            continue
+        count = repeats.get(name, 1)
+        variant = case_variant(name, count)
+        if variant is not None:
+            single[variant] = value
+            repeats[name] = count + 1
     return single
+
+
+def case_variant(name: str, number: int) -> str | None:
+    """The ``number``-th spelling of a lower-case name, letter ``i`` upper-case when bit ``i`` of
+    ``number`` is set (0: the name itself); None when the name has fewer spellings."""
+    letters = [index for index, char in enumerate(name) if char.isalpha()]
+    if number >= 1 << len(letters):
+        return None
+    chars = list(name)
+    for bit, index in enumerate(letters):
+        if number >> bit & 1:
+            chars[index] = chars[index].upper()
+    return "".join(chars)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .cgi import add_event_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
+from .fields import body_at, method_of, object_at, query_params, str_at
 from .response import encode_multi_value
 
 TYPE_CHECKING = False
@@ -20,25 +21,32 @@ if TYPE_CHECKING:
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a REST API (or HTTP API 1.0) event describes, as CGI variables and body."""
-    context = event.get("requestContext") or {}
+    context = object_at(event, "requestContext", "requestContext")
+    method = event.get("httpMethod")
+    if method is None:  # hand-made events may carry it in requestContext alone
+        method = context.get("httpMethod")
+    method = method_of(method, "v1", "httpMethod")
     environ: Environ = {}
     add_event_headers(environ, event)
-    set_server(environ, context.get("domainName") or "", "https")
-    params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
-    set_path(
-        environ,
-        *_split_path(event, context, environ["SERVER_NAME"], options),
-        query_from_decoded(params) if params else "",  # values arrive decoded
-    )
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    identity = context.get("identity") or {}
-    set_request(environ, event["httpMethod"], identity.get("sourceIp"), _user(context), body)
-    return environ, body
+    set_server(environ, str_at(context, "domainName", "requestContext.domainName") or "", "https")
+    set_path(environ, *_split_path(event, context, environ["SERVER_NAME"], options), _query(event))
+    body, is_base64 = body_at(event, "body", "isBase64Encoded")
+    body_bytes = decode_body(body, is_base64)
+    identity = object_at(context, "identity", "requestContext.identity")
+    client = str_at(identity, "sourceIp", "requestContext.identity.sourceIp")
+    set_request(environ, method, client, _user(context), body_bytes)
+    return environ, body_bytes
+
+
+def _query(event: Event) -> str:
+    params = query_params(event, "multiValueQueryStringParameters", "queryStringParameters")
+    return query_from_decoded(params) if params else ""  # values arrive decoded
 
 
 def _split_path(event: Event, context: Any, host: str, options: Options) -> tuple[str, str]:
-    path = event.get("path") or "/"
-    prefix = stage_prefix(context.get("stage"), context.get("domainName") or host, options.stage_in_url)
+    path = str_at(event, "path", "path") or "/"
+    stage = str_at(context, "stage", "requestContext.stage")
+    prefix = stage_prefix(stage, context.get("domainName") or host, options.stage_in_url)
     if event.get("version") == "1.0":  # HTTP API: path decoded, a named stage still in it
         return split_root(encode_path(path), prefix or options.base_path)
     if prefix:  # REST: path as sent, without the stage the client's URL had
@@ -46,11 +54,14 @@ def _split_path(event: Event, context: Any, host: str, options: Options) -> tupl
     return split_root(encode_ascii(path), options.base_path)
 
 
-def _user(context: Any) -> object:
-    authorizer = context.get("authorizer")
+def _user(context: Any) -> str | None:
+    authorizer = object_at(context, "authorizer", "requestContext.authorizer")
     if not authorizer:
         return None
-    return authorizer.get("principalId") or (authorizer.get("claims") or {}).get("sub")
+    claims = object_at(authorizer, "claims", "requestContext.authorizer.claims")
+    principal = str_at(authorizer, "principalId", "requestContext.authorizer.principalId")
+    sub = str_at(claims, "sub", "requestContext.authorizer.claims.sub")
+    return principal or sub
 
 
 def from_response(response: Response, event: Event, options: Options) -> Result:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .._errors import BadRequest
 from .encoding import wsgi_path, wsgi_str
+from .fields import wrong_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,17 +39,24 @@ def cgi_key(name: str) -> str | None:
     return key
 
 
-def add_headers(environ: dict[str, Any], headers: Mapping[str, str | None]) -> None:
-    """Add one-value-per-name headers as CGI variables; two spellings of a name are joined."""
+def add_headers(environ: dict[str, Any], headers: object, where: str = "headers") -> None:
+    """Add one-value-per-name headers as CGI variables; two spellings of a name are joined.
+
+    A null value is left out (console test events send nulls); any other non-string is a 400.
+    """
+    if type(headers) is not dict:
+        raise wrong_type(where, headers, "an object")
     known = _CGI_KEYS.get  # a local name: this loop runs once per header of every event
     for name, value in headers.items():
+        if type(value) is not str:
+            if value is None:
+                continue
+            raise wrong_type(f"value of a header in {where}", value, "a string")
         key = known(name)
         if key is None:
             key = cgi_key(name)
             if key is None:
                 continue
-        if value is None:  # console test events send nulls
-            continue
         if not value.isascii():
             value = wsgi_str(value)
         if key in environ:
@@ -58,34 +66,61 @@ def add_headers(environ: dict[str, Any], headers: Mapping[str, str | None]) -> N
 
 def add_event_headers(environ: dict[str, Any], event: Mapping[str, Any]) -> None:
     """Add an event's headers: ``multiValueHeaders`` when it has them (every value), else ``headers``
-    (API Gateway REST keeps only the last value of a repeated header there)."""
+    (API Gateway REST keeps only the last value of a repeated header there). Both maps are checked."""
     multi = event.get("multiValueHeaders")
+    headers = event.get("headers")
+    if multi is not None and type(multi) is not dict:
+        raise wrong_type("multiValueHeaders", multi, "an object")
+    if headers is not None and type(headers) is not dict:
+        raise wrong_type("headers", headers, "an object")
     if multi:
         add_multi_headers(environ, multi)
-    elif event.get("headers"):
-        add_headers(environ, event["headers"])
+    elif headers is not None:
+        add_headers(environ, headers)
 
 
-def add_multi_headers(environ: dict[str, Any], headers: Mapping[str, list[str] | str | None]) -> None:
-    """Add multi-value headers as CGI variables: ``, `` joins values, ``; `` for Cookie."""
+def add_multi_headers(environ: dict[str, Any], headers: object, where: str = "multiValueHeaders") -> None:
+    """Add multi-value headers as CGI variables: ``, `` joins values, ``; `` for Cookie.
+
+    A value is a list of strings (or, in some recorded samples, one string); null is left out.
+    """
+    if type(headers) is not dict:
+        raise wrong_type(where, headers, "an object")
     known = _CGI_KEYS.get
     for name, values in headers.items():
+        if type(values) is list and len(values) == 1 and type(values[0]) is str:
+            joined: str | None = values[0]  # the common case, without a call
+        else:
+            joined = _joined(values, name, where)
+        if joined is None:
+            continue
+        value = joined
         key = known(name)
         if key is None:
             key = cgi_key(name)
             if key is None:
                 continue
-        if type(values) is list and len(values) == 1:
-            value = values[0]
-        elif values is None or isinstance(values, str):
-            value = values or ""
-        else:
-            value = ("; " if key == "HTTP_COOKIE" else ", ").join(values)
+        if key == "HTTP_COOKIE" and type(values) is list and len(values) > 1:
+            value = "; ".join(values)
         if not value.isascii():
             value = wsgi_str(value)
         if key in environ:
             value = _merged(environ[key], key, value)
         environ[key] = value
+
+
+def _joined(values: object, name: str, where: str) -> str | None:
+    """The values of one multi-value header joined with ``, ``; None for null."""
+    if type(values) is list:
+        if len(values) == 1 and type(values[0]) is str:
+            return values[0]
+        for item in values:
+            if type(item) is not str:
+                raise wrong_type(f"value of a header in {where}", item, "a string")
+        return ", ".join(values)
+    if type(values) is str or values is None:
+        return values
+    raise wrong_type(f"values of a header in {where}", values, "a list of strings")
 
 
 def _merged(old: str, key: str, value: str) -> str:
@@ -109,7 +144,9 @@ def set_server(environ: dict[str, Any], fallback_host: str, default_scheme: str)
         port = port or host_port
     environ["wsgi.url_scheme"] = scheme
     environ["SERVER_NAME"] = host
-    environ["SERVER_PORT"] = port if port and port.isdigit() else ("443" if scheme == "https" else "80")
+    environ["SERVER_PORT"] = (
+        port if port and port.isascii() and port.isdigit() else ("443" if scheme == "https" else "80")
+    )
 
 
 def set_path(environ: dict[str, Any], raw_root: str, raw_path: str, query: str) -> None:

@@ -39,26 +39,45 @@ _RECORD_SOURCES = {
 
 
 def detect(event: Any) -> str:
-    """The source of ``event`` (a key of ``NAMES``), or ``UnsupportedEvent`` naming its keys."""
+    """The source of ``event`` (a key of ``NAMES``), or ``UnsupportedEvent`` naming its keys.
+
+    Each format is known by the fewest keys that identify it; every other part may be missing or
+    null (hand-made and console test events): the translator says what it cannot do without.
+    """
     if not isinstance(event, dict):
         raise UnsupportedEvent(f"expected the event to be a JSON object, got {type(event).__name__}")
-    context = event.get("requestContext")
     if "methodArn" in event or "routeArn" in event:  # authorizer events look like requests
         raise unsupported(event, "it is an API Gateway authorizer event, not a request")
-    if isinstance(context, dict):
+    context = event.get("requestContext")
+    if isinstance(context, dict):  # every real API Gateway, ALB and Lattice 2.0 event: the fast path
         if "elb" in context:
             return "alb"
         if "eventType" in context and "connectionId" in context:
             return "websocket"
         version = event.get("version")
-        if version == "2.0" and "http" in context:
-            return "v2"
-        if version == "2.0" and ("serviceNetworkArn" in context or "serviceArn" in context):
-            return "lattice_v2"
-        if "httpMethod" in event and version in (None, "1.0"):
+        if version == "2.0":
+            if "http" in context:
+                return "v2"
+            if "serviceNetworkArn" in context or "serviceArn" in context:
+                return "lattice_v2"
+        elif "httpMethod" in event and "path" in event and (version is None or version == "1.0"):
             return "v1"
+    elif "Records" in event:  # Lambda@Edge, queues and streams
+        return _other_source(event)
     if "raw_path" in event and "method" in event:
         return "lattice_v1"
+    return _without_context(event)
+
+
+def _without_context(event: dict[Any, Any]) -> str:
+    """The source of an event without the requestContext that identifies it (or a null one)."""
+    version = event.get("version")
+    if version is None or version == "1.0":
+        # REST (and HTTP API 1.0): httpMethod and path, or resource; a WebSocket event has neither
+        if ("httpMethod" in event and "path" in event) or "resource" in event:
+            return "v1"
+    elif version == "2.0" and "rawPath" in event:
+        return "v2"
     return _other_source(event)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .._errors import PayloadTooLarge, UnsupportedEvent
 from .cgi import add_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, split_root
+from .fields import method_of, missing, object_at, str_at, wrong_type
 from .response import encode_body
 
 TYPE_CHECKING = False
@@ -30,35 +31,57 @@ _DROPPED_PREFIXES = ("x-amz-cf-", "x-amzn-", "x-edge-")
 LIMITS = {"viewer-request": 40 * 1024, "origin-request": 1024 * 1024}
 
 
-def _request(event: Event) -> Any:
-    cf = event["Records"][0]["cf"]
-    kind = (cf.get("config") or {}).get("eventType")
+def _request(event: Event) -> tuple[Any, Any]:
+    """The cf object and its request; refused when the event is a response event."""
+    cf = event["Records"][0]["cf"]  # detect() found Records[0].cf
+    if type(cf) is not dict:
+        raise wrong_type("Records[0].cf", cf, "an object")
+    kind = str_at(object_at(cf, "config", "cf.config"), "eventType", "cf.config.eventType")
     if "response" in cf or (kind and kind not in LIMITS):
         raise UnsupportedEvent(f"a Lambda@Edge {kind or 'response'} event carries no request to answer")
-    return cf
+    request = cf.get("request")
+    if request is None:
+        raise missing("edge", "Records[0].cf.request")
+    if type(request) is not dict:
+        raise wrong_type("cf.request", request, "an object")
+    return cf, request
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a viewer-request or origin-request event describes."""
-    cf = _request(event)
-    request = cf["request"]
+    cf, request = _request(event)
+    method = method_of(request.get("method"), "edge", "Records[0].cf.request.method")
     environ: Environ = {}
-    headers = request.get("headers") or {}
+    headers = object_at(request, "headers", "cf.request.headers")
     # CloudFront: {lower-case name: [{"key": Name, "value": v}, ...]}
-    add_headers(environ, {name: ", ".join(item["value"] for item in items) for name, items in headers.items()})
+    add_headers(environ, {name: ", ".join(_values(items)) for name, items in headers.items()})
     if "cookie" in headers:  # cookies join with "; ", not ", "
-        environ["HTTP_COOKIE"] = "; ".join(item["value"] for item in headers["cookie"])
-    domain = (cf.get("config") or {}).get("distributionDomainName") or ""
+        environ["HTTP_COOKIE"] = "; ".join(_values(headers["cookie"]))
+    config = object_at(cf, "config", "cf.config")
+    domain = str_at(config, "distributionDomainName", "cf.config.distributionDomainName") or ""
     forwarded = environ.get("HTTP_CLOUDFRONT_FORWARDED_PROTO")
     set_server(environ, domain, forwarded or "https")
     set_path(
         environ,
-        *split_root(encode_ascii(request.get("uri") or "/"), options.base_path),
-        encode_ascii(request.get("querystring") or ""),
+        *split_root(encode_ascii(str_at(request, "uri", "cf.request.uri") or "/"), options.base_path),
+        encode_ascii(str_at(request, "querystring", "cf.request.querystring") or ""),
     )
-    body = _body(request.get("body"))
-    set_request(environ, request.get("method") or "GET", request.get("clientIp"), None, body)
+    body = _body(object_at(request, "body", "cf.request.body"))
+    set_request(environ, method, str_at(request, "clientIp", "cf.request.clientIp"), None, body)
     return environ, body
+
+
+def _values(items: object) -> list[str]:
+    """The values of one CloudFront header: a list of {"key": Name, "value": v}."""
+    if type(items) is not list:
+        raise wrong_type("value of a header in cf.request.headers", items, "a list")
+    values = []
+    for item in items:
+        value = item.get("value") if type(item) is dict else item
+        if type(value) is not str:
+            raise wrong_type("value of a header in cf.request.headers", value, "a string")
+        values.append(value)
+    return values
 
 
 def _body(body: Any) -> bytes:
@@ -66,7 +89,9 @@ def _body(body: Any) -> bytes:
         return b""
     if body.get("inputTruncated"):  # the app would see part of the body as if it were all of it
         raise PayloadTooLarge("CloudFront truncated the request body (the include-body limit)")
-    return decode_body(body.get("data"), body.get("encoding") == "base64")
+    data = str_at(body, "data", "cf.request.body.data")
+    encoding = str_at(body, "encoding", "cf.request.body.encoding")
+    return decode_body(data, encoding == "base64")
 
 
 def from_response(response: Response, event: Event, options: Options) -> Result:

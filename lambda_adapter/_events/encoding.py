@@ -81,9 +81,7 @@ def query_from_decoded(params: Mapping[str, Iterable[str] | str | None]) -> str:
     pairs = []
     for key, values in params.items():
         key = encode_component(key)
-        if values is None or isinstance(values, str):
-            values = [values or ""]
-        pairs.extend([f"{key}={encode_component(value)}" for value in values])
+        pairs.extend([f"{key}={encode_component(value)}" for value in _values(values)])
     return "&".join(pairs)
 
 
@@ -91,10 +89,21 @@ def query_from_encoded(params: Mapping[str, Iterable[str] | str | None]) -> str:
     """Rebuild a query string from values still encoded as sent (ALB): no second encoding."""
     pairs = []
     for key, values in params.items():
-        if values is None or isinstance(values, str):
-            values = [values or ""]
-        pairs.extend([f"{key}={value}" for value in values])
+        pairs.extend([f"{key}={value}" for value in _values(values)])
     return encode_ascii("&".join(pairs))
+
+
+def _values(values: object) -> list[str]:
+    """A query parameter's values: a string, a list of strings, or null (one empty value)."""
+    if values is None or type(values) is str:
+        return [values or ""]
+    if type(values) is list:
+        for value in values:
+            if type(value) is not str:
+                break
+        else:
+            return values
+    raise BadRequest(f"the event's query parameter values are {type(values).__name__}, not strings")
 
 
 def split_root(raw_path: str, prefix: str) -> tuple[str, str]:
@@ -129,4 +138,4 @@ def stage_prefix(stage: object, domain: str, stage_in_url: bool | None) -> str:
         return ""
     if stage_in_url is None:
         stage_in_url = ".execute-api." in domain  # custom domains and local emulators: no stage
-    return "/" + stage if stage_in_url else ""
+    return "/" + encode_path(stage) if stage_in_url else ""  # the URL carries it encoded

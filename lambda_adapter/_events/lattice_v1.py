@@ -10,6 +10,7 @@ from __future__ import annotations
 from .alb import single_value_result
 from .cgi import add_headers, set_path, set_request, set_server
 from .encoding import decode_body, encode_ascii, query_from_decoded, split_root
+from .fields import body_at, method_of, query_params, str_at
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,12 +21,16 @@ if TYPE_CHECKING:
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a Lattice 1.0 event describes."""
+    method = method_of(event.get("method"), "lattice_v1", "method")
     environ: Environ = {}
-    if event.get("headers"):
-        add_headers(environ, event["headers"])
-    body = decode_body(event.get("body"), event.get("is_base64_encoded"))
-    fill(environ, options, event.get("raw_path"), event.get("query_string_parameters"), event["method"], None, body)
-    return environ, body
+    headers = event.get("headers")
+    if headers is not None:
+        add_headers(environ, headers)
+    body, is_base64 = body_at(event, "body", "is_base64_encoded")
+    body_bytes = decode_body(body, is_base64)
+    path = str_at(event, "raw_path", "raw_path")
+    fill(environ, options, path, query_params(event, "query_string_parameters"), method, None, body_bytes)
+    return environ, body_bytes
 
 
 def fill(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .cgi import add_multi_headers
 from .encoding import decode_body
+from .fields import body_at, method_of, object_at, query_params, str_at
 from .lattice_v1 import fill, from_response
 
 TYPE_CHECKING = False
@@ -20,11 +21,15 @@ __all__ = ["from_response", "to_request"]
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     """The request a Lattice 2.0 event describes; the IAM principal becomes REMOTE_USER."""
+    method = method_of(event.get("method"), "lattice_v2", "method")
     environ: Environ = {}
-    if event.get("headers"):
-        add_multi_headers(environ, event["headers"])
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    identity = (event.get("requestContext") or {}).get("identity") or {}
-    fill(environ, options, event.get("path"), event.get("queryStringParameters"), event["method"],
-         identity.get("principal"), body)  # fmt: skip
-    return environ, body
+    headers = event.get("headers")
+    if headers is not None:
+        add_multi_headers(environ, headers, "headers")
+    body, is_base64 = body_at(event, "body", "isBase64Encoded")
+    body_bytes = decode_body(body, is_base64)
+    identity = object_at(object_at(event, "requestContext", "requestContext"), "identity", "requestContext.identity")
+    principal = str_at(identity, "principal", "requestContext.identity.principal")
+    fill(environ, options, str_at(event, "path", "path"), query_params(event, "queryStringParameters"), method,
+         principal, body_bytes)  # fmt: skip
+    return environ, body_bytes

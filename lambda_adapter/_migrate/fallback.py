@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import time
 
-from .._model import Response, seconds_left
-from .._run.faults import gateway_timeout, logger, request_id
+from .._model import RESULT_LIMIT, Response
+from .._run.answers import gateway_timeout, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ _HOP_BY_HOP = frozenset(
 )  # fmt: skip
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
 _CHUNK = 65536
-_READ_LIMIT = 6_291_556  # the largest Lambda result: a bigger answer could never reach the client
+_READ_LIMIT = RESULT_LIMIT  # the largest Lambda result: a bigger answer could never reach the client
 
 
 def checked_origin(url: object) -> tuple[str, str, int, str]:
@@ -57,10 +57,8 @@ def checked_origin(url: object) -> tuple[str, str, int, str]:
 
 
 def make_runner(url: str, timeout: float, margin: float) -> Runner:
-    """A runner that forwards the request to the origin at ``url``."""
+    """A runner that forwards the request to the origin at ``url``; ``timeout`` is checked by ``Options``."""
     scheme, host, port, base = checked_origin(url)
-    if not 0 < timeout <= 900:
-        raise ValueError(f"adapt(): fallback_timeout must be seconds above 0 and up to 900, got {timeout!r}")
     default_port = port == (443 if scheme == "https" else 80)
     host_header = host if default_port else f"{host}:{port}"
     origin = f"{scheme}://{host_header}{base}"

@@ -6,7 +6,7 @@ Invariants:
   never "/apix". The longest prefix wins, so the order of the mapping does not matter.
 - The chosen app sees its prefix moved from the front of ``PATH_INFO`` to the end of
   ``SCRIPT_NAME`` (ASGI ``root_path``), as werkzeug's DispatcherMiddleware and Starlette's Mount do.
-- A path that no prefix takes goes to the fallback runner when there is one, else gets a 404.
+- A path that no prefix takes goes to the fallback origin when there is one, else gets a 404.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext
+    from .._model import Environ, Event, LambdaContext, ResponseSink
+    from .._run.wsgi import WSGIRunner
 
-    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
+    Runner = WSGIRunner | Any  # a runner of _run: WSGIRunner, ASGIRunner
+    Origin = Callable[[Environ, bytes, Event, LambdaContext], Response]
 
 
 def checked_prefixes(mounts: Mapping[Any, Any]) -> list[tuple[str, Any]]:
@@ -50,23 +52,42 @@ def resolve(prefixes: list[str], path: str) -> int | None:
     return None
 
 
-def make_runner(mounts: list[tuple[str, Runner]], fallback: Runner | None) -> Runner:
-    """One runner for all mounted apps: resolve the prefix, move it to the root, run that app."""
-    prefixes = [prefix for prefix, _ in mounts]
-    runners = [runner for _, runner in mounts]
+class MountRunner:
+    """One runner for all mounted apps: resolve the prefix, move it to the root, run that app; a path
+    no prefix takes goes to the fallback origin (``origin(...) -> Response``), else is a 404."""
 
-    def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
+    interface = "mounted"
+
+    def __init__(self, mounts: list[tuple[str, Runner]], origin: Origin | None) -> None:
+        self.prefixes = [prefix for prefix, _ in mounts]
+        self.runners = [runner for _, runner in mounts]
+        self.origin = origin
+
+    def _chosen(self, environ: Environ) -> Runner | None:
         path = environ["PATH_INFO"]
-        index = resolve(prefixes, path)
+        index = resolve(self.prefixes, path)
         if index is None:
-            return fallback(environ, body, event, context) if fallback else not_found()
-        prefix = prefixes[index]
+            return None
+        prefix = self.prefixes[index]
         if prefix:
             environ["SCRIPT_NAME"] += prefix
             environ["PATH_INFO"] = path[len(prefix) :]
-        return runners[index](environ, body, event, context)
+        return self.runners[index]
 
-    return run
+    def run(self, environ: Environ, body: bytes, event: Event, context: LambdaContext, answer: ResponseSink) -> None:
+        runner = self._chosen(environ)
+        if runner is not None:
+            runner.run(environ, body, event, context, answer)
+        else:
+            answer.whole(self.origin(environ, body, event, context) if self.origin else not_found())
+
+    async def arun(self, environ: Environ, body: bytes, event: Event, context: LambdaContext,
+                   answer: ResponseSink) -> None:  # fmt: skip
+        runner = self._chosen(environ)
+        if runner is not None:
+            await runner.arun(environ, body, event, context, answer)
+        else:
+            answer.whole(self.origin(environ, body, event, context) if self.origin else not_found())
 
 
 def not_found() -> Response:

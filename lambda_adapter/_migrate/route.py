@@ -3,8 +3,8 @@
 Invariants:
 - HTTP events never come here; the handler sends only the non-HTTP sources of ``_events.detect``.
 - A warm-up ping (serverless-plugin-warmup, ``{"warmer": true}``, a scheduled rule named keep-warm)
-  is answered at once without running any app, unless ``adapt(warm_pings=False)``; a callable
-  ``warm_pings`` replaces the rule.
+  is answered at once without running any app, unless ``adapt(answer_warm_pings=False)``; a callable
+  ``answer_warm_pings`` replaces the rule.
 - Each source goes to the target ``adapt(events=...)`` names for it: a callable ``(event, context)``
   whose result is returned, or an app route that gets the event JSON as ``POST <route>``. A scheduled
   event with no "schedule" target goes to the "eventbridge" one. A source with no target raises
@@ -17,15 +17,16 @@ Invariants:
 from __future__ import annotations
 
 from .._events.detect import NAMES, NON_HTTP, detect, unsupported
+from .._run.answers import response_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Response
+    from .._model import Event
 
-    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
+    Runner = Any  # a runner of _run (WSGIRunner, ASGIRunner, MountRunner)
     Target = str | Callable[[Event, Any], Any]
     Router = Callable[[Event, str, Any], Any]  # (event, source or "" when unknown, context)
 
@@ -37,8 +38,6 @@ def checked_events(events: Mapping[str, Target] | None) -> dict[str, Target]:
     """The ``events`` argument of ``adapt()``: source -> callable or route path."""
     if events is None:
         return {}
-    if not hasattr(events, "items"):
-        raise TypeError(f"adapt(): events must map sources such as 'sqs' to a callable or a route, got {events!r}")
     checked: dict[str, Target] = {}
     for source, target in events.items():
         if source not in NON_HTTP:
@@ -57,9 +56,8 @@ def _is_route(target: object) -> bool:
 
 
 def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -> Router:
-    """The function the handler calls with a non-HTTP event and its source."""
-    if not isinstance(warm_pings, bool) and not callable(warm_pings):
-        raise TypeError(f"adapt(): warm_pings must be True, False or a callable(event) -> bool, got {warm_pings!r}")
+    """The function the handler calls with a non-HTTP event and its source (``warm_pings`` is
+    ``Options.answer_warm_pings``, checked there)."""
 
     def route(event: Event, source: str, context: Any) -> Any:
         if isinstance(event, dict) and _is_warm_ping(event, source, warm_pings):
@@ -74,7 +72,7 @@ def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -
         if not isinstance(target, str):
             return records.checked_result(target(event, context), source, event)
         environ, body = records.to_request(event, target, source)
-        return records.from_response(run(environ, body, event, context), source, event, target)
+        return records.from_response(response_of(run, environ, body, event, context), source, event, target)
 
     return route
 

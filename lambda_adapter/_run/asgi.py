@@ -1,81 +1,92 @@
 """The ASGI runner: one event loop per container, lifespan once, one HTTP cycle per event.
 
 Invariants:
-- One loop per process (a Lambda container), made by this module and kept; never
-  ``get_event_loop()``. If something closed it, a new one is made and lifespan starts again.
-- Lifespan startup runs once per container (first event, or ``adapt()`` when eager); shutdown
-  runs on SIGTERM, then the handler that was installed before runs.
+- The loop and lifespan are the ``Container``'s (``container.py``): one loop per process, one
+  thread at a time; ``arun`` runs on the caller's running loop instead (``Handler.ainvoke``).
+- Lifespan startup runs once per loop (first event, or ``adapt()`` when eager; once however many
+  invocations on a running loop ask at once), within the invocation's time left; shutdown runs on
+  SIGTERM.
 - The HTTP cycle is the state machine of ``Cycle``; a message out of order is an
-  ``InvalidResponse`` raised into the app.
-- Its streaming twin ``asgi_stream`` extends ``Cycle`` and shares the runner's ``Container``: one
-  set of rules, two transports (the only module that imports this one besides ``_adapt``).
+  ``InvalidResponse`` raised into the app. Each part goes to the sink as the app sends it (the
+  sink buffers or streams); the sink's ``end`` comes with the last body part, before the app's
+  code after it (and its background tasks) runs.
+- A sink write that fails (a streamed answer's client is gone) raises into the app, and
+  ``receive`` answers ``http.disconnect`` from then on, so a streaming app stops.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 
 from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
 from .._events.scope import to_scope
-from .._model import Response, seconds_left
-from .container import EagerLoop, Lifespan, container_loop
-from .faults import gateway_timeout, logger, request_id, server_error
+from .answers import after_failure, seconds_left
+from .container import GUARD, EagerLoop, Lifespan, container_loop, finish
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Options
+    from .._model import Environ, Event, LambdaContext, Options, ResponseSink
 
     Message = dict[str, Any]
     ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
-    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
 
 # The states of one HTTP cycle, in order.
 START, BODY, TRAILERS, COMPLETE = "start", "body", "trailers", "complete"
+_DISCONNECT: Message = {"type": "http.disconnect"}
 
 
 class Cycle:
     """One request and its response: ``receive`` and ``send`` for the app."""
 
-    __slots__ = ("body", "chunks", "done", "headers", "received", "state", "status", "trailers")
+    __slots__ = ("answer", "body", "done", "gone", "received", "state", "status", "trailers")
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, answer: ResponseSink) -> None:
         self.body = body
+        self.answer = answer
         self.state = START
         self.status = 0
-        self.headers: list[tuple[str, str]] = []
-        self.chunks: list[bytes] = []
         self.trailers = False
         self.done: asyncio.Event | None = None
         self.received = False
+        self.gone = False
 
     async def receive(self) -> Message:
         if not self.received:
             self.received = True
             return {"type": "http.request", "body": self.body, "more_body": False}
-        if self.state != COMPLETE:  # the client stays until the response is complete
+        if self.state != COMPLETE and not self.gone:  # the client stays until the response is complete
             if self.done is None:
                 self.done = asyncio.Event()
             await self.done.wait()
-        return {"type": "http.disconnect"}
+        return _DISCONNECT
 
     async def send(self, message: Message) -> None:
+        if self.gone:
+            raise ConnectionError("the client is gone: the Runtime API connection closed")
+        try:
+            self._send(message)
+        except OSError:
+            self.gone = True
+            if self.done is not None:
+                self.done.set()  # a receive() waiting now answers http.disconnect
+            raise
+
+    def _send(self, message: Message) -> None:
         kind = message.get("type")
         if self.state == START and kind == "http.response.start":
             self.status = int(message["status"])
-            self.headers = [
-                (bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())
-            ]
+            headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
             self.trailers = bool(message.get("trailers", False))
             self.state = BODY
+            self.answer.start(self.status, checked_headers(headers))
         elif self.state == BODY and kind == "http.response.body":
             chunk = message.get("body", b"")
             if chunk:
-                self.chunks.append(bytes(chunk))
+                self.answer.body(bytes(chunk))
             if not message.get("more_body", False):
                 self._advance(TRAILERS if self.trailers else COMPLETE)
         elif self.state == TRAILERS and kind == "http.response.trailers":
@@ -86,11 +97,10 @@ class Cycle:
 
     def _advance(self, state: str) -> None:
         self.state = state
-        if state == COMPLETE and self.done is not None:
-            self.done.set()
-
-    def response(self) -> Response:
-        return Response(self.status, checked_headers(self.headers), b"".join(self.chunks))
+        if state == COMPLETE:
+            self.answer.end()
+            if self.done is not None:
+                self.done.set()
 
 
 class Container:
@@ -100,56 +110,103 @@ class Container:
         self.app = app
         self.mode = options.lifespan
         self.lifespan: Lifespan | None = None
-        self._starting = threading.Lock()  # handlers called in several threads start one lifespan
+        self._starting: asyncio.Task[None] | None = None  # startup under way on a running loop
 
-    def ready_loop(self) -> EagerLoop:
-        """The container's loop, lifespan started on it (again, if the loop had to be made anew)."""
+    def ready_loop(self, timeout: float | None = None) -> EagerLoop:
+        """The container's loop, lifespan started on it (again, if the loop had to be made anew).
+        Call it holding ``GUARD``."""
         loop = container_loop()
-        if self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop):
-            with self._starting:
-                if self.lifespan is None or self.lifespan.loop is not loop:
-                    lifespan = Lifespan(self.app, self.mode, loop)
-                    lifespan.start()  # raises LifespanFailure; the next event tries again
-                    self.lifespan = lifespan
+        if self._stale(loop):
+            lifespan = Lifespan(self.app, self.mode, loop)
+            lifespan.start(timeout)  # raises LifespanFailure; the next event tries again
+            self.lifespan = lifespan
         return loop
+
+    async def aready(self, timeout: float | None = None) -> None:
+        """Lifespan started on the running loop: once, however many invocations wait for it at once."""
+        loop = asyncio.get_running_loop()
+        if not self._stale(loop):
+            return
+        starting = self._starting
+        if starting is None or starting.get_loop() is not loop:
+            starting = self._starting = loop.create_task(self._start_on(loop, timeout))
+        try:
+            await asyncio.shield(starting)  # an invocation cancelled meanwhile leaves startup to the others
+        finally:
+            if starting.done() and self._starting is starting:
+                self._starting = None  # after a failure, the next invocation tries again
+
+    async def _start_on(self, loop: asyncio.AbstractEventLoop, timeout: float | None) -> None:
+        lifespan = Lifespan(self.app, self.mode, loop)
+        await lifespan.astart(timeout)
+        self.lifespan = lifespan
+
+    def _stale(self, loop: asyncio.AbstractEventLoop) -> bool:
+        return self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop)
 
     def state(self) -> dict[str, Any]:
         return self.lifespan.state if self.lifespan is not None else {}
 
-
-def make_runner(app: ASGIApp, options: Options) -> Runner:
-    """The runner ``adapt()`` calls per event: scope, app on the container's loop, response.
-
-    The runner keeps its container as ``run.container``: the streaming runner shares it.
-    """
-    container = Container(app, options)
-    margin = options.deadline_margin
-    if options.eager_startup:
-        container.ready_loop()
-
-    def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
-        loop = container.ready_loop()
-        cycle = Cycle(body)
-        scope = to_scope(environ, container.state(), event, context)
+    def enter(self, timeout: float | None) -> EagerLoop:
+        """The ready loop, ``GUARD`` held (the caller releases it). Raised here, before the app runs:
+        a call from inside a running loop, a lifespan that failed. Never the app's 500."""
+        GUARD.acquire(timeout)
         try:
-            loop.run(app(scope, cycle.receive, cycle.send), seconds_left(context, margin))
-            if cycle.state != COMPLETE:
-                raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
-        except DeadlineExceeded as exc:
-            logger().error("cancelled the ASGI app near the Lambda deadline (request %s): %s", request_id(context), exc)
-            if cycle.state != COMPLETE:
-                return gateway_timeout()
+            return self.ready_loop(timeout)
+        except BaseException:
+            GUARD.release()
+            raise
+
+
+class ASGIRunner:
+    """Runs an ASGI app per event: scope, app on the container's loop, its answer through the sink."""
+
+    interface = "asgi"
+    __slots__ = ("app", "container", "margin")
+
+    def __init__(self, app: ASGIApp, options: Options) -> None:
+        self.app = app
+        self.margin = options.deadline_margin
+        self.container = Container(app, options)  # shared with the WebSocket handler
+        if options.eager_startup:
+            self.container.enter(None)
+            GUARD.release()
+
+    def run(self, environ: Environ, body: bytes, event: Event, context: LambdaContext, answer: ResponseSink) -> None:
+        cycle = Cycle(body, answer)
+        loop = self.container.enter(seconds_left(context, self.margin))
+        try:
+            loop.run(self._call(cycle, environ, event, context), seconds_left(context, self.margin))
+        except DeadlineExceeded:
+            self._timed_out(cycle, context)
         except Exception:
-            if cycle.state == COMPLETE:  # the response was whole: it stands
-                logger().exception("the ASGI app failed after its response (request %s)", request_id(context))
-            else:
-                logger().exception("the ASGI app failed (request %s)", request_id(context))
-                return server_error()
-        try:
-            return cycle.response()
-        except InvalidResponse:
-            logger().exception("the ASGI app sent invalid headers (request %s)", request_id(context))
-            return server_error()
+            self._failed(cycle, context)
+        finally:
+            GUARD.release()
 
-    run.container = container  # type: ignore[attr-defined]
-    return run
+    async def arun(self, environ: Environ, body: bytes, event: Event, context: LambdaContext,
+                   answer: ResponseSink) -> None:  # fmt: skip
+        """``run`` on the caller's running loop."""
+        cycle = Cycle(body, answer)
+        await self.container.aready(seconds_left(context, self.margin))
+        try:
+            await finish(asyncio.ensure_future(self._call(cycle, environ, event, context)),
+                         seconds_left(context, self.margin))  # fmt: skip
+        except DeadlineExceeded:
+            self._timed_out(cycle, context)
+        except Exception:
+            self._failed(cycle, context)
+
+    async def _call(self, cycle: Cycle, environ: Environ, event: Event, context: LambdaContext) -> None:
+        scope = to_scope(environ, self.container.state(), event, context)
+        await self.app(scope, cycle.receive, cycle.send)
+        if cycle.state != COMPLETE:
+            raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
+
+    def _timed_out(self, cycle: Cycle, context: LambdaContext) -> None:
+        after_failure(cycle.answer, "cancelled the ASGI app near the Lambda deadline", context, timeout=True)
+
+    def _failed(self, cycle: Cycle, context: LambdaContext) -> None:
+        if cycle.gone and not cycle.answer.ended:
+            raise  # the client went away mid-stream: the runtime ends it
+        after_failure(cycle.answer, "the ASGI app failed", context)

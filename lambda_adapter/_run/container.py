@@ -2,32 +2,40 @@
 
 Invariants:
 - One loop per process, made here and kept (never ``get_event_loop()``); made anew only if
-  something closed it. A task's first step runs at once (like Python 3.12's eager tasks); a
-  task that outlives its deadline is cancelled and ``DeadlineExceeded`` raised.
-- Lifespan startup runs at most once per loop; a failure in mode "on" (or a
-  ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto" treats an
-  app that raises or returns before startup completes as one without lifespan. Shutdown runs
-  on SIGTERM, then the SIGTERM handler that was there before.
-- Shared across threads (the runtime loop under Lambda Managed Instances, ``serve_forever``): the
-  loop runs for good in the main thread, and a handler called in another thread hands its app to
-  it (``run`` and ``Lifespan.start`` see that the loop runs elsewhere): one loop, one lifespan,
-  each invocation a task carrying the calling thread's context variables. SIGTERM's lifespan
-  shutdown then runs on that loop before the earlier SIGTERM handler.
+  something closed it. One thread at a time runs it (``LoopGuard``): another thread waits its
+  turn, as Lambda sends one event at a time anyway; a handler called from inside a running event
+  loop (its own, or the caller's) is a ``RuntimeError`` saying so, never the app's 500.
+  ``Handler.ainvoke`` runs on the caller's running loop instead.
+- A task's first step runs at once (like Python 3.12's eager tasks), on the assumption that a new
+  task schedules exactly its own first step with one ``call_soon``: checked per task, and when it
+  does not hold the task runs through plain ``run_until_complete`` (tests/run/test_container.py
+  are the canaries). During that step the loop is running, as ``is_running()`` says.
+- A task that outlives its deadline is cancelled, given ``CANCEL_GRACE`` and ``DeadlineExceeded``
+  raised; one that ignores the cancel is logged, kept, cancelled again (logged) and waited for
+  before the next invocation runs anything.
+- Lifespan startup runs at most once per loop, within the invocation's time left; a failure in mode
+  "on" (or a ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto"
+  treats an app that raises (logged at WARNING with the exception) or returns before startup
+  completes as one without lifespan.
+  Shutdown runs on SIGTERM in a Lambda execution environment (``AWS_LAMBDA_RUNTIME_API`` set; not
+  in test runs), then the SIGTERM handler that was there before. On a loop in ``FOREVER`` (run for
+  good in the main thread by the runtime loop under Lambda Managed Instances, every invocation a
+  task of it through ``Handler.ainvoke``) shutdown runs as a task of that loop, the earlier handler
+  once it is done.
 """
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import atexit
-import concurrent.futures
 import os
 import signal
-import socket
 import sys
 import threading
 
 from .._errors import DeadlineExceeded, LifespanFailure
-from .faults import logger
+from .answers import logger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -61,6 +69,32 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     loop.close()
 
 
+class LoopGuard:
+    """The process's loop, one thread at a time; never from inside a running loop."""
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._owner: int | None = None
+
+    def acquire(self, timeout: float | None) -> None:
+        me = _thread.get_ident()
+        if self._owner == me or asyncio._get_running_loop() is not None:
+            raise RuntimeError(
+                "a handler made by adapt() was called from inside a running event loop (an ASGI app "
+                "calling it, or async code): await handler.ainvoke(event, context, sink) there instead"
+            )
+        if not self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0)):
+            raise RuntimeError("another thread kept the adapter's event loop for the whole time left")
+        self._owner = me
+
+    def release(self) -> None:
+        self._owner = None
+        self._lock.release()
+
+
+GUARD = LoopGuard()
+
+
 class EagerLoop(asyncio.SelectorEventLoop):
     """The container's loop: a task's first step runs at once, as Python 3.12's eager tasks do.
 
@@ -70,70 +104,108 @@ class EagerLoop(asyncio.SelectorEventLoop):
     running loop, so ``current_task()``, ``get_running_loop()``, contextvars and anyio behave.
     """
 
-    _captured: list[tuple[Any, Any]] | None = None
+    _captured: list[tuple[Any, Any, Any]] | None = None
+    _eager = False
+    leftovers: set[asyncio.Task[Any]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.leftovers = set()
 
     def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:  # type: ignore[override]
         captured = self._captured
-        if captured is not None and not captured:  # the new task's first step: kept for run()
-            captured.append((callback, context))
+        if captured is not None:  # inside create_task: kept for run(), which checks what it got
+            captured.append((callback, args, context))
             return asyncio.Handle(callback, args, self, context)
         return super().call_soon(callback, *args, context=context)
 
+    def is_running(self) -> bool:
+        return self._eager or super().is_running()
+
     def run(self, coroutine: Any, timeout: float | None = None) -> None:
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
-        if self.is_running() and asyncio.events._get_running_loop() is not self:
-            self._run_from_thread(coroutine, timeout)
-            return
-        captured: list[tuple[Any, Any]] = []
+        if self.leftovers:
+            self.run_until_complete(recancel(self.leftovers))
+        captured: list[tuple[Any, Any, Any]] = []
         self._captured = captured
         try:
             task = self.create_task(coroutine)
         finally:
             self._captured = None
-        step, context = captured[0]
+        if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
+            self._first_step(captured[0][0], captured[0][2])
+        else:  # the assumption does not hold on this Python: the steps go on the loop as asked
+            for callback, args, context in captured:
+                super().call_soon(callback, *args, context=context)
+        if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
+            self.run_until_complete(finish(task, timeout, self))
+        task.result()
+
+    def _first_step(self, step: Any, context: Any) -> None:
         hooks = sys.get_asyncgen_hooks()
         # the hooks run_forever() sets, so async generators are finalised on this loop
         sys.set_asyncgen_hooks(
             firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
             finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
         )
-        asyncio.events._set_running_loop(self)
+        asyncio._set_running_loop(self)
+        self._eager = True
         try:
             context.run(step)
         finally:
-            asyncio.events._set_running_loop(None)
+            self._eager = False
+            asyncio._set_running_loop(None)
             sys.set_asyncgen_hooks(*hooks)
-        if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
-            self._wait(task, timeout)
-        task.result()
 
-    def _run_from_thread(self, coroutine: Any, timeout: float | None) -> None:
-        """From another thread while the loop serves for good: a task on it, this thread waiting for its end."""
-        future = asyncio.run_coroutine_threadsafe(coroutine, self)  # the task gets this thread's context
-        try:
-            future.result(None if timeout is None else max(timeout, 0))
-        except concurrent.futures.TimeoutError:
-            if not future.cancel():  # it ended in between
-                future.result()
-                return
-            raise DeadlineExceeded(
-                f"the app was still running {max(timeout or 0, 0):.3f} s into the invocation"
-            ) from None
 
-    def _wait(self, task: asyncio.Task[Any], timeout: float | None) -> None:
+async def finish(task: asyncio.Task[Any], timeout: float | None, loop: EagerLoop | None = None) -> None:
+    """Wait for ``task``; past ``timeout`` seconds cancel it, give it ``CANCEL_GRACE`` and raise
+    ``DeadlineExceeded``. A task that ignores the cancel goes to ``loop.leftovers``."""
+    try:
         if timeout is None:
-            self.run_until_complete(task)
+            await asyncio.wait({task})
             return
-        self.run_until_complete(asyncio.wait({task}, timeout=max(timeout, 0)))
+        await asyncio.wait({task}, timeout=max(timeout, 0))
+    except asyncio.CancelledError:  # the invocation itself was cancelled: so is the app
+        task.cancel()
+        raise
+    if task.done():
+        return
+    task.cancel()
+    await asyncio.wait({task}, timeout=CANCEL_GRACE)
+    if not task.done():
+        logger().warning("the ASGI app ignored its cancellation for %.1f s; it is cancelled again before the "
+                         "next invocation", CANCEL_GRACE)  # fmt: skip
+        if loop is not None:
+            loop.leftovers.add(task)
+    if timeout <= 0:
+        raise DeadlineExceeded("the invocation had no time left before deadline_margin when the app started")
+    raise DeadlineExceeded(f"the app was still running {timeout:.3f} s after it started, at deadline_margin "
+                           "before the Lambda deadline")  # fmt: skip
+
+
+async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
+    """Before an invocation: cancel again the tasks of earlier ones that ignored their cancellation."""
+    for task in list(tasks):
         if not task.done():
+            logger().warning("cancelling again a task an earlier invocation's deadline cancelled: %r", task)
             task.cancel()
-            self.run_until_complete(asyncio.wait({task}, timeout=CANCEL_GRACE))
-            raise DeadlineExceeded(f"the app was still running {max(timeout, 0):.3f} s into the invocation")
+    await asyncio.wait(tasks, timeout=CANCEL_GRACE)
+    for task in list(tasks):
+        if task.done():
+            tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:  # retrieved: reported once, here
+                logger().warning("a task an earlier invocation's deadline cancelled ended with %r", task.exception())
+    if tasks:
+        logger().error("%d task(s) of earlier invocations still ignore cancellation; this one runs beside them",
+                       len(tasks))  # fmt: skip
+        tasks.clear()  # said once: they are the app's to end
 
 
 SHUTDOWN_TIMEOUT = 1.0  # seconds; Lambda gives the runtime little time after SIGTERM
 _DONE: dict[str, Any] = {"type": "lambda_adapter.app_returned"}
 _RUNNING: set[asyncio.Task[None]] = set()  # lifespan tasks waiting for shutdown
+FOREVER: set[asyncio.AbstractEventLoop] = set()  # loops run for good in the main thread (see the docstring)
 
 
 class Lifespan:
@@ -150,17 +222,21 @@ class Lifespan:
         self._from_app: asyncio.Queue[dict[str, Any]] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Run startup to its end; raise ``LifespanFailure`` when it failed."""
-        if self.loop.is_running():  # serving for good in the main thread: startup goes there
-            asyncio.run_coroutine_threadsafe(self._start_there(), self.loop).result()
-            return
-        self.loop.run_until_complete(self._startup())
-        if self.supported:
-            _chain_sigterm(self)
+    def start(self, timeout: float | None = None) -> None:
+        """Run startup to its end, within ``timeout`` seconds; raise ``LifespanFailure`` when it failed."""
+        self.loop.run_until_complete(self.astart(timeout))
 
-    async def _start_there(self) -> None:
-        await self._startup()
+    async def astart(self, timeout: float | None = None) -> None:
+        """``start`` on the running loop."""
+        try:
+            await asyncio.wait_for(self._startup(), None if timeout is None else max(timeout, 0))
+        except asyncio.TimeoutError:
+            if self._task is not None:
+                self._task.cancel()
+            raise LifespanFailure(
+                f"ASGI lifespan startup did not complete within the {max(timeout or 0, 0):.3f} s the "
+                "invocation had left (less deadline_margin); the next invocation starts it again"
+            ) from None
         if self.supported:
             _chain_sigterm(self)
 
@@ -180,8 +256,13 @@ class Lifespan:
         elif self.mode == "on":
             why = f"raised {self.error!r}" if self.error else "returned"
             raise LifespanFailure(f"lifespan='on', but the app {why} before lifespan startup completed")
+        elif self.error is not None:  # seen once: startup runs once per container
+            logger().warning(
+                "the ASGI app raised %r in lifespan startup; going on without lifespan (lifespan='off' "
+                "for an app without it, 'on' to make this fatal)", self.error, exc_info=self.error,
+            )  # fmt: skip
         else:
-            logger().debug("the ASGI app does not support lifespan (%r); going on without", self.error)
+            logger().debug("the ASGI app returned before lifespan startup completed; going on without")
 
     async def _main(self, scope: dict[str, Any]) -> None:
         assert self._to_app is not None and self._from_app is not None
@@ -197,8 +278,8 @@ class Lifespan:
         self._from_app.put_nowait(message)
 
     def shutdown(self) -> asyncio.Task[None] | None:
-        """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it; when the loop is
-        running (SIGTERM inside an invocation, or while it serves for good), the task that will."""
+        """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it; on a running loop
+        (SIGTERM inside an invocation, or on a loop in ``FOREVER``) the task that will."""
         if not self.supported or self.loop.is_closed():
             return None
         self.supported = False
@@ -221,30 +302,29 @@ class Lifespan:
 
 def _chain_sigterm(lifespan: Lifespan) -> None:
     """Run lifespan shutdown on SIGTERM, then whatever handled SIGTERM before."""
+    if "AWS_LAMBDA_RUNTIME_API" not in os.environ:  # not in Lambda: a test run's handlers stay as they are
+        logger().debug("not in a Lambda execution environment: lifespan shutdown will not run on SIGTERM")
+        return
     if threading.current_thread() is not threading.main_thread():
         logger().debug("not in the main thread: lifespan shutdown will not run on SIGTERM")
         return
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: Any) -> None:
-        loop = lifespan.loop
-        if loop in _FOREVER and loop.is_running():  # the loop goes on: shutdown on it, then the rest
-            loop.call_soon_threadsafe(_shutdown_then, lifespan, lambda: _previous(previous, signum, frame))
-            return
-        try:
-            lifespan.shutdown()
-        finally:
+        def then(*_: Any) -> None:
             _previous(previous, signum, frame)
 
+        try:
+            task = lifespan.shutdown()
+        except BaseException:
+            then()
+            raise
+        if task is not None and lifespan.loop in FOREVER:  # the loop goes on: the rest once shutdown is done
+            task.add_done_callback(then)
+        else:
+            then()
+
     signal.signal(signal.SIGTERM, on_sigterm)
-
-
-def _shutdown_then(lifespan: Lifespan, then: Any) -> None:
-    task = lifespan.shutdown()
-    if task is None:
-        then()
-    else:
-        task.add_done_callback(lambda _: then())
 
 
 def _previous(previous: Any, signum: int, frame: Any) -> None:
@@ -254,45 +334,3 @@ def _previous(previous: Any, signum: int, frame: Any) -> None:
     elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
-
-
-_FOREVER: list[EagerLoop] = []  # the loop serving for good, if one does
-
-
-def serve_forever(until: threading.Event, then: Any) -> None:
-    """Run the process's loop in this (the main) thread until ``until`` is set, calling ``then()`` once it
-    runs: handlers called in other threads run their apps on it (the runtime loop's slots under Lambda
-    Managed Instances)."""
-    loop = container_loop()
-    _FOREVER[:] = [loop]
-    loop.call_soon(then)
-
-    def stop_when_set() -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})  # the main thread's to handle
-        until.wait()
-        loop.call_soon_threadsafe(loop.stop)
-
-    threading.Thread(target=stop_when_set, name="loop-stopper", daemon=True).start()
-    # a signal that comes just before the loop blocks in select() would wait for the next event: its
-    # byte on this socket wakes the loop, which then runs the signal's handler (asyncio does the same)
-    wake_read, wake_write = socket.socketpair()
-    for end in (wake_read, wake_write):
-        end.setblocking(False)
-    loop.add_reader(wake_read.fileno(), _drain, wake_read)
-    earlier = signal.set_wakeup_fd(wake_write.fileno())
-    try:
-        loop.run_forever()
-    finally:
-        signal.set_wakeup_fd(earlier)
-        loop.remove_reader(wake_read.fileno())
-        wake_read.close()
-        wake_write.close()
-        _FOREVER.clear()
-
-
-def _drain(wake: socket.socket) -> None:
-    try:
-        while wake.recv(4096):
-            pass
-    except OSError:  # nothing more to read
-        pass

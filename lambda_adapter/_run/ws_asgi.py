@@ -14,7 +14,7 @@ Invariants: the session is the state machine of ``_Session`` (CONNECTING, OPEN, 
 message out of order is ``InvalidResponse`` raised into the app. ``websocket.send`` goes
 through the Management API at once (boto3, blocking: Lambda runs one event at a time); during
 CONNECT it cannot (API Gateway opens the connection only once $connect returns): logged, dropped.
-The loop and lifespan are the ASGI runner's container (``run.container``), shared with HTTP events.
+The loop and lifespan are the ASGI runner's container (``runner.container``), shared with HTTP events.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from .._events.websocket import (
     Frame,
     from_response,
 )
-from .._model import Response, seconds_left
+from .._model import Response
 from ..websocket import _management
 from ..websocket._stores import MemoryStore, request_for, settle
-from .faults import bad_request, logger, request_id
+from .answers import bad_request, logger, request_id, seconds_left
+from .container import GUARD, finish
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .._model import Environ, Event, LambdaContext, Options, Result
-    from .asgi import Container as AppContainer  # the ASGI runner's container (loop, lifespan)
+    from .asgi import ASGIRunner
 
     Message = dict[str, Any]
     ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -170,59 +171,79 @@ def to_websocket_scope(request: Environ, state: dict[str, Any], event: Event, co
     return scope
 
 
-def websocket_route_of(app: Any) -> str | None:
-    """The path of the app's WebSocket route when it has exactly one, without path parameters
-    (Starlette and FastAPI list theirs in ``app.routes``); else None, with a warning if several."""
-    routes = getattr(app, "routes", None)
-    if not isinstance(routes, list):
-        return None
-    paths = [
-        str(getattr(route, "path", ""))
-        for route in routes
-        if any(kind.__name__ == "WebSocketRoute" for kind in type(route).__mro__)
-    ]
-    if len(paths) == 1 and paths[0].startswith("/") and "{" not in paths[0]:
-        return paths[0]
-    if len(paths) > 1:
-        logger().warning("the app has %d WebSocket routes; WebSocket events reach '/': pass websocket_path", len(paths))
-    return None
-
-
-def make_handler(app: ASGIApp, container: AppContainer, options: Options) -> Handler:
+class ASGIWebSocket:
     """The handler of WebSocket events: request from the store, the app's session, the result."""
-    store = options.connection_store or MemoryStore()
-    path = options.websocket_path or websocket_route_of(app) or "/"
 
-    def handler(event: Event, context: LambdaContext) -> Result:
+    def __init__(self, runner: ASGIRunner, options: Options, path: str) -> None:
+        self.runner = runner
+        self.options = options
+        self.store = MemoryStore() if options.connection_store is None else options.connection_store
+        self.path = path
+
+    def __call__(self, event: Event, context: LambdaContext) -> Result:
+        prepared = self._prepare(event, context)
+        if isinstance(prepared, dict):
+            return prepared
+        frame, request, scope, session = prepared
+        loop = self.runner.container.enter(seconds_left(context, self.options.deadline_margin))
+        error: Exception | None = None
+        try:
+            scope["state"] = self.runner.container.state().copy()
+            loop.run(self.runner.app(scope, session.receive, session.send),
+                     seconds_left(context, self.options.deadline_margin))  # fmt: skip
+        except Exception as exc:
+            error = exc
+        finally:
+            GUARD.release()
+        return self._settled(frame, request, _outcome(error, session, context))
+
+    async def acall(self, event: Event, context: LambdaContext) -> Result:
+        """``__call__`` on the caller's running loop (``Handler.ainvoke``)."""
+        import asyncio
+
+        prepared = self._prepare(event, context)
+        if isinstance(prepared, dict):
+            return prepared
+        frame, request, scope, session = prepared
+        margin = self.options.deadline_margin
+        await self.runner.container.aready(seconds_left(context, margin))
+        scope["state"] = self.runner.container.state().copy()
+        error: Exception | None = None
+        try:
+            await finish(asyncio.ensure_future(self.runner.app(scope, session.receive, session.send)),
+                         seconds_left(context, margin))  # fmt: skip
+        except Exception as exc:
+            error = exc
+        return self._settled(frame, request, _outcome(error, session, context))
+
+    def _prepare(self, event: Event, context: LambdaContext) -> Result | tuple[Frame, Environ, Message, _Session]:
         try:
             frame = Frame(event)
-            request = request_for(frame, event, store, options, path)
+            request = request_for(frame, event, self.store, self.options, self.path)
         except MALFORMED as exc:
             return {"statusCode": bad_request(exc, context).status}
-        endpoint = _management.resolve_endpoint(frame.endpoint, options.websocket_endpoint)
-        loop = container.ready_loop()
-        scope = to_websocket_scope(request, container.state(), event, context)
+        endpoint = _management.resolve_endpoint(frame.endpoint, self.options.websocket_endpoint)
+        scope = to_websocket_scope(request, {}, event, context)
         scope["aws.websocket"] = frame.info(endpoint)
-        session = _Session(frame, endpoint)
-        response = _run(app(scope, session.receive, session.send), session, loop, context, options)
-        settle(frame, store, request, frame.event_type == CONNECT and response.status == 200)
+        return frame, request, scope, _Session(frame, endpoint)
+
+    def _settled(self, frame: Frame, request: Environ, response: Response) -> Result:
+        settle(frame, self.store, request, frame.event_type == CONNECT and response.status == 200)
+        exclude = self.options.exclude_headers
+        if exclude:
+            response.headers = [(name, value) for name, value in response.headers if name.lower() not in exclude]
         return from_response(response, frame)
 
-    return handler
 
-
-def _run(coroutine: Any, session: _Session, loop: Any, context: Any, options: Options) -> Response:
-    """Run the app's session to its end; a failure is a 500 (a refused connect, an error frame)."""
-    try:
-        loop.run(coroutine, seconds_left(context, options.deadline_margin))
-    except DeadlineExceeded as exc:
-        logger().error("cancelled the ASGI app near the Lambda deadline (request %s): %s", request_id(context), exc)
+def _outcome(error: Exception | None, session: _Session, context: Any) -> Response:
+    """The session's answer; a failure is a 500 (a refused connect, an error frame)."""
+    if isinstance(error, DeadlineExceeded):
+        logger().error("cancelled the ASGI app near the Lambda deadline (request %s): %s", request_id(context), error)
         return _FAILED
-    except Exception as exc:
-        # the app's own exception for the disconnect it was given (Starlette's WebSocketDisconnect)
-        if not (session.ended and type(exc).__name__ == "WebSocketDisconnect"):
-            logger().exception("the ASGI app failed on a WebSocket event (request %s)", request_id(context))
-            return _FAILED
+    # the app's own exception for the disconnect it was given (Starlette's WebSocketDisconnect) is no failure
+    if error is not None and not (session.ended and type(error).__name__ == "WebSocketDisconnect"):
+        logger().error("the ASGI app failed on a WebSocket event (request %s)", request_id(context), exc_info=error)
+        return _FAILED
     try:
         return session.response()
     except InvalidResponse:

@@ -1,18 +1,24 @@
-"""The WSGI runner: the environ completed, the app run per PEP 3333, a ``Response`` out.
+"""The WSGI runner: the environ completed, the app run per PEP 3333, its answer sent through a sink.
 
-Invariants: never imports asyncio; ``close()`` is called on every iterable the app returns,
-whatever happens; every environ passes ``wsgiref.validate``. Its streaming twin ``wsgi_stream``
-shares ``complete_environ``, ``close_iterable`` and ``WATCHDOG``: one set of rules, two transports.
+Invariants (PEP 3333 as a server sees it):
+- Never imports asyncio. One runner for both transports: the status and headers go to the sink
+  with the first non-empty body part (or at the end, for an empty body), ``write()`` sends at once,
+  ``end`` comes after the last part and before ``close()``, which is called on every iterable the
+  app returns, whatever happens. Every environ passes ``wsgiref.validate``.
+- Per request, nothing of the process's: ``wsgi.errors`` is a stream of the request's own (its
+  partial last line logged at the end). Between parts the deadline is checked: an app still
+  sending near it is stopped there. One stuck inside a part is reported by ``Watchdog``.
 """
 
 from __future__ import annotations
 
+import _thread
+import time
 from io import BytesIO
 
-from .._errors import InvalidResponse
+from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
-from .._model import Response, seconds_left
-from .faults import logger, request_id, server_error
+from .answers import after_failure, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the same functions and constants as the C module below
@@ -26,14 +32,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext
+    from .._model import Environ, Event, LambdaContext, Options, ResponseSink
 
     WSGIApp = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
-    Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
 
 
 class FileWrapper:
-    """``wsgi.file_wrapper``: a file the runner reads whole instead of iterating."""
+    """``wsgi.file_wrapper``: a file the runner reads in blocks."""
 
     def __init__(self, filelike: Any, block_size: int = 65536) -> None:
         self.filelike = filelike
@@ -48,8 +53,10 @@ class FileWrapper:
             close()
 
 
-class _ErrorStream:
-    """``wsgi.errors``: what the app writes goes to the log, a line at a time."""
+class ErrorStream:
+    """``wsgi.errors`` of one request: what the app writes goes to the log, a line at a time."""
+
+    __slots__ = ("_pending",)
 
     def __init__(self) -> None:
         self._pending = ""
@@ -73,7 +80,6 @@ class _ErrorStream:
 TEMPLATE: dict[str, Any] = {
     "SERVER_PROTOCOL": "HTTP/1.1",
     "wsgi.version": (1, 0),
-    "wsgi.errors": _ErrorStream(),
     "wsgi.multithread": False,  # Lambda sends a process one request at a time
     "wsgi.multiprocess": True,  # ...and runs many processes side by side
     "wsgi.run_once": False,
@@ -82,44 +88,69 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
-def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> Response:
-    """Run ``app`` on ``environ`` and collect its whole answer; ``close()`` always called."""
-    started: list[Any] = []
-    chunks: list[bytes] = []
+class _Start:
+    """``start_response`` and ``write`` of one request: what the app said, sent with its first bytes."""
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    __slots__ = ("answer", "pending", "sent")
+
+    def __init__(self, answer: ResponseSink) -> None:
+        self.answer = answer
+        self.pending: tuple[Any, Any] | None = None
+        self.sent = False
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
         if exc_info is not None:
-            if any(chunks):  # a real server would have sent the headers by now
+            if self.sent:  # a real server would have sent the headers by now: the error goes up
                 raise exc_info[1].with_traceback(exc_info[2])
-        elif started:
+        elif self.pending is not None:
             raise InvalidResponse("start_response() was called twice without exc_info")
-        started[:] = (status, headers)
-        return chunks.append
+        self.pending = (status, headers)
+        return self.write
 
-    result = app(environ, start_response)
+    def write(self, chunk: bytes) -> None:
+        if type(chunk) is not bytes:
+            if not isinstance(chunk, (bytes, bytearray)):
+                raise InvalidResponse(f"the app's body must be an iterable of bytes, got {type(chunk).__name__}")
+            chunk = bytes(chunk)
+        if chunk:
+            if not self.sent:
+                self.send_headers()
+            self.answer.body(chunk)
+
+    def send_headers(self) -> None:
+        if self.pending is None:
+            raise InvalidResponse("the app sent body bytes (or returned) without calling start_response()")
+        status, headers = self.pending
+        code = status[:3] if type(status) is str else ""
+        if not code.isdigit() or len(code) != 3:
+            raise InvalidResponse(f"the app's status must be a str such as '200 OK', got {status!r}")
+        self.sent = True
+        self.answer.start(int(code), checked_headers(headers))
+
+
+def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, deadline: float | None = None) -> None:
+    """Run ``app`` on ``environ``, its answer through ``answer`` as it comes; ``close()`` always called,
+    after ``answer.end()``. Past ``deadline`` (``time.monotonic()``) between parts: ``DeadlineExceeded``."""
+    start = _Start(answer)
+    result = app(environ, start.start_response)
+    if hasattr(result, "__await__"):  # an ASGI app behind a wrapper detection cannot see through
+        close_iterable(result, quietly=True)
+        raise InvalidResponse(
+            "the app returned an awaitable: it is an ASGI app; say so with adapt(app, interface='asgi')"
+        )
     try:
-        if type(result) is FileWrapper:  # wsgi.file_wrapper honoured: read whole, not per block
-            chunks.append(result.filelike.read())
-        else:
-            for chunk in result:
-                if chunk and not started:
-                    raise InvalidResponse("the app sent body bytes before calling start_response()")
-                chunks.append(chunk)
+        for index, chunk in enumerate(result):
+            # the first part is the answer the app made; a further one past the deadline is not waited for
+            if index and deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded("the WSGI app was still sending its answer near the Lambda deadline")
+            start.write(chunk)
+        if not start.sent:
+            start.send_headers()
+        answer.end()
     except BaseException:
         close_iterable(result, quietly=True)  # the iteration's error is the one to report
         raise
     close_iterable(result, quietly=False)
-    if not started:
-        raise InvalidResponse("the app returned without calling start_response()")
-    status, headers = started
-    code = status[:3]
-    if type(status) is not str or not code.isdigit() or len(code) != 3:
-        raise InvalidResponse(f"the app's status must be a str such as '200 OK', got {status!r}")
-    try:
-        body = chunks[0] if len(chunks) == 1 and type(chunks[0]) is bytes else b"".join(chunks)
-    except TypeError:
-        raise InvalidResponse("the app's body must be an iterable of bytes") from None
-    return Response(int(code), checked_headers(headers), body)
 
 
 def close_iterable(result: Any, quietly: bool) -> None:
@@ -141,33 +172,40 @@ class Watchdog:
     """Logs a warning when a WSGI app is still running as the deadline comes near.
 
     A thread cannot be stopped from outside, so a warning is all a WSGI adapter can honestly
-    give. It is a SIGALRM timer (one ``setitimer`` call to arm, one to disarm: no thread, no
-    lock on the hot path), taken only in the main thread and only while nobody else uses SIGALRM.
+    give. It is the process's SIGALRM timer (one ``setitimer`` call to arm, one to disarm: no
+    thread, no lock on the hot path), the one piece of process state a request touches: armed
+    only from the main thread (the thread signals are delivered to), checked per request, and
+    only while nobody else handles SIGALRM. From any other thread there is no watchdog.
     """
 
     def __init__(self) -> None:
         self._request = "-"
-        self._usable: bool | None = None  # decided on the first arm
+        self._main: int | None = None  # the main thread's id, once the handler is installed
+        self._taken = False  # SIGALRM has a handler of someone else's: never touched
 
-    def arm(self, seconds: float, request: str) -> None:
-        if self._usable is None:
-            self._usable = self._install()
-        if self._usable:
-            self._request = request
-            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    def arm(self, seconds: float, request: str) -> bool:
+        """Arm the timer, when this thread may; whether it was armed."""
+        if self._main != _thread.get_ident() and not self._install():
+            return False
+        self._request = request
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+        return True
 
     def disarm(self) -> None:
-        if self._usable:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _install(self) -> bool:
+        if self._taken or self._main is not None:  # taken, or installed and this is not the main thread
+            return False
         try:
             if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None):
                 logger().debug("SIGALRM is in use: no deadline warning for the WSGI app")
+                self._taken = True
                 return False
             signal.signal(signal.SIGALRM, self._alarm)
-        except ValueError:  # not the main thread: signals cannot be handled here
+        except ValueError:  # not the main thread: signals cannot be handled here; decided per request
             return False
+        self._main = _thread.get_ident()
         return True
 
     def _alarm(self, signum: int, frame: Any) -> None:
@@ -178,33 +216,49 @@ class Watchdog:
         )
 
 
+WATCHDOG = Watchdog()  # one per process: SIGALRM is the process's
+
+
 def complete_environ(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> None:
-    """The ``wsgi.*`` keys, the body as ``wsgi.input``, the event and context as ``aws.*`` (both runners)."""
+    """The ``wsgi.*`` keys, the body as ``wsgi.input``, the event and context as ``aws.*``."""
     environ.update(TEMPLATE)
     environ["wsgi.input"] = BytesIO(body)
+    environ["wsgi.errors"] = ErrorStream()
     environ["aws.event"] = event
     environ["aws.context"] = context
 
 
-WATCHDOG = Watchdog()  # one per process: Lambda runs one invocation at a time in it
+class WSGIRunner:
+    """Runs a WSGI app per event: environ completed, app run; a failure before anything went out
+    is a 500, one near the deadline a 504."""
 
+    interface = "wsgi"
+    __slots__ = ("app", "margin")
 
-def make_runner(app: WSGIApp, margin: float) -> Runner:
-    """The runner ``adapt()`` calls per event: environ completed, app run; a fault is a 500."""
-    watchdog = WATCHDOG
+    def __init__(self, app: WSGIApp, options: Options) -> None:
+        self.app = app
+        self.margin = options.deadline_margin
 
-    def run(environ: Environ, body: bytes, event: Event, context: LambdaContext) -> Response:
+    def run(self, environ: Environ, body: bytes, event: Event, context: LambdaContext, answer: ResponseSink) -> None:
         complete_environ(environ, body, event, context)
-        left = seconds_left(context, margin)
+        left = seconds_left(context, self.margin)
+        deadline = None
+        armed = False
         if left is not None:
-            watchdog.arm(left, request_id(context))
+            deadline = time.monotonic() + left
+            armed = WATCHDOG.arm(left, request_id(context))
         try:
-            return run_wsgi(app, environ)
+            run_wsgi(self.app, environ, answer, deadline)
+        except DeadlineExceeded:
+            after_failure(answer, "stopped the WSGI app near the Lambda deadline", context, timeout=True)
         except Exception:
-            logger().exception("the WSGI app failed (request %s)", request_id(context))
-            return server_error()
+            after_failure(answer, "the WSGI app failed", context)
         finally:
-            if left is not None:
-                watchdog.disarm()
+            if armed:
+                WATCHDOG.disarm()
+            environ["wsgi.errors"].flush()
 
-    return run
+    async def arun(self, environ: Environ, body: bytes, event: Event, context: LambdaContext,
+                   answer: ResponseSink) -> None:  # fmt: skip
+        """On a running event loop: the same, blocking it (a WSGI app has nothing to await)."""
+        self.run(environ, body, event, context, answer)

@@ -11,8 +11,8 @@ imports the app and holds its own copy; here the handler is imported once, then:
   are each invocation's own. An app that waits (I/O, ``time.sleep``) releases the GIL; an app
   that computes in Python holds it, and ``LAMBDA_ADAPTER_WORKERS=processes`` serves it better.
   An ASGI app made by ``adapt()`` has one event loop for all slots, run for good in the main
-  thread (``_run.container.serve_forever``): one lifespan, each invocation a task on that loop with
-  the context variables of the slot that took it.
+  thread (``_loop_slots``): one lifespan, each invocation a task of that loop (``handler.ainvoke``)
+  with the context variables of the slot that took it; the slot's thread does the Runtime API I/O.
 - ``processes``: one process per slot, forked *after* the import, sharing the imported app's pages
   copy-on-write; each serves one invocation at a time, as the managed runtime's workers do.
 
@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 import threading
 from http.client import HTTPException
 
@@ -46,7 +45,7 @@ log = logging.getLogger("lambda_adapter.runtime")
 
 
 def serve_concurrently(
-    address: str, handler: Callable[..., Any], stream: Any, slots: int, limit: int | None = None
+    address: str, handler: Callable[..., Any], streams: bool, slots: int, limit: int | None = None
 ) -> int:
     """Serve ``slots`` invocations at a time until the Runtime API goes away; the exit status."""
     workers = os.environ.get(ENV_WORKERS, "threads").strip().lower()
@@ -54,10 +53,10 @@ def serve_concurrently(
         log.warning("%s=%r is neither threads nor processes: threads", ENV_WORKERS, workers)
         workers = "threads"
     if workers == "processes" and slots > 1:
-        return _forked(address, handler, stream, slots)
+        return _forked(address, handler, streams, slots)
     _log.to_telemetry_socket()
     per_invocation_trace_id()
-    return _threads(address, handler, stream, slots, limit)
+    return _threads(address, handler, streams, slots, limit)
 
 
 class _Slots:
@@ -68,6 +67,7 @@ class _Slots:
         self.running = count
         self.status = 0
         self.done = threading.Event()
+        self.on_done: Callable[[], None] | None = None  # told once, when done is set
         self._lock = threading.Lock()
 
     def take(self) -> bool:
@@ -83,35 +83,46 @@ class _Slots:
         with self._lock:
             self.running -= 1
             self.status = max(self.status, status)
-            if status or not self.running:
+            if (status or not self.running) and not self.done.is_set():
                 self.done.set()
+                if self.on_done is not None:
+                    self.on_done()
 
 
-def _threads(address: str, handler: Callable[..., Any], stream: Any, slots: int, limit: int | None) -> int:
+def _threads(address: str, handler: Callable[..., Any], streams: bool, slots: int, limit: int | None) -> int:
     state = _Slots(slots, limit)
+    if _on_one_loop(handler):
+        from ._loop_slots import serve_on_loop
 
-    def start() -> None:
-        for number in range(slots):
-            name = f"invocation-slot-{number}"
-            threading.Thread(target=_slot, args=(address, handler, stream, state), name=name, daemon=True).start()
-
-    container = sys.modules.get("lambda_adapter._run.container")
-    if container is not None:  # an ASGI app (adapt() imported its runner): its loop serves every slot, here
-        container.serve_forever(state.done, start)
-    else:
-        start()
-        state.done.wait()
+        return serve_on_loop(state, lambda run: _start(address, handler, streams, state, slots, run))
+    _start(address, handler, streams, state, slots, None)
+    state.done.wait()
     return state.status
 
 
-def _slot(address: str, handler: Callable[..., Any], stream: Any, state: _Slots) -> None:
+def _on_one_loop(handler: Any) -> bool:
+    """Whether every app of ``handler`` is an ASGI app made by ``adapt()``: then one event loop serves all slots."""
+    runner = getattr(handler, "runner", None)
+    if getattr(handler, "ainvoke", None) is None or runner is None:
+        return False
+    runners = getattr(runner, "runners", [runner])  # the mounted apps' runners, or the one app's
+    return all(getattr(each, "interface", None) == "asgi" for each in runners)
+
+
+def _start(address: str, handler: Callable[..., Any], streams: bool, state: _Slots, slots: int, run: Any) -> None:
+    for number in range(slots):
+        arguments = (address, handler, streams, state, run)
+        threading.Thread(target=_slot, args=arguments, name=f"invocation-slot-{number}", daemon=True).start()
+
+
+def _slot(address: str, handler: Callable[..., Any], streams: bool, state: _Slots, run: Any) -> None:
     # signals go to the main thread, whose handlers (SIGTERM: lifespan shutdown) run at once there
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     api = RuntimeAPI(address)
     status = 0
     try:
         while state.take():
-            answer(api, handler, stream, api.next())
+            answer(api, handler, streams, api.next(), run)
     except (RuntimeAPIError, OSError, HTTPException) as exc:
         log.error("the Runtime API at %s failed (%s); exiting", address, exc)
         status = 1
@@ -123,7 +134,7 @@ def _slot(address: str, handler: Callable[..., Any], stream: Any, state: _Slots)
         state.end(status)
 
 
-def _forked(address: str, handler: Callable[..., Any], stream: Any, slots: int) -> int:
+def _forked(address: str, handler: Callable[..., Any], streams: bool, slots: int) -> int:
     """One child per slot, forked after the import; the first child to fail ends them all."""
     children = []
     for _ in range(slots):
@@ -139,7 +150,7 @@ def _forked(address: str, handler: Callable[..., Any], stream: Any, slots: int) 
                         os.environ[TRACE] = invocation.trace_id
                     else:
                         os.environ.pop(TRACE, None)
-                    answer(api, handler, stream, invocation)
+                    answer(api, handler, streams, invocation)
             except (RuntimeAPIError, OSError, HTTPException) as exc:
                 log.error("the Runtime API at %s failed (%s); exiting", address, exc)
             finally:

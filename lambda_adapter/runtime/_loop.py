@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
-    from ._answer import Stream
-
 ENV_STREAMING = "LAMBDA_ADAPTER_STREAMING"
 ENV_CONCURRENCY = "AWS_LAMBDA_MAX_CONCURRENCY"  # Lambda Managed Instances: invocations in flight at once
 _ON, _OFF = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
@@ -48,13 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         if os.environ.get(SNAPSTART_ENV) == SNAPSTART:
             restore(api)
-        stream = _stream_of(handler, os.environ.get(ENV_STREAMING))
+        streams = _streams(handler, os.environ.get(ENV_STREAMING))
         if slots is not None:
             from ._concurrent import serve_concurrently
 
             api.close()
-            return serve_concurrently(address, handler, stream, slots, args.invocations)
-        serve(api, handler, stream, args.invocations)
+            return serve_concurrently(address, handler, streams, slots, args.invocations)
+        serve(api, handler, streams, args.invocations)
     except (RuntimeAPIError, OSError, HTTPException) as exc:  # HTTPException: no HTTP from the other side
         log.error("the Runtime API at %s failed (%s); exiting", address, exc)
         return 1
@@ -108,9 +106,9 @@ def _init_error(exc: BaseException, module: str, attribute: str) -> dict[str, An
     return fault.document()
 
 
-def _stream_of(handler: Any, setting: str | None) -> Stream | None:
-    """``handler.stream`` when answers are to be streamed, else None."""
-    stream: Stream | None = getattr(handler, "stream", None)
+def _streams(handler: Any, setting: str | None) -> bool:
+    """Whether answers are to be streamed (the handler can: ``handler.stream`` is there)."""
+    stream = getattr(handler, "stream", None)
     choice = (setting or "").strip().lower()
     if choice and choice not in _ON + _OFF:
         log.warning("%s=%r is neither on (1, true) nor off (0, false): ignored", ENV_STREAMING, setting)
@@ -118,10 +116,10 @@ def _stream_of(handler: Any, setting: str | None) -> Stream | None:
     if wanted and stream is None:
         log.warning("%s=%s, but the handler cannot stream (not made by adapt(), or streaming='off'): buffered",
                     ENV_STREAMING, setting)  # fmt: skip
-    return stream if wanted else None
+    return wanted and stream is not None
 
 
-def serve(api: RuntimeAPI, handler: Callable[..., Any], stream: Stream | None, limit: int | None = None) -> None:
+def serve(api: RuntimeAPI, handler: Callable[..., Any], streams: bool, limit: int | None = None) -> None:
     """The loop: next invocation, the handler, its answer; ``limit`` invocations, or forever."""
     served = 0
     while limit is None or served < limit:
@@ -131,5 +129,5 @@ def serve(api: RuntimeAPI, handler: Callable[..., Any], stream: Stream | None, l
             os.environ[TRACE] = invocation.trace_id
         else:
             os.environ.pop(TRACE, None)
-        answer(api, handler, stream, invocation)
+        answer(api, handler, streams, invocation)
         served += 1

@@ -40,7 +40,7 @@ def test_a_rest_event_like_api_gateways(capsys: pytest.CaptureFixture[str]) -> N
 @pytest.mark.parametrize("format", FORMATS)
 def test_every_format_reaches_an_app(capsys: pytest.CaptureFixture[str], format: str) -> None:
     printed = event(capsys, "--format", format, "--method", "PUT", "--path", "/a%20b?x=1", "--body", "hi",
-                    "--header", "Content-Type: text/plain", "--host", "api.example.com")  # fmt: skip
+                    "--header", "Content-Type: text/plain", "--host-header", "api.example.com")  # fmt: skip
     seen = json_of(adapt(wsgi_echo)(printed, LambdaContext()))
     assert (seen["method"], seen["path_info"], seen["query"], seen["body"]) == ("PUT", "/a b", "x=1", "hi")
     assert seen["server"][0] == "api.example.com"
@@ -72,3 +72,10 @@ def test_event_piped_into_invoke() -> None:
                           capture_output=True, text=True, cwd="samples/flask_app", timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json_of(json.loads(done.stdout))["items"] == [{"id": 1, "name": "apple"}]
+
+
+def test_the_old_host_option_still_names_the_host_header_with_a_notice(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["event", "--format", "http", "--host", "api.example.com"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["headers"]["host"] == "api.example.com"
+    assert "--host is now --host-header" in captured.err

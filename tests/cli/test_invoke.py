@@ -89,3 +89,25 @@ def test_a_result_lambda_cannot_marshal_prints_lambdas_error_object(
     message = "Unable to marshal response: Object of type bytes is not JSON serializable"
     assert error == {"errorMessage": message, "errorType": "Runtime.MarshalError", "requestId": error["requestId"],
                      "stackTrace": []}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("./nope.py:handler", "cannot import module 'nope'"),
+        ("app:nope", "module 'app' has no attribute 'nope'"),
+        ("app", "expected MODULE:HANDLER"),
+    ],
+)
+def test_a_wrong_handler_is_one_line_and_status_2_in_a_real_process(spec: str, words: str, event_file: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "lambda_adapter", "invoke", spec, str(event_file)],
+                          capture_output=True, text=True, cwd=FLASK, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.count("\n") == 1 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_file_path_handler_is_invoked_in_a_real_process(event_file: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "lambda_adapter", "invoke", "./app.py:handler", str(event_file)],
+                          capture_output=True, text=True, cwd=FLASK, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json_of(json.loads(done.stdout)) == {"items": [{"id": 1, "name": "apple"}]}

@@ -68,9 +68,6 @@ def test_the_app_sees_the_stage_as_its_root_and_the_client_address(served: Serve
 
 
 def test_cookies_are_set_and_sent_back(served: Served, client: httpx.Client) -> None:
-    if served.format == "alb":  # without multi-value headers ALB passes one Set-Cookie: the first
-        assert len(client.post("/login", data={"username": "ada"}).headers.get_list("set-cookie")) == 1
-        return
     answer = client.post("/login", data={"username": "ada"}, follow_redirects=True)
     assert answer.status_code == 200, answer.text
     if served.sample == "fastapi":  # no redirect: sets session (Secure: not sent over http) and theme

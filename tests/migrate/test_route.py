@@ -216,7 +216,7 @@ def test_real_jobs_whose_names_look_warm_still_run(rule: str) -> None:
 
 def test_warm_pings_off_let_the_schedule_through_and_leave_plugin_pings_unhandled() -> None:
     calls: list[Any] = []
-    handler = adapt(Counting(), events={"schedule": lambda e, c: calls.append(e) or "ran"}, warm_pings=False)
+    handler = adapt(Counting(), events={"schedule": lambda e, c: calls.append(e) or "ran"}, answer_warm_pings=False)
     assert handler(KEEP_WARM_RULE, LambdaContext()) == "ran"
     with pytest.raises(UnsupportedEvent, match=r"no events\['warmup'\] for this warm-up ping event"):
         handler({"source": "serverless-plugin-warmup"}, LambdaContext())
@@ -224,7 +224,7 @@ def test_warm_pings_off_let_the_schedule_through_and_leave_plugin_pings_unhandle
 
 def test_a_warm_ping_predicate_replaces_the_rule() -> None:
     app = Counting()
-    handler = adapt(app, warm_pings=lambda event: event.get("ping") == "keep-warm")
+    handler = adapt(app, answer_warm_pings=lambda event: event.get("ping") == "keep-warm")
     assert handler({"ping": "keep-warm"}, LambdaContext()) == {"warm": True}
     with pytest.raises(UnsupportedEvent, match="top-level keys: ping"):
         handler({"ping": "other"}, LambdaContext())
@@ -244,7 +244,7 @@ def test_a_warm_ping_predicate_replaces_the_rule() -> None:
         ({"events": {"sqs": "/t%C3%A4sks"}}, ValueError, "no query, no percent-encoding"),
         ({"events": {"sqs": 3}}, ValueError, "must be a callable or a route"),
         ({"events": ["sqs"]}, TypeError, "events must map"),
-        ({"warm_pings": "yes"}, TypeError, "warm_pings must be"),
+        ({"answer_warm_pings": "yes"}, TypeError, "answer_warm_pings must be"),
     ],
 )
 def test_bad_event_options_are_refused_at_adapt_time(

@@ -1,4 +1,4 @@
-"""Warm-up in the init phase (``adapt(app, warmup=...)``) and the SnapStart hooks, with the real registry."""
+"""Warm-up in the init phase (``adapt(app, init_requests=...)``) and the SnapStart hooks, with the real registry."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def run_hooks(hooks: list[Any]) -> None:
 
 def test_requests_run_once_in_init_and_not_again(registry: Any) -> None:
     seen: list[tuple[str, str, str, str | None]] = []
-    handler = adapt(recording_wsgi(seen), warmup=["/", "GET /health?deep=1", "HEAD /ping"])
+    handler = adapt(recording_wsgi(seen), init_requests=["/", "GET /health?deep=1", "HEAD /ping"])
     warm_up = [("GET", "/", "", "1"), ("GET", "/health", "deep=1", "1"), ("HEAD", "/ping", "", "1")]
     assert seen == warm_up  # at adapt() time: the init phase
     for _ in range(3):
@@ -87,7 +87,7 @@ def test_no_warmup_sends_nothing_and_registers_nothing(registry: Any) -> None:
 
 def test_asgi_lifespan_starts_with_the_warmup() -> None:
     app = RecordingASGI()
-    handler = adapt(app, warmup=["/"])
+    handler = adapt(app, init_requests=["/"])
     assert (app.startups, app.paths) == (1, ["/"])
     assert body_of(handler(http_event(path="/real"), LambdaContext())) == b"1"  # no second startup
     assert (app.startups, app.paths) == (1, ["/", "/real"])
@@ -102,7 +102,7 @@ def test_flask_routes_are_warmed() -> None:
         calls.append(request.headers.get("x-lambda-adapter-warmup"))
         return "fine"
 
-    handler = adapt(app, warmup=["/health"])
+    handler = adapt(app, init_requests=["/health"])
     assert calls == ["1"]
     assert body_of(handler(http_event(path="/health"), LambdaContext())) == b"fine"
     assert calls == ["1", None]
@@ -111,7 +111,7 @@ def test_flask_routes_are_warmed() -> None:
 def test_a_failing_warmup_request_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     seen: list[tuple[str, str, str, str | None]] = []
     with caplog.at_level(logging.WARNING, logger="lambda_adapter"):
-        adapt(recording_wsgi(seen), warmup=["/fail", "/after"])
+        adapt(recording_wsgi(seen), init_requests=["/fail", "/after"])
     assert [path for _, path, _, _ in seen] == ["/fail", "/after"]
     assert "warm-up request GET /fail was answered 500" in caplog.text
 
@@ -119,8 +119,8 @@ def test_a_failing_warmup_request_is_logged_not_raised(caplog: pytest.LogCapture
 @pytest.mark.parametrize(
     ("warmup", "error", "words"),
     [
-        ("/", TypeError, "warmup must be a list of requests"),
-        (3, TypeError, "warmup must be a list of requests"),
+        ("/", TypeError, "init_requests must be a list"),
+        (3, TypeError, "init_requests must be a list"),
         (["health"], ValueError, "'METHOD /path?query' or '/path', got 'health'"),
         (["get /"], ValueError, "got 'get /'"),
         ([("GET", "/")], ValueError, "got ('GET', '/')"),
@@ -129,14 +129,14 @@ def test_a_failing_warmup_request_is_logged_not_raised(caplog: pytest.LogCapture
 )
 def test_wrong_warmup_fails_at_adapt_time(warmup: Any, error: type, words: str) -> None:
     with pytest.raises(error, match="adapt\\(\\): ") as caught:
-        adapt(recording_wsgi([]), warmup=warmup)
+        adapt(recording_wsgi([]), init_requests=warmup)
     assert words in str(caught.value)
 
 
 def test_snapstart_hooks_registered_when_the_package_is_present(registry: Any) -> None:
     before, after = registry
     seen: list[tuple[str, str, str, str | None]] = []
-    adapt(recording_wsgi(seen), warmup=["/"])
+    adapt(recording_wsgi(seen), init_requests=["/"])
     assert len(before) == 1 and isinstance(before[0][0], WarmUp) and len(after) == 1
     assert len(seen) == 1  # not a SnapStart init: warmed in adapt(); the hook finds it done
     run_hooks(before)
@@ -147,7 +147,7 @@ def test_snapstart_init_warms_before_the_snapshot_once(registry: Any, monkeypatc
     monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
     before = registry[0]
     seen: list[tuple[str, str, str, str | None]] = []
-    handler = adapt(recording_wsgi(seen), warmup=["/", "/two"])
+    handler = adapt(recording_wsgi(seen), init_requests=["/", "/two"])
     assert seen == []  # the whole module imports first; the runtime calls the hook before the snapshot
     run_hooks(before)
     assert [path for _, path, _, _ in seen] == ["/", "/two"]
@@ -157,7 +157,7 @@ def test_snapstart_init_warms_before_the_snapshot_once(registry: Any, monkeypatc
 
 
 def test_after_restore_reseeds_random(registry: Any) -> None:
-    adapt(recording_wsgi([]), warmup=["/"])
+    adapt(recording_wsgi([]), init_requests=["/"])
     random.seed(1234)  # the state every restored copy of one snapshot would share
     shared = random.getstate()
     run_hooks(registry[1])
@@ -172,7 +172,7 @@ def app(environ, start_response):
     seen.append(environ["PATH_INFO"])
     start_response("200 OK", [])
     return [b""]
-adapt(app, warmup=["/w"])
+adapt(app, init_requests=["/w"])
 print(json.dumps({"seen": seen, "package": "snapshot_restore_py" in sys.modules, "asyncio": "asyncio" in sys.modules}))
 """
 
@@ -201,7 +201,7 @@ def context_reading_wsgi(seen: list[tuple[object, int]]) -> Any:
 def test_the_warmup_context_has_the_runtime_attributes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "shop")
     seen: list[tuple[object, int]] = []
-    adapt(context_reading_wsgi(seen), warmup=["/"])
+    adapt(context_reading_wsgi(seen), init_requests=["/"])
     assert len(seen) == 1 and seen[0][0] == "shop" and 0 < seen[0][1] <= 10_000
 
 
@@ -209,7 +209,7 @@ def test_a_snapstart_warmup_has_the_snapshot_init_deadline(registry: Any, monkey
     """Before-snapshot hooks count against SnapStart's init limit (130 s at least), not the 10 s of a plain init."""
     monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
     seen: list[tuple[object, int]] = []
-    adapt(context_reading_wsgi(seen), warmup=["/"])
+    adapt(context_reading_wsgi(seen), init_requests=["/"])
     run_hooks(registry[0])
     assert len(seen) == 1 and 60_000 < seen[0][1] <= 130_000
 
@@ -217,7 +217,7 @@ def test_a_snapstart_warmup_has_the_snapshot_init_deadline(registry: Any, monkey
 def test_a_warmup_answered_404_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     app = Flask(__name__)
     with caplog.at_level(logging.WARNING, logger="lambda_adapter"):
-        adapt(app, warmup=["/no-such-route"])
+        adapt(app, init_requests=["/no-such-route"])
     assert "warm-up request GET /no-such-route was answered 404" in caplog.text
 
 
@@ -225,8 +225,8 @@ def test_a_warmup_answered_404_is_logged(caplog: pytest.LogCaptureFixture) -> No
 def test_a_warmup_under_no_mounted_app_fails_at_adapt_time(fallback: str | None) -> None:
     """With mounted apps a warm-up must reach one of them: not a 404, and no request to the fallback origin."""
     seen: list[tuple[str, str, str, str | None]] = []
-    with pytest.raises(ValueError, match="the warmup request GET /other is under no mounted app"):
-        adapt({"/api": recording_wsgi(seen)}, warmup=["/api/x", "/other"], fallback=fallback)
+    with pytest.raises(ValueError, match="the init request GET /other is under no mounted app"):
+        adapt({"/api": recording_wsgi(seen)}, init_requests=["/api/x", "/other"], fallback=fallback)
     assert seen == []
-    adapt({"/api": recording_wsgi(seen)}, warmup=["/api/x?q=1"], fallback=fallback)
+    adapt({"/api": recording_wsgi(seen)}, init_requests=["/api/x?q=1"], fallback=fallback)
     assert seen == [("GET", "/x", "q=1", "1")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import textwrap
@@ -81,6 +82,9 @@ def test_startup_failed_message_fails_in_auto_too() -> None:
         adapt(LifespanApp(fail="failed"))(event_for("http"), LambdaContext())
 
 
+LAMBDA_ENV = {**os.environ, "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9"}  # SIGTERM is chained only in Lambda
+
+
 def test_sigterm_runs_shutdown_then_the_handler_installed_before(tmp_path: Path) -> None:
     script = tmp_path / "lambda_main.py"
     script.write_text(
@@ -98,7 +102,7 @@ def test_sigterm_runs_shutdown_then_the_handler_installed_before(tmp_path: Path)
         print("shutdowns", app.shutdowns, flush=True)
     """)
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=LAMBDA_ENV)
     assert done.stdout.split("\n")[:3] == ["200", "previous handler ran", "shutdowns 1"], done.stderr
 
 
@@ -123,7 +127,7 @@ def test_sigterm_with_the_default_handler_ends_the_process_after_shutdown(tmp_pa
         print("not reached", flush=True)
     """)
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=LAMBDA_ENV)
     assert done.returncode == -15
     assert done.stdout == "shutdown ran 1\n", done.stderr
 
@@ -336,5 +340,5 @@ def test_response_headers_that_are_not_http_are_a_500(headers: Any, caplog: pyte
 
     result = adapt(app, lifespan="off")(event_for("http"), LambdaContext())
     assert result["statusCode"] == 500
-    assert "sent invalid headers" in caplog.text
+    assert "InvalidResponse" in caplog.text and "the ASGI app failed" in caplog.text
     assert "set-cookie" not in str(result)

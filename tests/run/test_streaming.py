@@ -184,7 +184,7 @@ def test_wsgi_protocol_errors_before_the_first_byte_are_a_500(app: Any) -> None:
 def test_wsgi_deadline_before_the_first_byte_is_a_504() -> None:
     def app(environ: dict[str, Any], start_response: Any) -> Any:
         start_response("200 OK", [])
-        return [b""]  # an empty chunk: nothing sent yet when the deadline is seen
+        return [b"", b"late"]  # an empty part: nothing sent yet when the deadline is seen before the next
 
     prelude, _, _ = stream(adapt(app, deadline_margin=1), url_event(), LambdaContext(timeout_ms=500))
     assert prelude["statusCode"] == 504
@@ -230,7 +230,8 @@ def test_asgi_deadline_before_the_first_byte_is_a_504() -> None:
 
         await asyncio.sleep(5)
 
-    prelude, _, _ = stream(adapt(sleepy, deadline_margin=0.4), url_event(), LambdaContext(timeout_ms=500))
+    handler = adapt(sleepy, deadline_margin=0.4, lifespan="off")  # the request, not its lifespan, runs out of time
+    prelude, _, _ = stream(handler, url_event(), LambdaContext(timeout_ms=500))
     assert prelude["statusCode"] == 504
 
 
@@ -257,7 +258,7 @@ def test_a_streamed_wsgi_answer_never_imports_asyncio() -> None:
     )
     done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     loaded = json.loads(done.stdout.splitlines()[-1])
-    assert "lambda_adapter._run.wsgi_stream" in loaded
+    assert "lambda_adapter._run.streaming" in loaded
     assert "asyncio" not in loaded and "http.client" not in loaded
 
 

@@ -361,7 +361,7 @@ def test_the_one_websocket_route_of_a_starlette_app_is_the_path() -> None:
     ],
 )
 def test_websocket_route_of(routes: list[str], path: str | None, caplog: pytest.LogCaptureFixture) -> None:
-    from lambda_adapter._run.ws_asgi import websocket_route_of
+    from lambda_adapter._run.ws_wsgi import websocket_route_of
 
     app = FastAPI()
     for route in routes:

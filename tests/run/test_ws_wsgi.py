@@ -139,3 +139,35 @@ def test_the_wsgi_websocket_path_never_imports_asyncio() -> None:
     )
     done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_an_empty_store_of_ones_own_is_kept(interface: str) -> None:
+    """Bug 6: ``connection_store or MemoryStore()`` replaced a store that defines ``__len__`` and was empty."""
+
+    class SizedStore(websocket.MemoryStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.saved: list[str] = []
+
+        def __len__(self) -> int:
+            return len(list(self.connections()))
+
+        def save(self, connection_id: str, request: Any) -> None:
+            self.saved.append(connection_id)
+            super().save(connection_id, request)
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        return [b""]
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+
+    store = SizedStore()
+    assert len(store) == 0
+    handler = adapt(wsgi if interface == "wsgi" else asgi, connection_store=store,
+                    **({"lifespan": "off"} if interface == "asgi" else {}))  # fmt: skip
+    assert handler(websocket_event(event_type="CONNECT", connection_id="c-1"), LambdaContext())["statusCode"] == 200
+    assert store.saved == ["c-1"] and list(store.connections()) == ["c-1"]

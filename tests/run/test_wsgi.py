@@ -228,3 +228,75 @@ def test_close_that_raises_after_a_whole_answer_is_logged_and_the_answer_stands(
     assert (result["statusCode"], body_of(result)) == (200, b"whole")
     assert "pool is gone" in caplog.text and "the response stands" in caplog.text
     assert handler(event_for("http"), LambdaContext())["statusCode"] == 200
+
+
+# -- no process state touched per request (bug 5) ---------------------------------------------------
+
+
+def test_each_request_has_its_own_wsgi_errors_stream(caplog: pytest.LogCaptureFixture) -> None:
+    """One ``wsgi.errors`` with its partial-line buffer was shared by every request and app."""
+    streams: list[Any] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        streams.append(environ["wsgi.errors"])
+        environ["wsgi.errors"].write(f"half a line from {environ['PATH_INFO']}")  # no newline: pending
+        start_response("200 OK", [])
+        return [b""]
+
+    handler = adapt(app)
+    handler(event_for("http", path="/one"), LambdaContext())
+    handler(event_for("http", path="/two"), LambdaContext())
+    assert streams[0] is not streams[1]
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines == ["half a line from /one", "half a line from /two"]  # each flushed at its request's end
+
+
+def test_a_first_request_from_a_worker_thread_leaves_the_main_threads_watchdog_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Whichever thread armed the watchdog first decided for the whole process: from a worker, off for good."""
+    import signal
+    import threading
+
+    from lambda_adapter._run.wsgi import Watchdog
+
+    watchdog = Watchdog()
+    armed: list[bool] = []
+    previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)  # free, as in a fresh process
+    try:
+        worker = threading.Thread(target=lambda: armed.append(watchdog.arm(5, "from-worker")))
+        worker.start()
+        worker.join(10)
+        armed.append(watchdog.arm(5, "from-main"))
+        watchdog.disarm()
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert armed == [False, True]
+
+
+def test_a_wsgi_app_returning_a_coroutine_is_named_an_asgi_app(caplog: pytest.LogCaptureFixture) -> None:
+    """Bug 7: a plain wrapper returning an ASGI app's coroutine got a bare TypeError, as WSGI."""
+
+    async def inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"asgi"})
+
+    def wrapper(scope: dict[str, Any], receive: Any, send: Any) -> Any:  # three arguments: recognised
+        return inner(scope, receive, send)
+
+    class Middleware:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+            return self.app(scope, receive, send)
+
+    assert body_of(adapt(wrapper, lifespan="off")(event_for("http"), LambdaContext())) == b"asgi"
+    assert body_of(adapt(Middleware(inner), lifespan="off")(event_for("http"), LambdaContext())) == b"asgi"
+
+    def opaque(*args: Any) -> Any:  # cannot be told apart: the first call says what to do
+        return inner(*args) if len(args) == 3 else inner({}, None, None)
+
+    result = adapt(opaque)(event_for("http"), LambdaContext())
+    assert result["statusCode"] == 500
+    assert "interface='asgi'" in caplog.text
