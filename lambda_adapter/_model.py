@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     class Sink(Protocol):
         """Where ``Handler.invoke`` delivers one invocation's answer (the runtime loop's side)."""
 
-        streams: bool  # whether a Function URL's HTTP answer may go out through ``write``
+        streams: bool  # whether a Function URL's or REST API's HTTP answer may go out through ``write``
 
         def result(self, result: Any) -> None:
             """The whole result, as soon as it is known (the app may still be finishing)."""

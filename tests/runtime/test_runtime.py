@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lambda_adapter.testing import FORMATS, LambdaContext, event_for, rest_event, url_event
+from lambda_adapter.testing import FORMATS, LambdaContext, body_of, event_for, rest_event, url_event
 from tests import streaming_apps
 from tests.runtime_api import Answer, RuntimeAPIServer
 
@@ -471,11 +471,37 @@ def test_sigterm_while_waiting_for_the_next_event_runs_lifespan_shutdown(
     assert "lifespan: shutdown" in runtime.log()
 
 
-def test_other_events_get_a_buffered_answer_in_streaming_mode(api: RuntimeAPIServer, start_runtime: Any) -> None:
+@pytest.mark.parametrize("format", ["http", "http1", "alb"])
+def test_other_events_get_a_buffered_answer_in_streaming_mode(
+    api: RuntimeAPIServer, start_runtime: Any, format: str
+) -> None:
     start_runtime("tests.streaming_apps:wsgi", streaming="1")
-    answer = api.invoke(rest_event(path="/rows", query="n=2"))
+    answer = api.invoke(event_for(format, path="/rows", query="n=2"))
     assert answer.kind == "response" and not answer.streamed
     assert json.loads(answer.body)["body"] == "row 0\nrow 1\n"
+
+
+@pytest.mark.parametrize("spec", ["asgi", "wsgi"])
+def test_a_rest_api_event_is_answered_streamed_with_the_rest_prelude(
+    api: RuntimeAPIServer, start_runtime: Any, spec: str
+) -> None:
+    """A REST API integration with responseTransferMode STREAM: v1 event in, prelude + 8 NUL bytes + body out."""
+    start_runtime(f"tests.streaming_apps:{spec}", streaming="1")
+    path, query = ("/slow", "n=3&delay=0") if spec == "asgi" else ("/rows", "n=3")
+    event = rest_event(path=path, query=query, host="api.example.com")  # a custom domain: no stage in the path
+    answer = api.invoke(event)
+    assert answer.kind == "response" and answer.streamed and answer.trailers == {}
+    prelude, body = prelude_of(answer)
+    buffered = getattr(streaming_apps, spec)(event, LambdaContext())  # the same handler, called buffered
+    grouped = buffered["multiValueHeaders"]
+    assert prelude == {
+        "statusCode": 200,
+        "headers": {name: values[0] for name, values in grouped.items() if name != "set-cookie"},
+        "cookies": grouped["set-cookie"],
+    }
+    lines = [line.partition(b" at ")[0] for line in body.splitlines()]  # the ASGI app's chunks say when
+    assert lines == [line.partition(b" at ")[0] for line in body_of(buffered).splitlines()] and len(lines) == 3
+    assert len(answer.chunks) == 4  # the prelude, then each of the app's three parts as it sent it
 
 
 @pytest.mark.parametrize(
