@@ -138,6 +138,12 @@ class RuntimeAPIServer:
                 raise AssertionError(f"no answer from the runtime for {request_id} within {timeout} s")
             return self._answers.pop(request_id)
 
+    def wait_for_requests(self, request: tuple[str, str], count: int, timeout: float = 30) -> None:
+        """Wait until ``request`` (method, path) has come ``count`` times: the runtime is waiting for its answer."""
+        with self._ready:
+            if not self._ready.wait_for(lambda: self.requests.count(request) >= count, timeout):
+                raise AssertionError(f"{request} did not come {count} times within {timeout} s: {self.requests}")
+
     def close(self) -> None:
         self._closed = True
         self._listener.close()
@@ -170,6 +176,7 @@ class RuntimeAPIServer:
         headers = _read_fields(reader, head)
         with self._ready:
             self.requests.append((method, path))
+            self._ready.notify_all()
         if method == "GET" and path == f"{PREFIX}/invocation/next":
             return self._next(connection)
         if method == "GET" and path == f"{PREFIX}/restore/next":  # the snapshot is taken and restored at once

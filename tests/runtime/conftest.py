@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import stop
 from tests.runtime_api import RuntimeAPIServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +68,6 @@ def start_runtime(api: RuntimeAPIServer, tmp_path: Path) -> Iterator[Callable[..
         return runtimes[-1]
 
     yield start
-    for runtime in runtimes:
-        if runtime.process.poll() is None:
-            runtime.process.terminate()
-        runtime.process.wait(10)
+    hung = [problem for runtime in runtimes if (problem := stop(runtime.process))]
+    if hung:
+        pytest.fail("; ".join(hung))

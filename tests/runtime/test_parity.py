@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from lambda_adapter.testing import FORMATS, event_for
+from tests.processes import STOP_GRACE, stop
 from tests.runtime_api import Answer, RuntimeAPIServer
 
 pytest.importorskip("awslambdaric")
@@ -55,7 +56,7 @@ def served(runtime: str, spec: str, events: list[Any]) -> tuple[list[Answer], in
         status = process.poll()
     finally:  # SIGKILL: awslambdaric waits for the next event in C, where a SIGTERM handler never runs
         process.kill()
-        process.wait(10)
+        process.wait()  # SIGKILL cannot be ignored: reaped, never left behind
         api.close()
     return answers, status
 
@@ -127,9 +128,12 @@ def test_a_handler_that_cannot_be_imported_is_the_same_init_error() -> None:
         env = {**os.environ, "AWS_LAMBDA_RUNTIME_API": api.address, "PYTHONPATH": str(ROOT)}
         process = subprocess.Popen(command(runtime, spec), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
-        answers[runtime] = api.wait("init")
-        assert process.wait(10) == 1
-        api.close()
+        try:
+            answers[runtime] = api.wait("init")
+            assert process.wait(STOP_GRACE) == 1
+        finally:
+            assert stop(process) is None
+            api.close()
     assert answers["ours"].body == answers["awslambdaric"].body
     assert answers["ours"].headers["lambda-runtime-function-error-type"] == "Runtime.ImportModuleError"
     assert answers["awslambdaric"].headers["lambda-runtime-function-error-type"] == "Runtime.ImportModuleError"
