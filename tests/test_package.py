@@ -34,8 +34,9 @@ def test_exported_members() -> None:
 
 def _modules_after(code: str) -> list[str]:
     done = subprocess.run(
-        # -S: no site-packages, whose .pth files (editable installs) import modules of their own
-        [sys.executable, "-S", "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        # -S: no site-packages, whose .pth files (editable installs) import modules of their own;
+        # -E: no PYTHON* variables (PYTHONDEVMODE, as tasks.sh sets it, imports warnings at start-up)
+        [sys.executable, "-E", "-S", "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
