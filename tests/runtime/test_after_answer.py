@@ -81,10 +81,13 @@ def test_asgi_work_after_the_answer_is_cancelled_at_the_deadline_less_the_margin
     api: RuntimeAPIServer, start_runtime: Any
 ) -> None:
     runtime = start_runtime("tests.background_apps:asgi")
-    answer = api.invoke(url_event(path="/forever"), deadline_in=1.5)
+    assert b"quick" in body_of(api.invoke(url_event(path="/quick")))  # lifespan started: the deadline is the app's
+    answer = api.invoke(url_event(path="/forever"), deadline_in=3)
     assert answer.kind == "response" and body_of(answer) == b'{"answered":"yes"}'  # posted, not held back
-    log = runtime.wait_for_log("the endless background task was cancelled")
-    line = line_of(log, "cancelled the ASGI app near the Lambda deadline after its response was complete")
+    cancelled = "cancelled the ASGI app near the Lambda deadline after its response was complete"
+    log = runtime.wait_for_log(cancelled, timeout=30)  # logged once the app has unwound
+    assert "the endless background task was cancelled" in log
+    line = line_of(log, cancelled)
     assert line.split("\t")[2] == answer.request_id
     assert b"quick" in body_of(api.invoke(url_event(path="/quick")))
 
@@ -94,9 +97,10 @@ def test_wsgi_work_after_the_answer_past_the_deadline_is_warned_of(
 ) -> None:
     """A thread cannot be stopped: the watchdog says so near the deadline, and Lambda ends the invocation."""
     runtime = start_runtime("tests.background_apps:wsgi")
-    answer = api.invoke(url_event(path="/background", query=f"folder={tmp_path}"), deadline_in=1.5)
+    assert b"quick" in body_of(api.invoke(url_event(path="/quick")))  # warm: the deadline is the app's alone
+    answer = api.invoke(url_event(path="/background", query=f"folder={tmp_path}"), deadline_in=3)
     assert body_of(answer) == f"answered {answer.request_id}".encode()
-    log = runtime.wait_for_log("still running near the Lambda deadline")
+    log = runtime.wait_for_log("still running near the Lambda deadline", timeout=30)
     assert line_of(log, "still running near the Lambda deadline").split("\t")[2] == answer.request_id
     (tmp_path / "gate").touch()
     assert b"quick" in body_of(api.invoke(url_event(path="/quick")))
