@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 
 import _peers  # noqa: E402
 import _wall  # noqa: E402
+import compression  # noqa: E402
 import instructions  # noqa: E402
 import managed_instances  # noqa: E402
 from _report import write_chart, write_markdown  # noqa: E402
@@ -148,6 +149,10 @@ def main() -> None:
     say("warm-up in init: the first event without and with adapt(app, init_requests=['/api/items'])")
     report["warmup"] = {fw: _wall.warmup_effect(fw, "/api/items", max(runs, 2)) for fw in ("flask", "fastapi")}
     say(f"  {report['warmup']}")
+    say("compression: cost per MB and bytes saved on a JSON list of records")
+    report["compression"] = compression.measure(args.quick)
+    for answer in report["compression"]["answers"]:
+        say(f"  {answer['bytes']:,} B: " + ", ".join(f"{r['case']} {r['result_bytes']:,} B" for r in answer["handler"]))
     say("Lambda Managed Instances: our runtime loop against awslambdaric, same apps, loopback Runtime API")
     report["managed_instances"] = managed_instances.measure(args.quick, say)
     say("instruction counts (callgrind)")

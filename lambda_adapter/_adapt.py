@@ -3,9 +3,10 @@
 The pipeline (``Handler.invoke``), written once: detect the source -> route (non-HTTP sources and
 warm pings to ``_migrate.route``, WebSocket events to their handler) -> translate (the source's
 ``to_request``; ``X-Lambda-Event-Source`` removed, so no client forges it) -> run (the runner sends
-the app's answer through a sink) -> clean up (``_run.answers.Answer``: no body for HEAD, 1xx, 204,
-304; ``exclude_headers`` removed) -> check limits (``answers.to_result``: translated back, the
-source's size limit). The sink is the only difference between the transports:
+the app's answer through a sink; with ``compress=True``, through ``_run.compression`` first) -> clean
+up (``_run.answers.Answer``: no body for HEAD, 1xx, 204, 304; ``exclude_headers`` removed) -> check
+limits (``answers.to_result``: translated back, the source's size limit). The sink is the only
+difference between the transports:
 
 - ``handler(event, context)``: buffered; the result is returned.
 - ``handler.stream(event, context, write)``: a Function URL's or REST API's HTTP answer is written
@@ -58,7 +59,7 @@ def adapt(app: Any, **options: Unpack[AdaptOptions]) -> Handler:
         their meaning docs/options.md: interface, base_path, lifespan, text_mime_types,
         exclude_headers, stage_in_url, eager_startup, deadline_margin, streaming, events,
         answer_warm_pings, fallback, fallback_timeout, connection_store, websocket_endpoint,
-        websocket_path, init_requests.
+        websocket_path, init_requests, compress.
     """
     checked = Options.from_keywords(dict(options))
     _refuse_class(app)
@@ -84,7 +85,7 @@ def _refuse_class(app: Any) -> None:
 class Handler:
     """The Lambda handler ``adapt()`` returns; see the module docstring for its four entries."""
 
-    __slots__ = ("_router", "_stream_allowed", "_websocket", "_ws_app", "options", "runner", "streaming")
+    __slots__ = ("_http", "_router", "_stream_allowed", "_websocket", "_ws_app", "options", "runner", "streaming")
 
     def __init__(self, app: Any, options: Options) -> None:
         self.options = options
@@ -103,6 +104,11 @@ class Handler:
             self._ws_app = app
             self._stream_allowed = options.streaming != "off"
         self.streaming = options.streaming  # "on": the runtime loop streams without being told
+        self._http = self.runner  # what runs HTTP events: the runner, or it behind compression (made once)
+        if options.compress:
+            from ._run.compression import CompressingRunner
+
+            self._http = CompressingRunner(self.runner, options.text_mime_types)
         if options.events is not None or options.answer_warm_pings is not True:
             self._router = _router(options, self.runner)  # checked now; else made on a first non-HTTP event
         if options.init_requests:
@@ -176,7 +182,7 @@ class Handler:
             return None
         environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
         head = environ["REQUEST_METHOD"] == "HEAD"
-        return self.runner, environ, body, self._answer_for(event, context, sink, source, module, head)
+        return self._http, environ, body, self._answer_for(event, context, sink, source, module, head)
 
     def _answer_for(self, event: Event, context: Any, sink: Sink, source: str, module: Any,
                     head: bool) -> ResponseSink:  # fmt: skip

@@ -50,8 +50,13 @@ if TYPE_CHECKING:
         part, ``end`` after the last part: before the app's remaining work (ASGI code after its last
         send, background tasks, WSGI ``close()``) runs."""
 
-        committed: bool  # part of the answer went out: a failure can only cut it short
-        ended: bool  # the answer is complete
+        @property
+        def committed(self) -> bool:
+            """Part of the answer went out: a failure can only cut it short (read-only for runners)."""
+
+        @property
+        def ended(self) -> bool:
+            """The answer is complete."""
 
         def start(self, status: int, headers: list[tuple[str, str]]) -> None: ...
 
@@ -95,6 +100,7 @@ if TYPE_CHECKING:
         websocket_endpoint: str | None
         websocket_path: str | None
         init_requests: Iterable[str]
+        compress: bool
         warmup: Iterable[str]  # deprecated: init_requests
         warm_pings: bool | Callable[[Any], bool]  # deprecated: answer_warm_pings
 
@@ -154,6 +160,7 @@ class Options:
     __slots__ = (
         "answer_warm_pings",
         "base_path",
+        "compress",
         "connection_store",
         "deadline_margin",
         "eager_startup",
@@ -169,7 +176,6 @@ class Options:
         "text_mime_types",
         "websocket_endpoint",
         "websocket_path",
-        # issue 17 adds "compress" here (a bool, default False), checked with _checked_bool
     )  # fmt: skip
 
     interface: str
@@ -189,6 +195,7 @@ class Options:
     websocket_endpoint: str | None
     websocket_path: str | None
     init_requests: tuple[tuple[str, str], ...]
+    compress: bool
 
     def __init__(
         self,
@@ -210,6 +217,7 @@ class Options:
         websocket_endpoint: str | None = None,
         websocket_path: str | None = None,
         init_requests: Iterable[str] = (),
+        compress: bool = False,
     ) -> None:
         _check_choice("interface", interface, _INTERFACES)
         _check_choice("lifespan", lifespan, _LIFESPANS)
@@ -232,6 +240,10 @@ class Options:
         set_(self, "websocket_endpoint", _checked_endpoint(websocket_endpoint))
         set_(self, "websocket_path", _checked_websocket_path(websocket_path))
         set_(self, "init_requests", _checked_init_requests(init_requests))
+        set_(self, "compress", _checked_bool("compress", compress))
+        if compress and "content-encoding" in self.exclude_headers:  # the client could not decode the answers
+            raise ValueError("adapt(): compress=True labels what it compresses with Content-Encoding, "
+                             "which exclude_headers removes; drop one of them")  # fmt: skip
 
     @classmethod
     def from_keywords(cls, keywords: dict[str, Any]) -> Options:

@@ -82,3 +82,25 @@ def test_admin_login_through_a_named_stage(database: dict[str, str], browser: An
         browser.get(f"{base}/admin/auth/user/")  # the session cookie keeps the user logged in
         assert "admin@example.com" in browser.page_source
     assert (ARTIFACTS / "django-admin.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_browser_decodes_compressed_answers(browser: Any) -> None:
+    """compress=True: Chromium gets the page and the JSON it fetches compressed, and reads them as the app sent them."""
+    from tests.compress_app import PAGE, USERS
+
+    with serving("tests.compress_app:handler", cwd=ROOT, format="url") as base:
+        browser.get(f"{base}/")
+        assert browser.find_element("tag name", "h1").text == "Users"
+        assert len(browser.find_elements("tag name", "li")) == len(USERS)
+        sizes = browser.execute_script(
+            "const nav = performance.getEntriesByType('navigation')[0];"
+            "return [nav.encodedBodySize, nav.decodedBodySize];"
+        )
+        assert sizes[1] == len(PAGE.encode()) and sizes[0] < sizes[1] / 4, sizes  # sent compressed, read whole
+        fetched = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "Promise.all([fetch('/users').then(r => r.json()), fetch('/headers').then(r => r.json())])"
+            ".then(([users, headers]) => done([users, headers]));"
+        )
+        assert fetched[0] == USERS
+        assert "gzip" in fetched[1]["Accept-Encoding"]

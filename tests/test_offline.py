@@ -97,3 +97,14 @@ def test_http_api_requests_reach_the_app_alike(offline: str, served_http: str, m
         assert (through_serve.pop("path"), through_serve.pop("query")) == ("/h/caf\xc3\xa9/x", "q=a%20b&r=%2B")
     assert through_serve == through_offline
     assert through_serve["root"] == "" and through_serve["client"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("accept", ["gzip", "br"])
+@pytest.mark.parametrize("prefix", ["/dev/z", "/hz"], ids=["rest", "http"])
+def test_compressed_answers_pass_through_the_emulator(offline: str, prefix: str, accept: str) -> None:
+    """adapt(compress=True): the encoded answer (base64 in the result) reaches the client as bytes, and httpx
+    decodes it to the app's JSON."""
+    answer = httpx.get(f"{offline}{prefix}/items?pad=5000", headers={"Accept-Encoding": accept}, timeout=60)
+    assert answer.status_code == 200 and answer.headers["content-encoding"] == accept
+    assert answer.json()["pad"] == "x" * 5000 and answer.json()["path"] == f"{prefix.removeprefix('/dev')}/items"
+    assert int(answer.headers["content-length"]) < 1000  # the bytes on the wire: compressed

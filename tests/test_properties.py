@@ -418,3 +418,45 @@ def test_what_the_app_answers_reaches_the_client(
                 return
     for name, value in headers:
         assert value in received[name] or value in received[name][0].split(", ")
+
+
+ACCEPT_ENCODING = st.one_of(
+    st.sampled_from(["gzip", "br", "gzip, deflate, br, zstd", "identity", "*", "br;q=0, gzip;q=0.5", "gzip;q=2"]),
+    st.text(max_size=40),
+)
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+@SETTINGS
+@given(
+    format=st.sampled_from(FORMATS),
+    accept=ACCEPT_ENCODING,
+    content_type=st.sampled_from(["application/json", "text/html; charset=utf-8", "image/png", "text/plain"]),
+    body=st.one_of(st.binary(max_size=3000), st.text(max_size=400).map(lambda text: text.encode() * 8)),
+)
+def test_compressed_answers_decode_to_the_apps_bytes(
+    interface: str, format: str, accept: str, content_type: str, body: bytes
+) -> None:
+    import gzip
+
+    import brotli
+
+    answer = [("content-type", content_type), ("etag", '"tag"')]
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", answer)
+        return [body[:100], body[100:]]
+
+    async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raw = [(n.encode(), v.encode()) for n, v in answer]
+        await send({"type": "http.response.start", "status": 200, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
+
+    app = wsgi_app if interface == "wsgi" else asgi_app
+    result = adapt(app, lifespan="off", compress=True)(event_for(format, headers={"Accept-Encoding": accept}), None)
+    json.dumps(result)  # what Lambda does with it
+    received, coding = headers_of(result), headers_of(result).get("content-encoding", ["identity"])[-1]
+    decode = {"gzip": gzip.decompress, "br": brotli.decompress, "identity": lambda data: data}[coding]
+    assert decode(body_of(result)) == body
+    assert received["content-type"] == [content_type]
+    assert received["etag"] == (['"tag"'] if coding == "identity" else ['W/"tag"'])

@@ -2,6 +2,7 @@
 
 serverless-offline keeps the REST stage in the URL (as execute-api does) but its domainName is
 localhost, so ``adapt()`` is told with ``stage_in_url=True``; ``serve --stage`` needs nothing.
+``compressed`` is the same app with ``compress=True``.
 """
 
 import base64
@@ -24,8 +25,11 @@ def app(environ, start_response):
         "client": environ.get("REMOTE_ADDR"),
         "scheme": environ["wsgi.url_scheme"],
     }
+    if environ["QUERY_STRING"].startswith("pad="):  # an answer large enough to be compressed
+        seen["pad"] = "x" * int(environ["QUERY_STRING"][4:])
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps(seen).encode()]
 
 
 handler = adapt(app, stage_in_url=True)
+compressed = adapt(app, stage_in_url=True, compress=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -335,6 +337,30 @@ def test_streamed_answer_is_prelude_separator_then_body(api: RuntimeAPIServer, s
     buffered = streaming_apps.asgi_buffered(event, LambdaContext())
     assert prelude == {"statusCode": 200, "headers": buffered["headers"], "cookies": buffered["cookies"]}
     assert prelude["cookies"] == ["a=1", "b=2"] and prelude["headers"]["x-app"] == "slow"
+
+
+def test_a_compressed_stream_is_flushed_chunk_by_chunk(
+    api: RuntimeAPIServer, start_runtime: Any, tmp_path: Path
+) -> None:
+    """compress=True: each chunk is compressed and flushed, so the first decodes before the app sends the last."""
+    start_runtime("tests.streaming_apps:asgi_compressed", streaming="1")
+    gate = tmp_path / "gate"
+    decoder = zlib.decompressobj(31)
+    decoded: list[bytes] = []
+
+    def on_chunk(index: int, data: bytes) -> None:
+        if index == 0:
+            return  # the prelude
+        decoded.append(decoder.decompress(data))
+        if decoded[-1] == b"first\n":  # the app waits for this file before it sends its last chunk
+            gate.touch()
+
+    answer = api.invoke(url_event(path="/gated", query=f"gate={gate}", headers={"Accept-Encoding": "gzip"}),
+                        on_chunk=on_chunk)  # fmt: skip
+    prelude, body = prelude_of(answer)
+    assert prelude["headers"]["content-encoding"] == "gzip" and prelude["headers"]["vary"] == "Accept-Encoding"
+    assert decoded == [b"first\n", b"last\n", b""] and gzip.decompress(body) == b"first\nlast\n"
+    assert decoder.eof and answer.trailers == {}
 
 
 @pytest.mark.parametrize(
