@@ -28,7 +28,7 @@ from __future__ import annotations
 from ._errors import UnsupportedEvent
 from ._events import SOURCES, load
 from ._events.detect import NAMES, NON_HTTP, detect
-from ._model import Options
+from ._options import Options
 from ._run.answers import Buffered, answer_for_malformed
 
 TYPE_CHECKING = False
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._migrate.route import Router
-    from ._model import AdaptOptions, Event, LambdaContext, ResponseSink, Result, Sink
+    from ._model import Event, LambdaContext, ResponseSink, Result, Sink
+    from ._options import AdaptOptions
 
     Write = Callable[[bytes], None]
 
@@ -55,7 +56,7 @@ def adapt(app: Any, **options: Unpack[AdaptOptions]) -> Handler:
         ``{"/api/v2": fastapi_app, "/": django_app}``: the longest whole-segment prefix wins and
         becomes the app's ``SCRIPT_NAME`` / ``root_path``.
     options: keyword-only, each checked here (a ``TypeError`` or ``ValueError`` naming it, an option
-        that cannot apply to this app included); their defaults and checks are ``_model.Options``,
+        that cannot apply to this app included); their defaults and checks are ``_options.Options``,
         their meaning docs/options.md: interface, base_path, lifespan, text_mime_types,
         exclude_headers, stage_in_url, eager_startup, deadline_margin, streaming, events,
         answer_warm_pings, fallback, fallback_timeout, connection_store, websocket_endpoint,

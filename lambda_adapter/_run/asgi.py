@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Options, ResponseSink
+    from .._model import Environ, Event, LambdaContext, ResponseSink
+    from .._options import Options
 
     Message = dict[str, Any]
     ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
