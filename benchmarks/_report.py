@@ -119,6 +119,35 @@ def _warmup(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+MI_TARGETS = {"time": 1.15, "pss": {"asgi": 0.5, "wsgi": 0.6}}  # issue 16: ours / awslambdaric's
+
+
+def _managed_instances(report: dict[str, Any]) -> list[str]:
+    mi = report.get("managed_instances")
+    if not mi:
+        return ["Not measured in this run."]
+    lines = [
+        "| app | slots | runtime | requests | cold s | warm s | processes | module inits | lifespans | PSS MiB "
+        "| warm time / awslambdaric's | PSS / awslambdaric's |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in mi["rows"]:
+        ratio = next((r for r in mi["ratios"] if (r["app"], r["slots"], r["runtime"]) ==
+                      (row["app"], row["slots"], row["runtime"])), None)  # fmt: skip
+        time_ratio = pss_ratio = ""
+        if ratio is not None:
+            time_ok = "✓" if ratio["time"] <= MI_TARGETS["time"] else "✗"
+            pss_ok = "✓" if ratio["pss"] <= MI_TARGETS["pss"][row["app"]] else "✗"
+            time_ratio = f"{ratio['time']:.2f} {time_ok} (≤ {MI_TARGETS['time']})"
+            pss_ratio = f"{ratio['pss']:.2f} {pss_ok} (≤ {MI_TARGETS['pss'][row['app']]})"
+        lines.append(
+            f"| {row['app']} | {row['slots']} | {row['runtime']} | {row['requests']} | {row['cold_s']:.2f} | "
+            f"{row['warm_s']:.2f} | {row['processes']} | {row['module_inits']} | {row['lifespans']} | "
+            f"{row['pss_mib']:.1f} | {time_ratio} | {pss_ratio} |"
+        )
+    return lines
+
+
 def _compression(report: dict[str, Any]) -> list[str]:
     """Each coding's cost per MB and size, then the handler with compress off and on, per answer size."""
     compressed = report["compression"]
@@ -214,6 +243,18 @@ def write_markdown(report: dict[str, Any], path: Path, targets: dict[tuple[str, 
         "",
         *_warmup(report),
         "",
+        "## Lambda Managed Instances: our runtime loop against awslambdaric",
+        "",
+        "`benchmarks/managed_instances.py`: one module with a Flask app (`time.sleep`) and a FastAPI app (`await "
+        f"asyncio.sleep`, a lifespan), {(report.get('managed_instances') or {}).get('sleep_s', 0.3)} s per request, "
+        "`AWS_LAMBDA_MAX_CONCURRENCY` slots, 4x as many Function URL requests as slots sent at once to a fresh "
+        "process (cold: the init counts) and then again (warm), through the loopback Runtime API of the tests. "
+        "awslambdaric forks a worker per slot before importing the handler; ours imports it once and serves "
+        "the slots in threads (ASGI: on one event loop) or in processes forked after the import. PSS: the "
+        "whole process tree's, from /proc/PID/smaps_rollup, after both waves. Median round by warm time.",
+        "",
+        *_managed_instances(report),
+        "",
     ]
     if "compression" in report:
         text += _compression_section(report)
@@ -233,7 +274,15 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
             medians.append(spread["median"])
             low.append(spread["median"] - spread["min"])
             high.append(spread["max"] - spread["median"])
-    figure, axes = plt.subplots(figsize=(10, 0.28 * len(labels) + 1.5))
+    mi = (report.get("managed_instances") or {}).get("ratios", [])
+    rows = len(labels) + 2 * len(mi)
+    if mi:
+        figure, (axes, mi_axes) = plt.subplots(
+            2, 1, figsize=(10, 0.28 * rows + 3), gridspec_kw={"height_ratios": [len(labels), 2 * len(mi) + 2]}
+        )
+        _managed_chart(mi_axes, mi)
+    else:
+        figure, axes = plt.subplots(figsize=(10, 0.28 * len(labels) + 1.5))
     axes.barh(range(len(labels)), medians, xerr=[low, high], color="#4C72B0", ecolor="#333333", capsize=2)
     axes.set_yticks(range(len(labels)), labels, fontsize=7)
     axes.invert_yaxis()
@@ -244,3 +293,14 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def _managed_chart(axes: Any, ratios: list[dict[str, Any]]) -> None:
+    labels = [f"{r['app']} {r['slots']} slots, {r['runtime']}: {kind}" for r in ratios for kind in ("time", "PSS")]
+    values = [r[key] for r in ratios for key in ("time", "pss")]
+    colours = ["#4C72B0", "#55A868"] * len(ratios)
+    axes.barh(range(len(labels)), values, color=colours)
+    axes.set_yticks(range(len(labels)), labels, fontsize=7)
+    axes.invert_yaxis()
+    axes.axvline(1.0, color="#C44E52", linewidth=1)
+    axes.set_xlabel("Managed Instances, ours / awslambdaric (warm time, PSS of all processes; < 1 is better)")

@@ -31,6 +31,7 @@ import _peers  # noqa: E402
 import _wall  # noqa: E402
 import compression  # noqa: E402
 import instructions  # noqa: E402
+import managed_instances  # noqa: E402
 from _report import write_chart, write_markdown  # noqa: E402
 
 PACKAGES = [
@@ -44,6 +45,7 @@ PACKAGES = [
     "starlette",
     "werkzeug",
     "matplotlib",
+    "awslambdaric",
 ]
 TARGETS = {("trivial WSGI", "apig-wsgi"): 0.5, ("trivial ASGI, lifespan off", "Mangum"): 0.4}
 
@@ -151,6 +153,8 @@ def main() -> None:
     report["compression"] = compression.measure(args.quick)
     for answer in report["compression"]["answers"]:
         say(f"  {answer['bytes']:,} B: " + ", ".join(f"{r['case']} {r['result_bytes']:,} B" for r in answer["handler"]))
+    say("Lambda Managed Instances: our runtime loop against awslambdaric, same apps, loopback Runtime API")
+    report["managed_instances"] = managed_instances.measure(args.quick, say)
     say("instruction counts (callgrind)")
     report["instructions"] = callgrind(args.quick)
     report["targets"] = {f"{group} | {peer}": target for (group, peer), target in TARGETS.items()}

@@ -9,9 +9,9 @@ limits (``answers.to_result``: translated back, the source's size limit). The si
 difference between the transports:
 
 - ``handler(event, context)``: buffered; the result is returned.
-- ``handler.stream(event, context, write)``: a Function URL's HTTP answer is written as it comes
-  (the prelude, then the body) and None returned; any other event's result is returned. Absent
-  (``AttributeError``) with ``streaming="off"`` and for mounted apps.
+- ``handler.stream(event, context, write)``: a Function URL's or REST API's HTTP answer is written
+  as it comes (the prelude, then the body) and None returned; any other event's result is
+  returned. Absent (``AttributeError``) with ``streaming="off"`` and for mounted apps.
 - ``handler.invoke(event, context, sink)``: the runtime loop's entry (``_model.Sink``): the result
   goes to ``sink.result`` (or the stream to ``sink.write`` / ``sink.end`` when ``sink.streams``)
   as soon as the answer is complete, before the app's remaining work (ASGI code after its last
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ._errors import UnsupportedEvent
 from ._events import NAMES, NON_HTTP, SOURCES, detect, load
-from ._model import Options
+from ._options import Options
 from ._run.answers import Buffered, answer_for_malformed
 
 TYPE_CHECKING = False
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._migrate.route import Router
-    from ._model import AdaptOptions, Event, LambdaContext, ResponseSink, Result, Sink
+    from ._model import Event, LambdaContext, ResponseSink, Result, Sink
+    from ._options import AdaptOptions
 
     Write = Callable[[bytes], None]
 
@@ -54,7 +55,7 @@ def adapt(app: Any, **options: Unpack[AdaptOptions]) -> Handler:
         ``{"/api/v2": fastapi_app, "/": django_app}``: the longest whole-segment prefix wins and
         becomes the app's ``SCRIPT_NAME`` / ``root_path``.
     options: keyword-only, each checked here (a ``TypeError`` or ``ValueError`` naming it, an option
-        that cannot apply to this app included); their defaults and checks are ``_model.Options``,
+        that cannot apply to this app included); their defaults and checks are ``_options.Options``,
         their meaning docs/options.md: interface, base_path, lifespan, text_mime_types,
         exclude_headers, stage_in_url, eager_startup, deadline_margin, streaming, events,
         answer_warm_pings, fallback, fallback_timeout, connection_store, websocket_endpoint,
@@ -124,8 +125,9 @@ class Handler:
 
     @property
     def stream(self) -> Callable[[Any, Any, Write], Result | None]:
-        """``stream(event, context, write)``: a Function URL's answer written through ``write`` (None
-        returned), any other event's result returned. Absent with ``streaming="off"``, mounted apps."""
+        """``stream(event, context, write)``: a Function URL's or REST API's answer written through
+        ``write`` (None returned), any other event's result returned. Absent with ``streaming="off"``,
+        mounted apps."""
         if not self._stream_allowed:
             raise AttributeError("this handler does not stream (streaming='off', or mounted apps)")
         return self._stream
@@ -184,12 +186,12 @@ class Handler:
 
     def _answer_for(self, event: Event, context: Any, sink: Sink, source: str, module: Any,
                     head: bool) -> ResponseSink:  # fmt: skip
-        """The sink the runner sends through: streamed for a Function URL when ``sink.streams``."""
-        if sink.streams and source == "v2" and self._stream_allowed:
-            from ._run.streaming import Streamed, is_function_url
+        """The sink the runner sends through: streamed for a Function URL or a REST API when ``sink.streams``."""
+        if sink.streams and source in ("v1", "v2") and self._stream_allowed:
+            from ._run.streaming import Streamed, streamable
 
-            if is_function_url(event):
-                return Streamed(head, self.options.exclude_headers, sink)
+            if streamable(source, event):
+                return Streamed(head, self.options.exclude_headers, sink, module.to_prelude)
         return Buffered(head, self.options, module, source, event, context, sink)
 
     def _route(self, event: Any, source: str, context: Any) -> Any:
@@ -219,7 +221,7 @@ class Handler:
 
 class _Kept:
     """The sink of ``handler(event, context)`` and ``handler.stream``: the result kept to return;
-    with ``write``, a Function URL's answer streamed through it."""
+    with ``write``, a Function URL's or REST API's answer streamed through it."""
 
     __slots__ = ("streams", "value", "write")
 

@@ -4,6 +4,12 @@ docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html: GET /2018-06-01/runtime/
 hands out an event with the Lambda-Runtime-* headers; POST .../invocation/{id}/response, .../error
 and /runtime/init/error take the answers (202); a buffered response over 6 MB is refused with 413
 (Lambda's limit, 6291556 bytes), and ``invoke(reply=...)`` makes it refuse an answer with 400, 403 or 500.
+``/next`` may be asked on several connections at once (Lambda Managed Instances, up to
+``AWS_LAMBDA_MAX_CONCURRENCY``): ``in_flight`` counts the events handed out and not answered yet,
+``max_in_flight`` its peak. SnapStart (runtimes-custom.html, "SnapStart"): GET /runtime/restore/next
+answers 200 (the snapshot is "taken" and "restored" at once), POST /runtime/restore/error takes a
+failed after-restore hook; ``requests`` lists every request's method and path, in order. An event
+may carry a tenant id (``Lambda-Runtime-Aws-Tenant-Id``, tenant isolation mode).
 runtimes-custom.html#runtimes-custom-response-streaming:
 a streamed answer is a chunked POST with Lambda-Runtime-Function-Response-Mode: streaming, trailers
 announced by Trailer. Each request is parsed by hand from the socket, so every chunk's raw bytes and
@@ -31,7 +37,7 @@ MAX_PAYLOAD = 6_291_556  # bytes of a buffered response, as Lambda's own error m
 class Answer:
     """What the runtime sent for one invocation (or for init)."""
 
-    kind: str  # "response", "error", "init_error" or "dropped"
+    kind: str  # "response", "error", "init_error", "restore_error" or "dropped"
     request_id: str
     headers: dict[str, str]
     chunks: list[tuple[float, bytes]] = field(default_factory=list)  # (arrival, data), chunked bodies
@@ -62,6 +68,12 @@ class RuntimeAPIServer:
         self._reply: dict[str, int] = {}
         self._ready = threading.Condition()
         self._closed = False
+        self._outstanding: set[str] = set()
+        self.in_flight = 0  # events handed out by /next, not answered yet
+        self.max_in_flight = 0
+        self.on_restore: Callable[[], object] | None = None  # asked when /restore/next comes: what it answers
+        self.restore_checks: list[object] = []  # ... is kept here
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request, in order of arrival
         threading.Thread(target=self._accept, daemon=True).start()
 
     def invoke(
@@ -75,10 +87,31 @@ class RuntimeAPIServer:
         drop_after: int | None = None,
         reply: int | None = None,
         raw: bytes | None = None,
+        tenant_id: str | None = None,
     ) -> Answer:
         """Queue ``event``, wait for the runtime's answer. ``drop_after``: cut the connection (RST) after that
         many chunks, as a client that goes away; ``on_chunk(index, data)`` runs as each chunk arrives;
-        ``reply``: the status to answer the runtime's answer with; ``raw``: the event's bytes instead of JSON."""
+        ``reply``: the status to answer the runtime's answer with; ``raw``: the event's bytes instead of JSON;
+        ``tenant_id``: the tenant the invocation is for."""
+        request_id = self.submit(
+            event, deadline_in=deadline_in, headers=headers, on_chunk=on_chunk, drop_after=drop_after, reply=reply,
+            raw=raw, tenant_id=tenant_id,
+        )  # fmt: skip
+        return self.wait(request_id, timeout)
+
+    def submit(
+        self,
+        event: Any,
+        *,
+        deadline_in: float | None = 30,
+        headers: dict[str, str] | None = None,
+        on_chunk: Callable[[int, bytes], None] | None = None,
+        drop_after: int | None = None,
+        reply: int | None = None,
+        raw: bytes | None = None,
+        tenant_id: str | None = None,
+    ) -> str:
+        """Queue ``event`` without waiting (``wait(request_id)`` collects its answer): its request id."""
         request_id = str(uuid.uuid4())
         if reply is not None:
             self.refuse(request_id, reply)
@@ -89,9 +122,11 @@ class RuntimeAPIServer:
         fields = {}
         if deadline_in is not None:
             fields["Lambda-Runtime-Deadline-Ms"] = str(int((time.time() + deadline_in) * 1000))
+        if tenant_id is not None:
+            fields["Lambda-Runtime-Aws-Tenant-Id"] = tenant_id
         body = json.dumps(event).encode() if raw is None else raw
         self._events.put((request_id, body, {**fields, **(headers or {})}))
-        return self.wait(request_id, timeout)
+        return request_id
 
     def refuse(self, request_id: str, status: int) -> None:
         """Answer the runtime's answer for ``request_id`` ("init" for /init/error) with ``status``."""
@@ -102,6 +137,12 @@ class RuntimeAPIServer:
             if not self._ready.wait_for(lambda: request_id in self._answers, timeout):
                 raise AssertionError(f"no answer from the runtime for {request_id} within {timeout} s")
             return self._answers.pop(request_id)
+
+    def wait_for_requests(self, request: tuple[str, str], count: int, timeout: float = 30) -> None:
+        """Wait until ``request`` (method, path) has come ``count`` times: the runtime is waiting for its answer."""
+        with self._ready:
+            if not self._ready.wait_for(lambda: self.requests.count(request) >= count, timeout):
+                raise AssertionError(f"{request} did not come {count} times within {timeout} s: {self.requests}")
 
     def close(self) -> None:
         self._closed = True
@@ -133,8 +174,16 @@ class RuntimeAPIServer:
         method, path, _ = line.decode("latin-1").split(" ", 2)
         head = bytearray(line)
         headers = _read_fields(reader, head)
+        with self._ready:
+            self.requests.append((method, path))
+            self._ready.notify_all()
         if method == "GET" and path == f"{PREFIX}/invocation/next":
             return self._next(connection)
+        if method == "GET" and path == f"{PREFIX}/restore/next":  # the snapshot is taken and restored at once
+            if self.on_restore is not None:
+                self.restore_checks.append(self.on_restore())
+            connection.sendall(_reply(200, b""))
+            return True
         kind, request_id = _route(path)
         answer = Answer(kind, request_id, headers, sent_at=self._sent_at.get(request_id, 0.0), head=bytes(head))
         if headers.get("transfer-encoding") == "chunked":
@@ -167,6 +216,10 @@ class RuntimeAPIServer:
             **extra,
         }
         self._sent_at[request_id] = time.monotonic()
+        with self._ready:
+            self._outstanding.add(request_id)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
         connection.sendall(_reply(200, event, fields))
         return True
 
@@ -199,6 +252,9 @@ class RuntimeAPIServer:
 
     def _record(self, answer: Answer) -> None:
         with self._ready:
+            if answer.request_id in self._outstanding:
+                self._outstanding.discard(answer.request_id)
+                self.in_flight -= 1
             self._answers[answer.request_id] = answer
             self._ready.notify_all()
 
@@ -206,6 +262,8 @@ class RuntimeAPIServer:
 def _route(path: str) -> tuple[str, str]:
     if path == f"{PREFIX}/init/error":
         return "init_error", "init"
+    if path == f"{PREFIX}/restore/error":
+        return "restore_error", "restore"
     parts = path.removeprefix(f"{PREFIX}/invocation/").split("/")
     if len(parts) != 2 or parts[1] not in ("response", "error"):
         raise ValueError(f"not a Runtime API path: {path}")

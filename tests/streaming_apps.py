@@ -74,7 +74,7 @@ async def _start(send: Any, content_type: bytes = b"text/plain") -> None:
 
 
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Routes: /gated (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail.
+    """Routes: /gated?gate=&wait= (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail.
     Lifespan: startup and shutdown are printed."""
     if scope["type"] == "lifespan":
         while (await receive())["type"] != "lifespan.shutdown":
@@ -92,7 +92,7 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if path == "/gated":  # the last chunk goes only once the test has seen the first one
         await send({"type": "http.response.body", "body": b"first\n", "more_body": True})
         gate, waited = Path(query["gate"]), 0.0
-        while not gate.exists() and waited < 10:
+        while not gate.exists() and waited < float(query.get("wait", "10")):
             await asyncio.sleep(0.01)
             waited += 0.01
         await send({"type": "http.response.body", "body": b"last\n" if gate.exists() else b"gate timeout\n"})
@@ -134,9 +134,21 @@ class _Rows:
         print("wsgi: closed", file=sys.stderr, flush=True)
 
 
+def _gated(gate: Path, wait: float) -> Iterator[bytes]:
+    yield b"first\n"
+    end = time.monotonic() + wait
+    while not gate.exists() and time.monotonic() < end:
+        time.sleep(0.01)
+    yield b"last\n" if gate.exists() else b"gate timeout\n"
+
+
 def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
-    """Routes: /rows?n=&delay=&fail_at= (an iterable with close()), /write (the write() callable)."""
+    """Routes: /rows?n=&delay=&fail_at= (an iterable with close()), /write (the write() callable),
+    /gated?gate=&wait= (the last chunk once the gate file is there)."""
     query = {key: values[-1] for key, values in parse_qs(environ["QUERY_STRING"]).items()}
+    if environ["PATH_INFO"] == "/gated":  # the last chunk goes only once the test has seen the first one
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return _gated(Path(query["gate"]), float(query.get("wait", "10")))
     if environ["PATH_INFO"] == "/write":
         write = start_response("200 OK", [("Content-Type", "text/plain")])
         write(b"written ")

@@ -70,3 +70,16 @@ def test_event_and_invoke_examples_run(tmp_path: Path) -> None:
                           env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.count('"statusCode": 200') == 2
+
+
+def test_template_snippets_are_the_samples_own() -> None:
+    """A YAML block after ``<!-- from samples/X/template.yaml -->`` is a part of that template, word for word,
+    so cfn-lint checks it there (tests/test_package.py)."""
+    import re
+
+    marked = re.compile(r"^<!-- from (?P<file>\S+) -->\n```yaml\n(?P<block>.*?)^```", re.DOTALL | re.MULTILINE)
+    found = [(page, match) for page in PAGES for match in marked.finditer(page.read_text())]
+    assert any(page.name == "streaming.md" for page, _ in found)  # the REST API's streaming integration
+    for page, match in found:
+        template = (ROOT / match["file"]).read_text()
+        assert match["block"] in template, f"{page.name}: the snippet is not in {match['file']}"

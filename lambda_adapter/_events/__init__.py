@@ -19,7 +19,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Protocol
 
-    from .._model import Environ, Event, Options, Response, Result
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
 
     class EventSource(Protocol):
         """What every payload-format module provides."""

@@ -14,7 +14,8 @@ from .response import encode_body, encode_multi_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .._model import Environ, Event, Options, Response, Result
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:

@@ -1,7 +1,8 @@
 """API Gateway REST API events, and HTTP API events of payload format 1.0.
 
 AWS: docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
-and http-api-develop-integrations-lambda.html (payload 1.0).
+and http-api-develop-integrations-lambda.html (payload 1.0); a REST API's streamed answer (an
+integration with ``responseTransferMode: STREAM``): response-transfer-mode-lambda.html.
 Invariant: pure (see ``lambda_adapter._events``).
 """
 
@@ -19,13 +20,14 @@ from .cgi import (
     str_at,
 )
 from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
-from .response import encode_multi_value
+from .response import encode_multi_value, framed_prelude, group_headers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, Options, Response, Result
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
@@ -102,3 +104,24 @@ def from_response(response: Response, event: Event, options: Options) -> Result:
     """The result dict API Gateway expects: every header value kept in multiValueHeaders."""
     headers, body, is_base64 = encode_multi_value(response, options.text_mime_types)
     return {"statusCode": response.status, "multiValueHeaders": headers, "body": body, "isBase64Encoded": is_base64}
+
+
+def to_prelude(status: int, pairs: list[tuple[str, str]]) -> bytes:
+    """The JSON prelude of a REST API's streamed answer, then its 8 NUL bytes.
+
+    The header rule of ``from_response`` (``group_headers``: names lower-case, every value kept, in
+    order), laid out in the fields of the streaming format: a header with one value in ``headers``,
+    a repeated one in ``multiValueHeaders``, the ``Set-Cookie`` values in ``cookies``.
+    """
+    grouped = group_headers(pairs)
+    cookies = grouped.pop("set-cookie", None)
+    document: dict[str, object] = {
+        "statusCode": status,
+        "headers": {name: values[0] for name, values in grouped.items() if len(values) == 1},
+    }
+    repeated = {name: values for name, values in grouped.items() if len(values) > 1}
+    if repeated:
+        document["multiValueHeaders"] = repeated
+    if cookies:
+        document["cookies"] = cookies
+    return framed_prelude(document)

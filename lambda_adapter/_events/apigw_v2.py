@@ -19,13 +19,14 @@ from .cgi import (
     wrong_type,
 )
 from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix, wsgi_str
-from .response import encode_body
+from .response import encode_body, framed_prelude
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, Options, Response, Result
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
@@ -156,20 +157,11 @@ def split_cookies(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], list[st
     return headers, cookies
 
 
-# Between the prelude and the body of a streamed Function URL answer: 8 NUL bytes, as the Node.js
-# runtime's awslambda.HttpResponseStream writes them (docs.aws.amazon.com/apigateway/latest/
-# developerguide/response-transfer-mode-lambda.html#response-transfer-mode-lambda-format).
-PRELUDE_END = bytes(8)
-
-
 def to_prelude(status: int, pairs: list[tuple[str, str]]) -> bytes:
     """The JSON prelude of a streamed answer (statusCode, headers, cookies), then its 8 NUL bytes.
 
     The same header rules as ``from_response``: a streamed answer and a buffered one carry the
     same headers and cookies.
     """
-    import json
-
     headers, cookies = split_cookies(pairs)
-    prelude = {"statusCode": status, "headers": headers, "cookies": cookies}
-    return json.dumps(prelude, ensure_ascii=False, separators=(",", ":")).encode() + PRELUDE_END
+    return framed_prelude({"statusCode": status, "headers": headers, "cookies": cookies})

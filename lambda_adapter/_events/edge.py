@@ -27,7 +27,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, Options, Response, Result
+    from .._model import Environ, Event, Response, Result
+    from .._options import Options
 
 # CloudFront answers 502 to a generated response carrying these: disallowed or read-only headers
 _DROPPED = frozenset(

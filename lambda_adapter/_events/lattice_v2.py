@@ -13,7 +13,8 @@ from .lattice_v1 import fill, from_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .._model import Environ, Event, Options
+    from .._model import Environ, Event
+    from .._options import Options
 
 __all__ = ["from_response", "to_request"]
 

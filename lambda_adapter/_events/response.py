@@ -92,6 +92,19 @@ def group_headers(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
+# Between the prelude and the body of a streamed answer (a Function URL's, or a REST API's with a STREAM
+# integration): 8 NUL bytes (docs.aws.amazon.com/apigateway/latest/developerguide/
+# response-transfer-mode-lambda.html#response-transfer-mode-lambda-format)
+PRELUDE_END = bytes(8)
+
+
+def framed_prelude(document: dict[str, object]) -> bytes:
+    """A streamed answer's prelude: the JSON document (status, headers), then its 8 NUL bytes."""
+    import json
+
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode() + PRELUDE_END
+
+
 def _text(native: str) -> str:
     """A latin-1 native string back to the text its bytes spell in UTF-8 (else as it is)."""
     try:

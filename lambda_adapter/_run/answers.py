@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Options, ResponseSink, Result, Sink
+    from .._model import Environ, Event, LambdaContext, ResponseSink, Result, Sink
+    from .._options import Options
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name

@@ -3,8 +3,9 @@
 Invariants:
 - The loop and lifespan are the ``Container``'s (``container.py``): one loop per process, one
   thread at a time; ``arun`` runs on the caller's running loop instead (``Handler.ainvoke``).
-- Lifespan startup runs once per loop (first event, or ``adapt()`` when eager), within the
-  invocation's time left; shutdown runs on SIGTERM.
+- Lifespan startup runs once per loop (first event, or ``adapt()`` when eager; once however many
+  invocations on a running loop ask at once), within the invocation's time left; shutdown runs on
+  SIGTERM.
 - The HTTP cycle is the state machine of ``Cycle``; a message out of order is an
   ``InvalidResponse`` raised into the app. Each part goes to the sink as the app sends it (the
   sink buffers or streams); the sink's ``end`` comes with the last body part, before the app's
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Options, ResponseSink
+    from .._model import Environ, Event, LambdaContext, ResponseSink
+    from .._options import Options
 
     Message = dict[str, Any]
     ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -109,6 +111,7 @@ class Container:
         self.app = app
         self.mode = options.lifespan
         self.lifespan: Lifespan | None = None
+        self._starting: asyncio.Task[None] | None = None  # startup under way on a running loop
 
     def ready_loop(self, timeout: float | None = None) -> EagerLoop:
         """The container's loop, lifespan started on it (again, if the loop had to be made anew).
@@ -121,12 +124,23 @@ class Container:
         return loop
 
     async def aready(self, timeout: float | None = None) -> None:
-        """Lifespan started on the running loop."""
+        """Lifespan started on the running loop: once, however many invocations wait for it at once."""
         loop = asyncio.get_running_loop()
-        if self._stale(loop):
-            lifespan = Lifespan(self.app, self.mode, loop)
-            await lifespan.astart(timeout)
-            self.lifespan = lifespan
+        if not self._stale(loop):
+            return
+        starting = self._starting
+        if starting is None or starting.get_loop() is not loop:
+            starting = self._starting = loop.create_task(self._start_on(loop, timeout))
+        try:
+            await asyncio.shield(starting)  # an invocation cancelled meanwhile leaves startup to the others
+        finally:
+            if starting.done() and self._starting is starting:
+                self._starting = None  # after a failure, the next invocation tries again
+
+    async def _start_on(self, loop: asyncio.AbstractEventLoop, timeout: float | None) -> None:
+        lifespan = Lifespan(self.app, self.mode, loop)
+        await lifespan.astart(timeout)
+        self.lifespan = lifespan
 
     def _stale(self, loop: asyncio.AbstractEventLoop) -> bool:
         return self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop)

@@ -18,7 +18,10 @@ Invariants:
   treats an app that raises (logged at WARNING with the exception) or returns before startup
   completes as one without lifespan.
   Shutdown runs on SIGTERM in a Lambda execution environment (``AWS_LAMBDA_RUNTIME_API`` set; not
-  in test runs), then the SIGTERM handler that was there before.
+  in test runs), then the SIGTERM handler that was there before. On a loop in ``FOREVER`` (run for
+  good in the main thread by the runtime loop under Lambda Managed Instances, every invocation a
+  task of it through ``Handler.ainvoke``) shutdown runs as a task of that loop, the earlier handler
+  once it is done.
 """
 
 from __future__ import annotations
@@ -202,6 +205,7 @@ async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
 SHUTDOWN_TIMEOUT = 1.0  # seconds; Lambda gives the runtime little time after SIGTERM
 _DONE: dict[str, Any] = {"type": "lambda_adapter.app_returned"}
 _RUNNING: set[asyncio.Task[None]] = set()  # lifespan tasks waiting for shutdown
+FOREVER: set[asyncio.AbstractEventLoop] = set()  # loops run for good in the main thread (see the docstring)
 
 
 class Lifespan:
@@ -273,15 +277,16 @@ class Lifespan:
         assert self._from_app is not None
         self._from_app.put_nowait(message)
 
-    def shutdown(self) -> None:
-        """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it."""
+    def shutdown(self) -> asyncio.Task[None] | None:
+        """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it; on a running loop
+        (SIGTERM inside an invocation, or on a loop in ``FOREVER``) the task that will."""
         if not self.supported or self.loop.is_closed():
-            return
+            return None
         self.supported = False
-        if self.loop.is_running():  # SIGTERM inside an invocation: let the loop do it
-            self.loop.create_task(self._shutdown())
-            return
+        if self.loop.is_running():  # let the loop do it
+            return self.loop.create_task(self._shutdown())
         self.loop.run_until_complete(self._shutdown())
+        return None
 
     async def _shutdown(self) -> None:
         assert self._to_app is not None and self._from_app is not None
@@ -306,13 +311,26 @@ def _chain_sigterm(lifespan: Lifespan) -> None:
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: Any) -> None:
+        def then(*_: Any) -> None:
+            _previous(previous, signum, frame)
+
         try:
-            lifespan.shutdown()
-        finally:
-            if callable(previous):
-                previous(signum, frame)
-            elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                os.kill(os.getpid(), signal.SIGTERM)
+            task = lifespan.shutdown()
+        except BaseException:
+            then()
+            raise
+        if task is not None and lifespan.loop in FOREVER:  # the loop goes on: the rest once shutdown is done
+            task.add_done_callback(then)
+        else:
+            then()
 
     signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _previous(previous: Any, signum: int, frame: Any) -> None:
+    """What handled SIGTERM before the lifespan's handler: called, or the default done again."""
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -1,13 +1,15 @@
-"""Streamed answers: the sink that writes a Function URL's answer as the app sends it, for
-``handler.stream(event, context, write)`` and the runtime loop in ``RESPONSE_STREAM`` mode.
+"""Streamed answers: the sink that writes a Function URL's or a REST API's answer as the app sends it,
+for ``handler.stream(event, context, write)`` and the runtime loop in streaming mode.
 
 Invariants:
 - Only the transport differs from the buffered path: the pipeline (``_adapt``), the translator, the
   rules of ``answers.Answer`` (no body for HEAD, 1xx, 204, 304; excluded headers) and the adapter's
-  own answers are the same; ``apigw_v2.to_prelude`` shares its header rules with ``from_response``.
+  own answers are the same; each translator's ``to_prelude`` (``apigw_v2`` for Function URLs,
+  ``apigw_v1`` for REST APIs) shares its header rule with its ``from_response``.
 - ``write`` gets the prelude (JSON, then 8 NUL bytes) at ``start``, then each body part at once.
-- Only a Function URL (its host is ``*.lambda-url.*``) is invoked in streaming mode; API Gateway
-  invokes a function buffered and would take the prelude and NUL bytes for the payload.
+- Only Function URLs (their host is ``*.lambda-url.*``) and REST APIs (an integration with
+  ``responseTransferMode: STREAM``) invoke a function in streaming mode (``streamable``); HTTP APIs
+  and ALB invoke it buffered and would take the prelude and NUL bytes for the payload.
 - Imported on the first streamed event: a buffered function pays nothing for it.
 """
 
@@ -18,7 +20,11 @@ from .answers import Answer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .._model import Event, Sink
+
+    Prelude = Callable[[int, list[tuple[str, str]]], bytes]
 
 # Lambda streams at most 200 MB per answer (the first 6 MB at full speed, the rest at 2 MB/s):
 # docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html
@@ -28,18 +34,17 @@ STREAM_LIMIT = 200 * 1024 * 1024
 class Streamed(Answer):
     """The answer written through the sink as it comes: the prelude once, then the body parts."""
 
-    __slots__ = ("_sink", "sent")
+    __slots__ = ("_prelude", "_sink", "sent")
 
-    def __init__(self, head: bool, exclude: frozenset[str], sink: Sink) -> None:
+    def __init__(self, head: bool, exclude: frozenset[str], sink: Sink, prelude: Prelude) -> None:
         super().__init__(head, exclude)
         self._sink = sink
+        self._prelude = prelude  # the source translator's to_prelude
         self.sent = 0
 
     def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
-        from .._events.apigw_v2 import to_prelude
-
         self.committed = True  # from here on, a failure can only cut the stream short
-        self._sink.write(to_prelude(status, headers))
+        self._sink.write(self._prelude(status, headers))
 
     def _body(self, chunk: bytes) -> None:
         self.sent += len(chunk)
@@ -51,7 +56,12 @@ class Streamed(Answer):
         self._sink.end()
 
 
-def is_function_url(event: Event) -> bool:
-    """Whether a 2.0-shaped event comes from a Function URL (which can stream) rather than an HTTP API."""
+def streamable(source: str, event: Event) -> bool:
+    """Whether an event of ``source`` comes from what can take a streamed answer: a Function URL (not an
+    HTTP API, whose 2.0 events have the same shape) or a REST API (not an HTTP API's payload 1.0, whose
+    events say ``"version": "1.0"``). A REST API streams only through an integration set to
+    ``responseTransferMode: STREAM``: with streaming on, every REST API that invokes the function must be."""
+    if source == "v1":
+        return event.get("version") is None
     domain = (event.get("requestContext") or {}).get("domainName") or ""
-    return isinstance(domain, str) and ".lambda-url." in domain
+    return source == "v2" and isinstance(domain, str) and ".lambda-url." in domain

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Options, Result
+    from .._model import Environ, Event, LambdaContext, Result
+    from .._options import Options
     from .asgi import ASGIRunner
 
     Message = dict[str, Any]

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Options, ResponseSink
+    from .._model import Environ, Event, LambdaContext, ResponseSink
+    from .._options import Options
 
     WSGIApp = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
 

@@ -15,14 +15,25 @@ streaming response mode that the managed Python runtime lacks. MODULE:HANDLER de
       case "$1" in */python*) PYTHON="$1" ;; *) PYTHON=python3 ;; esac
       exec "$PYTHON" -m lambda_adapter.runtime "$_HANDLER"
 
-Streaming: a handler made by ``adapt()`` has ``handler.stream``; its answers to Function URL
-events are streamed when ``LAMBDA_ADAPTER_STREAMING=1`` (or ``adapt(app, streaming="on")``), with
-the Function URL's invoke mode set to ``RESPONSE_STREAM``. ``LAMBDA_ADAPTER_STREAMING=0`` turns it
-off. Any other handler (a plain function too) is answered buffered. Invariants:
+Streaming: a handler made by ``adapt()`` has ``handler.stream``; its answers to Function URL and
+REST API events are streamed when ``LAMBDA_ADAPTER_STREAMING=1`` (or ``adapt(app, streaming="on")``),
+with the Function URL's invoke mode set to ``RESPONSE_STREAM`` and the REST API's integration to
+``responseTransferMode: STREAM``. ``LAMBDA_ADAPTER_STREAMING=0`` turns it off. Any other handler (a
+plain function too) is answered buffered. Invariants:
 
-- One invocation at a time; the event, the context (``_context``), the result's JSON and the
-  logging (``_log``: request id in each line) are those of the managed Python runtime, and
-  ``_X_AMZN_TRACE_ID`` is set per invocation (as the managed runtimes do: the X-Ray SDK reads it).
+- Work after the answer: a handler made by ``adapt()`` runs through ``handler.invoke`` (``_answer``),
+  whose sink hears the answer is complete at the app's last body part; the answer is posted (or the
+  stream ended) then, and the next invocation is asked for only once the app has finished (Starlette
+  background tasks, code after the last ``send``, a WSGI iterable's ``close()``), bounded by the
+  deadline less ``deadline_margin``. Its errors are logged with the request id, never answered.
+- One invocation at a time, or ``AWS_LAMBDA_MAX_CONCURRENCY`` at once (Lambda Managed Instances,
+  ``_concurrent``: the handler imported once; threads, forked processes, or for an ASGI app one
+  event loop); the event, the context (``_context``), the result's JSON, the error documents and the
+  logging (``_log``: request id in each line, from a context variable) are those of the managed
+  Python runtime (``tests/runtime/test_parity.py`` compares them), and ``_X_AMZN_TRACE_ID`` is each
+  invocation's own (as the managed runtimes set it: the X-Ray SDK reads it).
+- SnapStart (``_snapstart``): with ``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`` the before-snapshot
+  hooks, ``/restore/next``, the after-restore hooks, and awslambdaric's error types and exit statuses.
 - A handler that cannot be loaded is reported to ``/init/error`` with the managed runtime's error
   type (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, ...), and the process exits with 1.
 - The Runtime API refusing one answer (400, 403, 413: over 6 MB) is logged and the loop goes on;

@@ -1,6 +1,7 @@
 """A client of the Lambda Runtime API, on ``http.client`` alone (a tool module: nothing below imports it).
 
-AWS: docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html (next, response, error, init error) and
+AWS: docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html (next, response, error, init error, and
+SnapStart's restore next and restore error) and
 docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming.
 Invariants: one keep-alive connection for ``next`` and buffered answers; each streamed answer has a
 connection of its own, closed once the answer is written, as the streaming documentation asks.
@@ -11,7 +12,9 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
 import time
+import traceback
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,6 +24,8 @@ BASE = "/2018-06-01/runtime"
 HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response"  # status and headers, then the body
 ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
 ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
+XRAY_CAUSE = "Lambda-Runtime-Function-XRay-Error-Cause"
+_RUNTIME = os.path.dirname(os.path.abspath(__file__))  # this package's frames stay out of stack traces
 _SMALL = 65536  # a chunk up to this size is framed in one copy and sent at once
 
 
@@ -59,12 +64,34 @@ class Invocation:
         self.body = body
 
 
-def error_document(exc: BaseException) -> dict[str, Any]:
-    """The error as the Runtime API takes it: errorMessage, errorType, stackTrace."""
-    import traceback
+def error_document(exc: BaseException, request_id: str = "") -> dict[str, Any]:
+    """The error as awslambdaric posts it: errorMessage, errorType, requestId, stackTrace (the runtime's own
+    frames left out, each frame as ``traceback.format_list`` writes it)."""
+    frames = _user_frames(exc)
+    trace = traceback.format_list(frames)
+    return {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": request_id, "stackTrace": trace}
 
-    trace = [line.rstrip("\n") for line in traceback.format_tb(exc.__traceback__)]
-    return {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": trace}
+
+def xray_cause(exc: BaseException | None, message: str, kind: str) -> str:
+    """The ``Lambda-Runtime-Function-XRay-Error-Cause`` header awslambdaric sends with an error (X-Ray's
+    "cause" document); the managed runtime leaves it out when it passes 1 MiB."""
+    frames = _user_frames(exc) if exc is not None else []
+    stack = [{"label": frame.name, "path": frame.filename, "line": frame.lineno} for frame in frames]
+    document = {
+        "working_directory": os.getcwd(),
+        "exceptions": [{"message": message, "type": kind, "stack": stack}],
+        "paths": list(dict.fromkeys(frame.filename for frame in frames)),
+    }
+    cause = json.dumps(document)
+    return cause if len(cause) < 1024 * 1024 else ""
+
+
+def _user_frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    frames = traceback.extract_tb(exc.__traceback__)
+    for index, frame in enumerate(frames):  # from the first frame that is not the runtime's
+        if _RUNTIME not in frame.filename:
+            return frames[index:]
+    return list(frames)
 
 
 def _public_message(error: BaseException) -> str:
@@ -93,11 +120,24 @@ class RuntimeAPI:
     def respond(self, request_id: str, payload: bytes, content_type: str = "application/json") -> None:
         self._post(f"{BASE}/invocation/{request_id}/response", payload, {"Content-Type": content_type})
 
-    def fail(self, request_id: str, error: dict[str, Any], error_type: str) -> None:
-        self._post(f"{BASE}/invocation/{request_id}/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
+    def fail(self, request_id: str, error: dict[str, Any], error_type: str, cause: str = "") -> None:
+        headers = {"Content-Type": "application/json", ERROR_TYPE: error_type}
+        if cause:
+            headers[XRAY_CAUSE] = cause
+        self._post(f"{BASE}/invocation/{request_id}/error", json.dumps(error).encode(), headers)
 
     def init_error(self, error: dict[str, Any], error_type: str) -> None:
         self._post(f"{BASE}/init/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
+
+    def restore_next(self) -> None:
+        """SnapStart: the snapshot is taken while this waits; it returns in a restored copy."""
+        response = self._request("GET", f"{BASE}/restore/next", None, {})
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeAPIError(f"/restore/next answered {response.status}: {body[:200]!r}", response.status)
+
+    def restore_error(self, error: dict[str, Any], error_type: str) -> None:
+        self._post(f"{BASE}/restore/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
 
     def close(self) -> None:
         self._connection.close()

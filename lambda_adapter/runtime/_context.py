@@ -9,6 +9,11 @@ handler written for the managed runtime reads the same values here:
   ``memory_limit_in_mb`` are the ``AWS_LAMBDA_*`` environment values as they are: strings (the memory
   size too), None when unset.
 - ``get_remaining_time_in_millis()`` counts down to ``Lambda-Runtime-Deadline-Ms``, never below 0.
+- ``trace_id`` (ours, not awslambdaric's) is the invocation's X-Ray trace header. The managed runtime
+  sets ``_X_AMZN_TRACE_ID`` per invocation, one at a time per process; when invocations share the
+  process (Managed Instances), ``per_invocation_trace_id()`` makes ``os.environ`` answer that key
+  from the invocation being served (a context variable) in each thread or task, so the X-Ray SDK and
+  the AWS SDKs, which read the environment, still see their own invocation's trace.
 """
 
 from __future__ import annotations
@@ -67,10 +72,12 @@ class Context:
         client_context: Any = None,
         identity: Any = None,
         tenant_id: str | None = None,
+        trace_id: str | None = None,
     ) -> None:
         env = os.environ
         self.aws_request_id = request_id
         self.tenant_id = tenant_id
+        self.trace_id = trace_id
         self.invoked_function_arn = function_arn
         self.client_context = ClientContext(client_context) if isinstance(client_context, dict) else None
         self.identity = CognitoIdentity(identity)
@@ -88,3 +95,26 @@ class Context:
         """Write ``message`` to the function's log, as ``context.log`` does in the managed runtime."""
         sys.stdout.write(str(message))
         sys.stdout.flush()
+
+
+TRACE = "_X_AMZN_TRACE_ID"
+
+
+class _PerInvocation(os._Environ):  # type: ignore[type-arg]
+    """``os.environ`` whose ``_X_AMZN_TRACE_ID`` is that of the invocation this thread or task serves."""
+
+    def __getitem__(self, key: str) -> str:
+        if key == TRACE:
+            from ._log import current
+
+            trace = current.get().trace_id
+            if trace is None:
+                raise KeyError(key)
+            return trace
+        return super().__getitem__(key)  # type: ignore[no-any-return]
+
+
+def per_invocation_trace_id() -> None:
+    """Make ``os.environ[_X_AMZN_TRACE_ID]`` per invocation (the same object: ``from os import environ`` too)."""
+    os.environ.pop(TRACE, None)
+    os.environ.__class__ = _PerInvocation

@@ -9,17 +9,19 @@ from http.client import HTTPException
 
 from .._load import UsageError, load_handler, split_spec
 from . import _log
-from ._api import Invocation, ResponseStream, RuntimeAPI, RuntimeAPIError, error_document
-from ._payload import Fault, to_event, to_payload
+from ._answer import answer
+from ._api import RuntimeAPI, RuntimeAPIError, error_document
+from ._context import TRACE
+from ._payload import Fault
+from ._snapstart import SNAPSTART, SNAPSTART_ENV, restore
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
-    Stream = Callable[[Any, Any, Callable[[bytes], None]], Any]
-
 ENV_STREAMING = "LAMBDA_ADAPTER_STREAMING"
+ENV_CONCURRENCY = "AWS_LAMBDA_MAX_CONCURRENCY"  # Lambda Managed Instances: invocations in flight at once
 _ON, _OFF = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
 log = logging.getLogger("lambda_adapter.runtime")
 
@@ -36,18 +38,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not address or not args.handler:
         parser.error("needs AWS_LAMBDA_RUNTIME_API (host:port) and a handler (MODULE:HANDLER or $_HANDLER)")
     _log.configure_logging()
+    slots = _slots(os.environ.get(ENV_CONCURRENCY))
     api = RuntimeAPI(address)
     try:
         handler = _load(api, args.handler)
         if handler is None:
             return 1
-        serve(api, handler, _stream_of(handler, os.environ.get(ENV_STREAMING)), args.invocations)
+        if os.environ.get(SNAPSTART_ENV) == SNAPSTART:
+            restore(api)
+        streams = _streams(handler, os.environ.get(ENV_STREAMING))
+        if slots is not None:
+            from ._concurrent import serve_concurrently
+
+            api.close()
+            return serve_concurrently(address, handler, streams, slots, args.invocations)
+        serve(api, handler, streams, args.invocations)
     except (RuntimeAPIError, OSError, HTTPException) as exc:  # HTTPException: no HTTP from the other side
         log.error("the Runtime API at %s failed (%s); exiting", address, exc)
         return 1
     finally:
         api.close()
     return 0
+
+
+def _slots(setting: str | None) -> int | None:
+    """How many invocations may be in flight at once: None when Lambda hands out one at a time."""
+    if setting is None or not setting.strip():
+        return None
+    try:
+        slots = int(setting)
+    except ValueError:
+        slots = 0
+    if slots < 1:
+        log.warning("%s=%r is no positive number: one invocation at a time", ENV_CONCURRENCY, setting)
+        return None
+    return slots
 
 
 def _load(api: RuntimeAPI, spec: str) -> Callable[..., Any] | None:
@@ -81,9 +106,9 @@ def _init_error(exc: BaseException, module: str, attribute: str) -> dict[str, An
     return fault.document()
 
 
-def _stream_of(handler: Any, setting: str | None) -> Stream | None:
-    """``handler.stream`` when answers are to be streamed, else None."""
-    stream: Stream | None = getattr(handler, "stream", None)
+def _streams(handler: Any, setting: str | None) -> bool:
+    """Whether answers are to be streamed (the handler can: ``handler.stream`` is there)."""
+    stream = getattr(handler, "stream", None)
     choice = (setting or "").strip().lower()
     if choice and choice not in _ON + _OFF:
         log.warning("%s=%r is neither on (1, true) nor off (0, false): ignored", ENV_STREAMING, setting)
@@ -91,101 +116,18 @@ def _stream_of(handler: Any, setting: str | None) -> Stream | None:
     if wanted and stream is None:
         log.warning("%s=%s, but the handler cannot stream (not made by adapt(), or streaming='off'): buffered",
                     ENV_STREAMING, setting)  # fmt: skip
-    return stream if wanted else None
+    return wanted and stream is not None
 
 
-def serve(api: RuntimeAPI, handler: Callable[..., Any], stream: Stream | None, limit: int | None = None) -> None:
+def serve(api: RuntimeAPI, handler: Callable[..., Any], streams: bool, limit: int | None = None) -> None:
     """The loop: next invocation, the handler, its answer; ``limit`` invocations, or forever."""
     served = 0
     while limit is None or served < limit:
         invocation = api.next()
         # the managed runtimes set it per invocation; the X-Ray SDK reads it from the environment
         if invocation.trace_id:
-            os.environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
+            os.environ[TRACE] = invocation.trace_id
         else:
-            os.environ.pop("_X_AMZN_TRACE_ID", None)
-        _log.request_id = invocation.request_id
-        try:
-            if stream is None:
-                _answer(api, handler, invocation)
-            else:
-                _stream_answer(api, stream, invocation)
-        except RuntimeAPIError as exc:
-            if exc.fatal:
-                raise
-            log.error("the Runtime API refused the answer (request %s): %s", invocation.request_id, exc)
+            os.environ.pop(TRACE, None)
+        answer(api, handler, streams, invocation)
         served += 1
-
-
-def _answer(api: RuntimeAPI, handler: Callable[..., Any], invocation: Invocation) -> None:
-    request_id = invocation.request_id
-    try:
-        event, context = to_event(invocation)
-        result = handler(event, context)
-    except Fault as fault:
-        _report(api, request_id, fault)
-        return
-    except Exception as exc:
-        log.exception("the handler failed (request %s)", request_id)
-        api.fail(request_id, error_document(exc), "Function.Unhandled")
-        return
-    _respond(api, request_id, result)
-
-
-def _respond(api: RuntimeAPI, request_id: str, result: Any) -> None:
-    try:
-        payload, content_type = to_payload(result)
-    except Fault as fault:
-        _report(api, request_id, fault)
-        return
-    api.respond(request_id, payload, content_type)
-
-
-def _report(api: RuntimeAPI, request_id: str, fault: Fault) -> None:
-    log.error("%s (request %s): %s", fault.error_type, request_id, fault)
-    api.fail(request_id, fault.document(), fault.error_type)
-
-
-def _stream_answer(api: RuntimeAPI, stream: Stream, invocation: Invocation) -> None:
-    request_id = invocation.request_id
-    try:
-        event, context = to_event(invocation)
-    except Fault as fault:
-        _report(api, request_id, fault)
-        return
-    out = api.stream(request_id)
-    try:
-        result = stream(event, context, out.write)
-    except Exception as exc:
-        _stream_failed(api, out, request_id, exc)
-        return
-    if result is not None and not out.started:  # not a Function URL event: a buffered answer
-        out.close()
-        _respond(api, request_id, result)
-        return
-    try:
-        out.finish()
-    except OSError as exc:
-        _client_gone(out, request_id, exc)
-
-
-def _stream_failed(api: RuntimeAPI, out: ResponseStream, request_id: str, exc: Exception) -> None:
-    if out.broken:
-        _client_gone(out, request_id, exc)
-    elif not out.started:  # nothing sent yet: the error endpoint still takes it
-        out.close()
-        log.error("the handler failed (request %s)", request_id, exc_info=exc)
-        api.fail(request_id, error_document(exc), "Function.Unhandled")
-    else:
-        log.error("the answer failed after %d streamed bytes (request %s); ended with error trailers",
-                  out.sent, request_id, exc_info=exc)  # fmt: skip
-        try:
-            out.finish(exc)
-        except OSError as gone:
-            _client_gone(out, request_id, gone)
-
-
-def _client_gone(out: ResponseStream, request_id: str, exc: BaseException) -> None:
-    out.close()
-    log.warning("the client went away after %d streamed bytes (request %s): %s; the app was stopped",
-                out.sent, request_id, exc)  # fmt: skip

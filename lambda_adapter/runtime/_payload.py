@@ -30,8 +30,8 @@ class Fault(Exception):
         super().__init__(message)
         self.error_type = error_type
 
-    def document(self) -> dict[str, Any]:
-        return {"errorMessage": str(self), "errorType": self.error_type, "stackTrace": []}
+    def document(self, request_id: str = "") -> dict[str, Any]:
+        return {"errorMessage": str(self), "errorType": self.error_type, "requestId": request_id, "stackTrace": []}
 
 
 def to_event(invocation: Invocation) -> tuple[Any, Context]:
@@ -54,6 +54,7 @@ def to_event(invocation: Invocation) -> tuple[Any, Context]:
         documents["Client Context"],
         documents["Cognito Identity"],
         invocation.tenant_id,
+        invocation.trace_id,
     )
     return event, context
 

@@ -18,7 +18,8 @@ from lambda_adapter._events.websocket import (
     to_request,
     to_wsgi_request,
 )
-from lambda_adapter._model import Options, Response
+from lambda_adapter._model import Response
+from lambda_adapter._options import Options
 from lambda_adapter.testing import websocket_event
 from tests.conftest import load_event
 

@@ -14,7 +14,7 @@ import pytest
 
 from lambda_adapter import InvalidResponse, adapt
 from lambda_adapter._run import streaming as streaming
-from lambda_adapter.testing import LambdaContext, body_of, event_for, url_event
+from lambda_adapter.testing import LambdaContext, body_of, event_for, rest_event, url_event
 from tests.apps import LifespanApp, asgi_echo, wsgi_echo
 from tests.conftest import load_event
 
@@ -62,10 +62,48 @@ def test_no_body_for_head_204_and_304(interface: str, method: str, status: int) 
     assert prelude["statusCode"] == status and chunks == []
 
 
-def test_other_events_return_the_buffered_result_and_write_nothing() -> None:
+@pytest.mark.parametrize("format", ["http", "http1", "alb", "alb-multi", "lattice2"])
+def test_other_events_return_the_buffered_result_and_write_nothing(format: str) -> None:
     handler = adapt(wsgi_app([b"hi"]))
-    prelude, chunks, returned = stream(handler, event_for("rest"))
+    prelude, chunks, returned = stream(handler, event_for(format))
     assert (prelude, chunks) == ({}, []) and body_of(returned) == b"hi"
+
+
+REPEATS = [("Content-Type", "text/plain"), ("X-Once", "1"), ("X-Twice", "a"), ("x-twice", "b"),
+           ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2"), ("Set-Cookie", "a=1; Path=/")]  # fmt: skip
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_rest_apis_prelude_carries_the_buffered_rest_answers_headers(interface: str) -> None:
+    """One rule (``group_headers``) for both: the buffered result's multiValueHeaders, laid out in the
+    streaming format's fields (response-transfer-mode-lambda.html): one value in headers, repeated
+    ones in multiValueHeaders, Set-Cookie in cookies, every value kept as the buffered answer keeps it."""
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(name.encode(), value.encode()) for name, value in REPEATS]
+        await send({"type": "http.response.start", "status": 201, "headers": headers})
+        await send({"type": "http.response.body", "body": b"made", "more_body": True})
+        await send({"type": "http.response.body", "body": b" here"})
+
+    handler = adapt(asgi if interface == "asgi" else wsgi_app([b"made", b" here"], "201 Created", REPEATS))
+    event = rest_event(path="/things", method="POST", body="{}")
+    prelude, chunks, returned = stream(handler, event)
+    buffered = handler(event, LambdaContext())
+    grouped = dict(buffered["multiValueHeaders"])
+    assert returned is None and chunks == [b"made", b" here"] and body_of(buffered) == b"made here"
+    assert prelude == {
+        "statusCode": 201,
+        "headers": {name: values[0] for name, values in grouped.items() if len(values) == 1},
+        "multiValueHeaders": {n: v for n, v in grouped.items() if len(v) > 1 and n != "set-cookie"},
+        "cookies": grouped["set-cookie"],
+    }
+    assert prelude["multiValueHeaders"] == {"x-twice": ["a", "b"]}
+    assert prelude["cookies"] == ["a=1; Path=/", "b=2", "a=1; Path=/"]  # as the buffered REST answer: all kept
+
+
+def test_a_rest_prelude_leaves_out_fields_it_has_nothing_for() -> None:
+    prelude, chunks, _ = stream(adapt(wsgi_app([b"x"])), rest_event())
+    assert prelude == {"statusCode": 200, "headers": {"content-type": "text/plain"}} and chunks == [b"x"]
 
 
 @pytest.mark.parametrize(
@@ -73,11 +111,15 @@ def test_other_events_return_the_buffered_result_and_write_nothing() -> None:
     [
         ("powertools/lambdaFunctionUrlEvent.json", True),
         ("powertools/lambdaFunctionUrlIAMEvent.json", True),
-        ("powertools/apiGatewayProxyV2Event.json", False),  # API Gateway invokes buffered: never a prelude
+        ("sam/apigateway-aws-proxy.json", True),  # a REST API: streams through a STREAM integration
+        ("sam/apigateway-aws-proxy-get-stage-dev.json", True),
+        ("powertools/apiGatewayProxyV2Event.json", False),  # HTTP APIs invoke buffered: never a prelude
         ("sam/apigateway-http-api-proxy.json", False),
+        ("powertools/apiGatewayProxyEvent.json", False),  # an HTTP API's payload 1.0 ("version": "1.0")
+        ("powertools/albEvent.json", False),
     ],
 )
-def test_only_function_url_events_are_streamed(recorded: str, streamed: bool) -> None:
+def test_only_function_url_and_rest_api_events_are_streamed(recorded: str, streamed: bool) -> None:
     prelude, chunks, returned = stream(adapt(wsgi_app([b"hi"])), load_event(recorded))
     if streamed:
         assert prelude["statusCode"] == 200 and chunks == [b"hi"] and returned is None

@@ -16,7 +16,7 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from lambda_adapter import adapt
 from lambda_adapter._events.websocket import to_request
-from lambda_adapter._model import Options
+from lambda_adapter._options import Options
 from lambda_adapter.testing import LambdaContext, event_for, websocket_event
 from lambda_adapter.websocket import INVOCATION_ENDED, MemoryStore
 from tests.conftest import load_event, posted_to

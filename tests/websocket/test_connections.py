@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from lambda_adapter._events.websocket import Frame
-from lambda_adapter._model import Options
+from lambda_adapter._options import Options
 from lambda_adapter.testing import websocket_event
 from lambda_adapter.websocket import ConnectionStore, DynamoDBStore, MemoryStore
 from lambda_adapter.websocket._stores import request_for

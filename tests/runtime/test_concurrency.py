@@ -1,0 +1,245 @@
+"""Lambda Managed Instances (``AWS_LAMBDA_MAX_CONCURRENCY``), SnapStart and per-invocation state in the loop.
+
+Concurrency is proven by cause: N invocations wait at a barrier that opens only when all N are in
+flight (``tests/concurrent_apps.py``), and the loopback Runtime API counts what it handed out.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambda_adapter.testing import url_event
+from tests.runtime_api import RuntimeAPIServer
+
+
+def serve(start_runtime: Any, spec: str, monkeypatch: pytest.MonkeyPatch, slots: int, workers: str = "threads",
+          **env: str) -> Any:  # fmt: skip
+    monkeypatch.setenv("AWS_LAMBDA_MAX_CONCURRENCY", str(slots))
+    monkeypatch.setenv("LAMBDA_ADAPTER_WORKERS", workers)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return start_runtime(spec)
+
+
+def trace(number: int) -> str:
+    return f"Root=1-5759e988-{number:024x};Sampled=1"
+
+
+@pytest.mark.parametrize("workers", ["threads", "processes"])
+def test_slots_serve_that_many_at_once_never_more_each_with_its_own_invocation(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: str
+) -> None:
+    runtime = serve(start_runtime, "tests.concurrent_apps:barrier", monkeypatch, 4, workers)
+    ids = []
+    for wave in range(2):  # each wave of 4 opens only when all 4 are in flight at once
+        for number in range(4):
+            event = {"barrier": str(tmp_path / f"wave-{wave}"), "n": 4}
+            headers = {"Lambda-Runtime-Trace-Id": trace(wave * 4 + number)}
+            ids.append(api.submit(event, headers=headers, tenant_id=f"tenant-{number}"))
+    results = [json.loads(api.wait(request_id).body) for request_id in ids]
+    assert all(result["opened"] for result in results)
+    assert api.max_in_flight == 4
+    for number, (request_id, result) in enumerate(zip(ids, results, strict=True)):
+        assert result["request_id"] == request_id and result["tenant_id"] == f"tenant-{number % 4}"
+        assert result["trace_env"] == trace(number)  # the X-Ray SDK's source, per invocation
+        assert result["trace_context"] == trace(number)
+    processes = {result["pid"] for result in results}
+    assert len(processes) == (1 if workers == "threads" else 4)
+    assert runtime.log().count("module init in") == 1  # imported once, before any worker
+    log = runtime.log()
+    for request_id in ids:  # every line under its own invocation's request id
+        for word in ("serving", "answering"):
+            line = next(line for line in log.splitlines() if line.endswith(f"{word} {request_id}"))
+            assert line.split("\t")[2] == request_id
+
+
+def test_a_flask_app_is_served_in_threads_sharing_one_import(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    runtime = serve(start_runtime, "tests.concurrent_apps:wsgi", monkeypatch, 3)
+    events = [url_event(path="/wait", query=f"barrier={tmp_path / 'b'}&n=3") for _ in range(3)]
+    ids = [api.submit(event) for event in events]
+    bodies = [json.loads(json.loads(api.wait(request_id).body)["body"]) for request_id in ids]
+    assert [body["opened"] for body in bodies] == [True] * 3
+    assert [body["request_id"] for body in bodies] == ids
+    assert runtime.log().count("module init in") == 1 and api.max_in_flight == 3
+
+
+def test_an_asgi_app_serves_every_slot_on_one_loop_with_one_lifespan(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    runtime = serve(start_runtime, "tests.concurrent_apps:asgi", monkeypatch, 4)
+    ids = []
+    for number in range(8):  # two waves of four, each opening only with all four in flight
+        event = url_event(path="/wait", query=f"barrier={tmp_path / str(number // 4)}&n=4")
+        ids.append(api.submit(event, headers={"Lambda-Runtime-Trace-Id": trace(number)}))
+    bodies = [json.loads(json.loads(api.wait(request_id).body)["body"]) for request_id in ids]
+    assert [body["opened"] for body in bodies] == [True] * 8 and api.max_in_flight == 4
+    assert [body["request_id"] for body in bodies] == ids
+    assert [body["trace_env"] for body in bodies] == [trace(number) for number in range(8)]  # each task its own
+    assert len({body["thread"] for body in bodies}) == 1  # the app ran on the one loop's thread
+    log = runtime.log()
+    assert log.count("module init in") == 1 and log.count("lifespan: startup") == 1
+    for request_id in ids:
+        line = next(line for line in log.splitlines() if line.endswith(f"answering {request_id}"))
+        assert line.split("\t")[2] == request_id
+    runtime.process.terminate()  # SIGTERM: the one lifespan shuts down, then the process ends
+    runtime.process.wait(10)
+    assert runtime.log().count("lifespan: shutdown") == 1
+
+
+@pytest.mark.parametrize("fault", ["unreadable", "refused", "raises"])
+def test_one_invocations_fault_leaves_the_others_in_flight_alone(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fault: str
+) -> None:
+    runtime = serve(start_runtime, "tests.concurrent_apps:barrier", monkeypatch, 3)
+    event = {"barrier": str(tmp_path / "b"), "n": 3}
+    ids = [api.submit(event) for _ in range(2)]  # these two wait for a third in flight
+    if fault == "unreadable":
+        faulty = api.submit(None, raw=b"{not json")
+    elif fault == "refused":
+        faulty = api.submit(event, reply=400)
+    else:
+        faulty = api.submit({"barrier": str(tmp_path / "b"), "n": "three"})  # the handler raises a TypeError
+    answer = api.wait(faulty)
+    if fault == "unreadable":
+        assert (
+            answer.kind == "error" and answer.headers["lambda-runtime-function-error-type"] == "Runtime.UnmarshalError"
+        )
+        api.submit(event)  # the third in flight
+    elif fault == "refused":
+        assert answer.status == 400
+    else:
+        assert answer.kind == "error" and json.loads(answer.body)["errorType"] == "TypeError"
+        api.submit(event)
+    assert all(json.loads(api.wait(request_id).body)["opened"] for request_id in ids)
+    assert runtime.process.poll() is None
+    assert json.loads(api.invoke({}).body)["opened"] is True  # and the slots go on
+
+
+def test_a_fatal_runtime_api_answer_ends_the_process(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = serve(start_runtime, "tests.concurrent_apps:barrier", monkeypatch, 3)
+    assert api.invoke({}, reply=500).status == 500
+    assert runtime.process.wait(10) == 1
+    assert "answered 500" in runtime.log()
+
+
+def test_one_at_a_time_the_trace_id_is_the_environments(api: RuntimeAPIServer, start_runtime: Any) -> None:
+    start_runtime("tests.concurrent_apps:barrier")
+    first = json.loads(api.invoke({}, headers={"Lambda-Runtime-Trace-Id": trace(1)}).body)
+    assert first["trace_env"] == first["trace_context"] == trace(1)
+    second = json.loads(api.invoke({}, headers={"Lambda-Runtime-Trace-Id": trace(2)}).body)
+    assert second["trace_env"] == trace(2) and first["thread"] == second["thread"]
+
+
+class LogSocket:
+    """A Unix socket Lambda's log egress stands for: collects what each connection writes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(path))
+        self.listener.listen()
+        self.received = bytearray()
+        self.connections = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._read, args=(connection,), daemon=True).start()
+
+    def _read(self, connection: socket.socket) -> None:
+        with connection:
+            while data := connection.recv(65536):
+                with self.lock:
+                    self.received += data
+
+
+def test_under_managed_instances_the_log_goes_to_the_telemetry_socket_in_json(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sink = LogSocket(tmp_path / "log.sock")
+    runtime = serve(start_runtime, "tests.concurrent_apps:barrier", monkeypatch, 2,
+                    _LAMBDA_TELEMETRY_LOG_FD_PROVIDER_SOCKET=str(sink.path), AWS_LAMBDA_LOG_FORMAT="JSON")  # fmt: skip
+    request_id = api.invoke({}, tenant_id="t-1").request_id
+    api.invoke({})  # a second invocation: the first one's lines were flushed before it was answered
+    with sink.lock:
+        lines = [json.loads(line) for line in sink.received.decode().splitlines() if line.startswith("{")]
+    serving = next(line for line in lines if line["message"] == f"serving {request_id}")
+    assert serving["requestId"] == request_id and serving["tenantId"] == "t-1" and serving["logger"] == "app"
+    assert sink.connections == 2  # stdout and stderr, as awslambdaric's workers connect them
+    assert f"serving {request_id}" not in runtime.log()
+
+
+# -- SnapStart ------------------------------------------------------------------------------------
+
+
+def snapstart(start_runtime: Any, monkeypatch: pytest.MonkeyPatch, fail: str = "") -> Any:
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
+    monkeypatch.setenv("TEST_SNAPSTART_HOOKS", "1")
+    monkeypatch.setenv("TEST_SNAPSTART_FAIL", fail)
+    return start_runtime("tests.concurrent_apps:barrier")
+
+
+def test_snapstart_runs_the_hooks_around_restore_next_before_the_first_invocation(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = snapstart(start_runtime, monkeypatch)
+    assert json.loads(api.invoke({}).body)["opened"] is True
+    paths = [path.removeprefix("/2018-06-01/runtime") for _, path in api.requests]
+    assert paths.index("/restore/next") < paths.index("/invocation/next")
+    log = runtime.log()
+    order = [log.index(text) for text in ("before snapshot: last registered", "before snapshot: first registered",
+                                          "after restore")]  # fmt: skip
+    assert order == sorted(order)  # the last registered before-snapshot hook first, as awslambdaric runs them
+
+
+@pytest.mark.parametrize(
+    ("fail", "kind", "error_type", "status"),
+    [("before", "init_error", "Runtime.BeforeSnapshotError", 64),
+     ("after", "restore_error", "Runtime.AfterRestoreError", 65)],
+)  # fmt: skip
+def test_a_snapstart_hook_that_raises_is_reported_and_the_process_exits(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, fail: str, kind: str,
+    error_type: str, status: int,
+) -> None:  # fmt: skip
+    runtime = snapstart(start_runtime, monkeypatch, fail)
+    answer = api.wait("init" if fail == "before" else "restore")
+    assert answer.kind == kind and answer.headers["lambda-runtime-function-error-type"] == error_type
+    document = json.loads(answer.body)
+    assert document["errorType"] == "RuntimeError" and f"the {fail}" in document["errorMessage"]
+    assert runtime.process.wait(10) == status
+    assert ("/2018-06-01/runtime/restore/next" in [path for _, path in api.requests]) == (fail == "after")
+
+
+def test_snapstart_runs_the_adapters_warm_up_before_the_snapshot(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    module = tmp_path / "warmed.py"
+    marker = tmp_path / "warmed"
+    module.write_text(
+        "from pathlib import Path\nfrom lambda_adapter import adapt\n"
+        "def app(environ, start_response):\n"
+        f"    Path({str(marker)!r}).touch()\n"
+        "    start_response('200 OK', [])\n    return [b'ok']\n"
+        "handler = adapt(app, warmup=['/'])\n"
+    )  # fmt: skip
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
+    api.on_restore = marker.exists  # what was done when the snapshot is taken
+    start_runtime("warmed:handler", task_root=tmp_path)
+    api.invoke({})
+    assert api.restore_checks == [True]
