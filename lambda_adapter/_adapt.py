@@ -117,9 +117,32 @@ class Handler:
             prepare(self, options.init_requests)
 
     def __call__(self, event: Any, context: Any) -> Result:
-        """The buffered handler: the result for this event."""
+        """The buffered handler: the result for this event.
+
+        ``invoke`` written out for its common case, an HTTP event of a loaded source: the same steps
+        with fewer calls per event; anything else goes through ``invoke``."""
         sink = _Kept()
-        self.invoke(event, context, sink)
+        try:
+            source = detect(event)
+        except UnsupportedEvent:  # a warm ping by predicate, or raised again
+            routed: Result = self._route(event, "", context)
+            return routed
+        module: Any = SOURCES.get(source)
+        if module is None:
+            self.invoke(event, context, sink)
+        else:
+            options = self.options
+            try:
+                environ, body = module.to_request(event, options)
+            except UnsupportedEvent:
+                raise
+            except Exception as exc:  # a BadRequest is a 400; anything else, the adapter's bug: a 500
+                Buffered(False, options, module, source, event, context, sink).whole(answer_for_malformed(exc, context))
+            else:
+                environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
+                head = environ["REQUEST_METHOD"] == "HEAD"
+                answer = Buffered(head, options, module, source, event, context, sink)
+                self._http.run(environ, body, event, context, answer)
         result: Result = sink.value
         return result
 
