@@ -121,7 +121,7 @@ class Handler:
 
         ``invoke`` written out for its common case, an HTTP event of a loaded source: the same steps
         with fewer calls per event; anything else goes through ``invoke``."""
-        sink = _Kept()
+        sink = _Returned()
         try:
             source = detect(event)
         except UnsupportedEvent:  # a warm ping by predicate, or raised again
@@ -243,8 +243,8 @@ class Handler:
 
 
 class _Kept:
-    """The sink of ``handler(event, context)`` and ``handler.stream``: the result kept to return;
-    with ``write``, a Function URL's or REST API's answer streamed through it."""
+    """The sink of ``handler.stream``: the result kept to return; with ``write``, a Function URL's
+    or REST API's answer streamed through it."""
 
     __slots__ = ("streams", "value", "write")
 
@@ -256,6 +256,23 @@ class _Kept:
 
     def result(self, result: Any) -> None:
         self.value = result
+
+    def end(self) -> None:
+        pass
+
+
+class _Returned:
+    """The sink of ``handler(event, context)``: the result kept to return; made without an
+    ``__init__`` call (the class holds the defaults), never streamed."""
+
+    streams = False
+    value: Any = None
+
+    def result(self, result: Any) -> None:
+        self.value = result
+
+    def write(self, data: bytes) -> None:
+        raise RuntimeError("handler(event, context) does not stream")
 
     def end(self) -> None:
         pass

@@ -58,10 +58,7 @@ class FileWrapper:
 class ErrorStream:
     """``wsgi.errors`` of one request: what the app writes goes to the log, a line at a time."""
 
-    __slots__ = ("_pending",)
-
-    def __init__(self) -> None:
-        self._pending = ""
+    _pending = ""  # the partial last line: a class default, so making one per request calls nothing
 
     def write(self, text: str) -> None:
         lines = (self._pending + text).split("\n")
@@ -152,7 +149,8 @@ def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, deadline: flo
     except BaseException:
         close_iterable(result, quietly=True)  # the iteration's error is the one to report
         raise
-    close_iterable(result, quietly=False)
+    if hasattr(result, "close"):  # a list has none: no call for it
+        close_iterable(result, quietly=False)
 
 
 def close_iterable(result: Any, quietly: bool) -> None:
