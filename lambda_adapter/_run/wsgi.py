@@ -90,12 +90,10 @@ TEMPLATE: dict[str, Any] = {
 class _Start:
     """``start_response`` and ``write`` of one request: what the app said, sent with its first bytes."""
 
-    __slots__ = ("answer", "pending", "sent")
-
-    def __init__(self, answer: ResponseSink) -> None:
-        self.answer = answer
-        self.pending: tuple[Any, Any] | None = None
-        self.sent = False
+    # class defaults and no __init__: made with no Python call per request
+    answer: ResponseSink
+    pending: tuple[Any, Any] | None = None
+    sent = False
 
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
         if exc_info is not None:
@@ -130,7 +128,8 @@ class _Start:
 def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, deadline: float | None = None) -> None:
     """Run ``app`` on ``environ``, its answer through ``answer`` as it comes; ``close()`` always called,
     after ``answer.end()``. Past ``deadline`` (``time.monotonic()``) between parts: ``DeadlineExceeded``."""
-    start = _Start(answer)
+    start = _Start()
+    start.answer = answer
     result = app(environ, start.start_response)
     if hasattr(result, "__await__"):  # an ASGI app behind a wrapper detection cannot see through
         close_iterable(result, quietly=True)
