@@ -153,7 +153,10 @@ def to_result(response: Response, translator: ModuleType, source: str, event: Ev
               context: LambdaContext) -> Result:  # fmt: skip
     """The source's result for ``response``; a 500 in its place when it is over the source's limit."""
     result: Result = translator.from_response(response, event, options)
-    size, limit = size_and_limit(result, source, event, translator)
+    if source != "edge" and len(result["body"]) * 6 + 65536 <= _LIMITS.get(source, RESULT_LIMIT):
+        size = limit = 0  # under the limit whatever JSON escaping adds (size_and_limit's test): no call
+    else:
+        size, limit = size_and_limit(result, source, event, translator)
     if size > limit:
         logger().error(
             "response too large (request %s): %d bytes once encoded, over the %d-byte limit of %s",
