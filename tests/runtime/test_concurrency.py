@@ -150,8 +150,19 @@ class LogSocket:
         self.listener.listen()
         self.received = bytearray()
         self.connections = 0
-        self.lock = threading.Lock()
+        self.arrived = threading.Condition()
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def json_lines_once(self, text: str, timeout: float = 60) -> list[dict[str, Any]]:
+        """The JSON lines received once one of them holds ``text``: a line reaches the socket on the
+        runtime's time, not the test's, so the test waits for it (bounded) instead of reading at once."""
+
+        def lines() -> list[dict[str, Any]]:
+            return [json.loads(line) for line in self.received.decode().splitlines() if line.startswith("{")]
+
+        with self.arrived:
+            self.arrived.wait_for(lambda: any(text in line.get("message", "") for line in lines()), timeout)
+            return lines()
 
     def _accept(self) -> None:
         while True:
@@ -165,8 +176,9 @@ class LogSocket:
     def _read(self, connection: socket.socket) -> None:
         with connection:
             while data := connection.recv(65536):
-                with self.lock:
+                with self.arrived:
                     self.received += data
+                    self.arrived.notify_all()
 
 
 def test_under_managed_instances_the_log_goes_to_the_telemetry_socket_in_json(
@@ -177,8 +189,7 @@ def test_under_managed_instances_the_log_goes_to_the_telemetry_socket_in_json(
                     _LAMBDA_TELEMETRY_LOG_FD_PROVIDER_SOCKET=str(sink.path), AWS_LAMBDA_LOG_FORMAT="JSON")  # fmt: skip
     request_id = api.invoke({}, tenant_id="t-1").request_id
     api.invoke({})  # a second invocation: the first one's lines were flushed before it was answered
-    with sink.lock:
-        lines = [json.loads(line) for line in sink.received.decode().splitlines() if line.startswith("{")]
+    lines = sink.json_lines_once(f"serving {request_id}")
     serving = next(line for line in lines if line["message"] == f"serving {request_id}")
     assert serving["requestId"] == request_id and serving["tenantId"] == "t-1" and serving["logger"] == "app"
     assert sink.connections == 2  # stdout and stderr, as awslambdaric's workers connect them
