@@ -15,7 +15,7 @@ SCANNED = ("tests", "benchmarks", "samples")
 SUFFIXES = (".py", ".sh", ".txt", ".yaml", ".yml", ".toml", ".cfg", ".ini")
 # Path(__file__).resolve().parent.parent... or .parents[N]: how many folders up from the file
 UP_FROM_FILE = re.compile(r"Path\(__file__\)(?:\.resolve\(\))?(\.parents\[(\d+)\]|(?:\.parent)+)")
-# a quoted or bare relative path that climbs: "../shared/events", --find-links ../../dist
+# a quoted or bare relative path that climbs: "../elsewhere/events", --find-links ../../dist
 CLIMBING = re.compile(r"""(?:^|[\s"'=(])((?:\.\./)+[\w.\-/]*)""", re.MULTILINE)
 
 
@@ -54,12 +54,12 @@ def escapes(text: str, file: Path) -> list[str]:
 
 def test_the_scan_finds_paths_that_leave() -> None:
     here = ROOT / "tests" / "conftest.py"
-    assert escapes('EVENTS = ROOT.parent / "shared"\nx = Path("../shared/events")', here) == [
+    assert escapes('EVENTS = ROOT.parent / "elsewhere"\nx = Path("../elsewhere/events")', here) == [
         "ROOT.parent",
-        "../shared/events",
+        "../elsewhere/events",
     ]
     assert escapes("ROOT = Path(__file__).resolve().parents[2]", here) == ["Path(__file__).resolve().parents[2]"]
-    assert escapes(f'open("{ROOT.parent}/shared/events/a.json")', here) == [f"{ROOT.parent}/shared/events/a.json"]
+    assert escapes(f'open("{ROOT.parent}/elsewhere/events/a.json")', here) == [f"{ROOT.parent}/elsewhere/events/a.json"]
     assert escapes("--find-links ../../dist", ROOT / "samples" / "flask_app" / "requirements.txt") == []
     assert escapes("--find-links ../../../dist", ROOT / "samples" / "flask_app" / "requirements.txt") != []
 
