@@ -121,29 +121,32 @@ class Handler:
 
         ``invoke`` written out for its common case, an HTTP event of a loaded source: the same steps
         with fewer calls per event; anything else goes through ``invoke``."""
-        sink = _Returned()
         try:
             source = detect(event)
         except UnsupportedEvent:  # a warm ping by predicate, or raised again
             routed: Result = self._route(event, "", context)
             return routed
         module: Any = SOURCES.get(source)
-        if module is None:
+        if module is None:  # not loaded yet, or no HTTP source: the whole pipeline
+            sink = _Returned()
             self.invoke(event, context, sink)
+            routed = sink.value
+            return routed
+        options = self.options
+        try:
+            environ, body = module.to_request(event, options)
+        except UnsupportedEvent:
+            raise
+        except Exception as exc:  # a BadRequest is a 400; anything else, the adapter's bug: a 500
+            answer = Buffered(False, options, module, source, event, context, None)
+            answer.whole(answer_for_malformed(exc, context))
         else:
-            options = self.options
-            try:
-                environ, body = module.to_request(event, options)
-            except UnsupportedEvent:
-                raise
-            except Exception as exc:  # a BadRequest is a 400; anything else, the adapter's bug: a 500
-                Buffered(False, options, module, source, event, context, sink).whole(answer_for_malformed(exc, context))
-            else:
-                environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # set only for non-HTTP events: never forged
-                head = environ["REQUEST_METHOD"] == "HEAD"
-                answer = Buffered(head, options, module, source, event, context, sink)
-                self._http.run(environ, body, event, context, answer)
-        result: Result = sink.value
+            if "HTTP_X_LAMBDA_EVENT_SOURCE" in environ:  # set only for non-HTTP events: never forged
+                del environ["HTTP_X_LAMBDA_EVENT_SOURCE"]
+            # no sink: the answer keeps the result in its value
+            answer = Buffered(environ["REQUEST_METHOD"] == "HEAD", options, module, source, event, context, None)
+            self._http.run(environ, body, event, context, answer)
+        result: Result = answer.value  # type: ignore[assignment]  # set by the answer's end
         return result
 
     @property

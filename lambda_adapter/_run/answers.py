@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
+_new = object.__new__
 
 
 class Answer:
@@ -81,12 +82,14 @@ class Answer:
 
 
 class Buffered(Answer):
-    """The answer held whole, then translated back into the source's result for ``sink.result``."""
+    """The answer held whole, then translated back into the source's result for ``sink.result``; with
+    no sink (``handler(event, context)``), kept in ``value``."""
 
-    __slots__ = ("_chunks", "_context", "_event", "_headers", "_module", "_options", "_sink", "_source", "_status")
+    __slots__ = ("_chunks", "_context", "_event", "_headers", "_module", "_options", "_sink", "_source", "_status",
+                 "value")  # fmt: skip
 
     def __init__(self, head: bool, options: Options, translator: ModuleType, source: str, event: Event,
-                 context: LambdaContext, sink: Sink) -> None:  # fmt: skip
+                 context: LambdaContext, sink: Sink | None) -> None:  # fmt: skip
         # Answer.__init__ written out: one call fewer per event on the hot path
         self._head, self._exclude, self._body_allowed = head, options.exclude_headers, False
         self.started = self.committed = self.ended = False
@@ -95,6 +98,7 @@ class Buffered(Answer):
         self._status = 0
         self._headers: list[tuple[str, str]] = []
         self._chunks: list[bytes] = []
+        self.value: Result | None = None
 
     # start, body and end: Answer's with _start, _body and _end written in, a call fewer each
     def start(self, status: int, headers: list[tuple[str, str]]) -> None:
@@ -113,9 +117,14 @@ class Buffered(Answer):
     def end(self) -> None:
         self.ended = self.committed = True
         chunks = self._chunks
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        response = Response(self._status, self._headers, body)
-        self._sink.result(to_result(response, self._module, self._source, self._event, self._options, self._context))
+        response = _new(Response)  # made without its __init__ call: a Python frame fewer per event
+        response.status, response.headers = self._status, self._headers
+        response.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        result = to_result(response, self._module, self._source, self._event, self._options, self._context)
+        if self._sink is None:
+            self.value = result
+        else:
+            self._sink.result(result)
 
 
 class Held(Answer):

@@ -18,8 +18,7 @@ from io import BytesIO
 
 from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
-from .._model import seconds_left
-from .answers import after_failure, logger, note_untimed, request_id
+from .answers import after_failure, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the same functions and constants as the C module below
@@ -178,16 +177,16 @@ class Watchdog:
     """
 
     def __init__(self) -> None:
-        self._request = "-"
+        self._context: object = None  # the running request's, for its id in the warning
         self._main: int | None = None  # the main thread's id, once the handler is installed
         self._taken = False  # SIGALRM has a handler of someone else's: never touched
 
-    def arm(self, seconds: float, request: str) -> bool:
-        """Arm the timer, when this thread may; whether it was armed."""
+    def arm(self, seconds: float, context: object) -> bool:
+        """Arm the timer for the request of ``context``, when this thread may; whether it was armed."""
         if self._main != _thread.get_ident() and not self._install():
             return False
-        self._request = request
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+        self._context = context  # its request id is read only if the alarm goes off
+        signal.setitimer(signal.ITIMER_REAL, seconds if seconds > 0.001 else 0.001)
         return True
 
     def disarm(self) -> None:
@@ -211,7 +210,7 @@ class Watchdog:
         logger().warning(
             "the WSGI app is still running near the Lambda deadline (request %s); "
             "a WSGI app cannot be interrupted, Lambda will end the invocation",
-            self._request,
+            request_id(self._context),
         )
 
 
@@ -236,14 +235,18 @@ class WSGIRunner:
         environ["wsgi.errors"] = ErrorStream()
         environ["aws.event"] = event
         environ["aws.context"] = context
-        left = seconds_left(context, self.margin)
+        # seconds_left's rule written in for what Lambda's context answers, an int of milliseconds (a
+        # call fewer per event); anything else (a float, no context, a method that raises) takes the rule
+        try:
+            remaining = context.get_remaining_time_in_millis()
+        except Exception:
+            remaining = None
+        left = remaining / 1000 - self.margin if type(remaining) is int else seconds_left(context, self.margin)
         deadline = None
         armed = False
-        if left is None:
-            note_untimed(context)
-        else:
+        if left is not None:
             deadline = time.monotonic() + left
-            armed = WATCHDOG.arm(left, request_id(context))
+            armed = WATCHDOG.arm(left, context)
         try:
             run_wsgi(self.app, environ, answer, deadline)
         except DeadlineExceeded:
@@ -252,7 +255,7 @@ class WSGIRunner:
             after_failure(answer, "the WSGI app failed", context)
         finally:
             if armed:
-                WATCHDOG.disarm()
+                signal.setitimer(signal.ITIMER_REAL, 0)  # WATCHDOG.disarm() written in: a call fewer per event
             errors = environ["wsgi.errors"]
             if type(errors) is not ErrorStream or errors._pending:  # nothing to flush: no call
                 errors.flush()
