@@ -175,7 +175,7 @@ def set_server(environ: dict[str, Any], fallback_host: str, default_scheme: str)
     port = environ.get("HTTP_X_FORWARDED_PORT")
     if port and "," in port:
         port = port.rpartition(",")[2].strip()
-    if host[-1].isdigit() and ":" in host and "]" not in host.rpartition(":")[2]:
+    if ":" in host and host[-1].isdigit() and "]" not in host.rpartition(":")[2]:
         host, _, host_port = host.rpartition(":")
         port = port or host_port
     environ["wsgi.url_scheme"] = scheme
@@ -206,7 +206,7 @@ def set_request(environ: dict[str, Any], method: str, client: object, user: obje
     if user and isinstance(user, str):
         environ["REMOTE_USER"] = wsgi_str(user)
     # AWS hands the body over whole: a chunked request's body is de-chunked already
-    chunked = environ.pop("HTTP_TRANSFER_ENCODING", None)
+    chunked = environ.pop("HTTP_TRANSFER_ENCODING") if "HTTP_TRANSFER_ENCODING" in environ else None  # rare: no call
     if body or chunked or "CONTENT_LENGTH" in environ:  # the decoded length, not what the event said
         environ["CONTENT_LENGTH"] = str(len(body))
 

@@ -25,6 +25,8 @@ _TEXT_TYPES = frozenset(
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _NAMES_SEEN: set[str] = set()  # names already found to be tokens (bounded)
 _NAMES_LIMIT = 512
+_VALUES_SEEN: set[str] = set()  # values already found clean: no CR or LF, no blanks around, ASCII (bounded)
+_VALUES_LIMIT = 512
 # (content type, the app's text types) -> is_text: a pure function's bounded memo; an app answers
 # with a handful of content types, and the rule below costs more than a look-up
 _TEXT_MEMO: dict[tuple[str, frozenset[str]], bool] = {}
@@ -126,6 +128,8 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
         for index, (name, value) in enumerate(headers):
             if name not in _NAMES_SEEN:
                 _check_name(name)
+            if value in _VALUES_SEEN:  # most values repeat from answer to answer (Content-Type...)
+                continue
             if "\n" in value or "\r" in value:
                 raise InvalidResponse(f"the value of response header {name!r} holds CR or LF")
             stripped = value.strip(" \t")
@@ -135,6 +139,8 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
                 if checked is headers:
                     checked = list(headers)  # the app's own list stays as it was
                 checked[index] = (name, stripped)
+            elif len(_VALUES_SEEN) < _VALUES_LIMIT:
+                _VALUES_SEEN.add(value)
     except (TypeError, ValueError, AttributeError):
         raise InvalidResponse(f"response headers must be (str, str) pairs, got {headers!r}") from None
     return checked

@@ -117,11 +117,25 @@ class _Start:
         if self.pending is None:
             raise InvalidResponse("the app sent body bytes (or returned) without calling start_response()")
         status, headers = self.pending
-        code = status[:3] if type(status) is str else ""
-        if not code.isdigit() or len(code) != 3:
-            raise InvalidResponse(f"the app's status must be a str such as '200 OK', got {status!r}")
+        code = _CODES.get(status) if type(status) is str else None  # an app answers with a few statuses
+        if code is None:
+            code = status_code(status)
         self.sent = True
-        self.answer.start(int(code), checked_headers(headers))
+        self.answer.start(code, checked_headers(headers))
+
+
+_CODES: dict[str, int] = {}  # status line -> code: status_code's bounded memo
+_CODES_LIMIT = 256
+
+
+def status_code(status: object) -> int:
+    """The code of a WSGI status line ("200 OK"): three digits first, else ``InvalidResponse``."""
+    if type(status) is not str or not status[:3].isdigit() or len(status[:3]) != 3:
+        raise InvalidResponse(f"the app's status must be a str such as '200 OK', got {status!r}")
+    code = int(status[:3])
+    if len(_CODES) < _CODES_LIMIT:
+        _CODES[status] = code
+    return code
 
 
 def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, deadline: float | None = None) -> None:
