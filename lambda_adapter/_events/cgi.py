@@ -60,6 +60,16 @@ def environ_from_headers(headers: object, where: str = "headers") -> dict[str, A
         raise wrong_type(where, headers, "an object")
     environ: dict[str, Any] = {}
     keys = _CGI_KEYS  # a local name: this loop runs once per header of every event
+    try:  # the common case in the fewest steps (__class__: no call): each name known, each value ASCII
+        for name, value in headers.items():
+            if value.__class__ is not str or not value.isascii():
+                raise ValueError
+            environ[keys[name]] = value  # a KeyError for a name not yet seen (or holding "_")
+        if len(environ) == len(headers):  # else two spellings of a name (Host, host)
+            return environ
+    except (KeyError, ValueError):
+        pass
+    environ = {}  # the loop that defaults, joins, converts, and names what is wrong
     left_out = 0
     key: str | None
     for name, value in headers.items():
@@ -109,11 +119,22 @@ def environ_from_multi_headers(headers: object, where: str = "multiValueHeaders"
         raise wrong_type(where, headers, "an object")
     environ: dict[str, Any] = {}
     keys = _CGI_KEYS
+    try:  # the common case in the fewest steps (__class__: no call): each name known, one ASCII value
+        for name, values in headers.items():
+            [value] = values  # a ValueError unless one value, a TypeError for null or a number
+            if values.__class__ is not list or value.__class__ is not str or not value.isascii():
+                raise ValueError
+            environ[keys[name]] = value  # a KeyError for a name not yet seen (or holding "_")
+        if len(environ) == len(headers):  # else two spellings of a name (Host, host)
+            return environ
+    except (KeyError, TypeError, ValueError):
+        pass
+    environ = {}  # the loop that defaults, joins, converts, and names what is wrong
     left_out = 0
     key: str | None
     for name, values in headers.items():
         if type(values) is list and len(values) == 1 and type(values[0]) is str:
-            value: str = values[0]  # the common case, without a call
+            value = values[0]  # the common case, without a call
         else:
             joined = _joined(values, name, where)
             if joined is None:
