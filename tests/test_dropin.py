@@ -97,8 +97,23 @@ def test_a_header_value_that_is_not_a_string_is_a_400(interface: str, value: obj
     for format in ("rest", "http", "alb", "lattice1"):  # single-value header maps
         event = event_for(format, headers={"X-A": "a"})
         event.pop("multiValueHeaders", None)  # read instead of headers when there
+        assert status_of(HANDLERS[interface](event, LambdaContext())) == 200  # the names are known now
         headers = event["headers"]
         headers[next(name for name in headers if name.lower() == "x-a")] = value
+        result = HANDLERS[interface](event, LambdaContext())
+        assert (status_of(result), body_of(result)) == (400, b"Bad Request"), format
+
+
+@pytest.mark.parametrize("interface", sorted(HANDLERS))
+@pytest.mark.parametrize(
+    "values", [1, True, {"a": "b"}, [1], [b"bytes"], [["a"]], ["a", 1]], ids=lambda values: repr(values)
+)
+def test_a_multi_value_header_that_is_not_a_list_of_strings_is_a_400(interface: str, values: object) -> None:
+    for format in ("rest", "alb"):  # multi-value header maps
+        event = event_for(format, headers={"X-A": "a"})
+        event["multiValueHeaders"] = {"Host": ["example.com"], "X-A": ["a"]}  # read instead of headers
+        assert status_of(HANDLERS[interface](event, LambdaContext())) == 200  # the names are known now
+        event["multiValueHeaders"]["X-A"] = values
         result = HANDLERS[interface](event, LambdaContext())
         assert (status_of(result), body_of(result)) == (400, b"Bad Request"), format
 

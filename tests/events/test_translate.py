@@ -15,7 +15,7 @@ import pytest
 from lambda_adapter import adapt
 from lambda_adapter.testing import LambdaContext, http_event
 from tests.apps import asgi_echo, wsgi_echo
-from tests.conftest import load_event
+from tests.conftest import EVENTS, load_event
 
 Q = "parameter1=value1&parameter1=value2&parameter2=value"
 P1 = "parameter1=value1&parameter1=value2&parameter2=value"
@@ -197,3 +197,91 @@ def test_two_spellings_of_a_multi_value_header_name_are_joined(
         event["multiValueHeaders"] = headers
         seen = json.loads(adapt(wsgi_echo)(event, LambdaContext())["body"])
         assert {k: v for k, v in seen["headers"].items() if k != "CONTENT_LENGTH"} == expected
+
+
+# --- the direct reading of the shape AWS sends agrees with the checked reading ---------------------
+
+# each field the direct reading of REST (v1) and HTTP API 2.0 (v2) events reads, as a path of keys
+DIRECT_FIELDS = {
+    "v1": ["requestContext", "httpMethod", "path", "requestContext.domainName", "requestContext.stage",
+           "requestContext.identity", "requestContext.identity.sourceIp", "body", "isBase64Encoded", "headers",
+           "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters", "version",
+           "requestContext.authorizer", "requestContext.authorizer.principalId", "headers.Host",
+           "multiValueHeaders.Host", "requestContext.httpMethod"],
+    "v2": ["requestContext", "requestContext.http", "requestContext.http.method", "requestContext.http.sourceIp",
+           "requestContext.http.path", "requestContext.domainName", "requestContext.stage", "rawPath",
+           "rawQueryString", "isBase64Encoded", "body", "headers", "cookies", "queryStringParameters",
+           "requestContext.authorizer", "requestContext.authorizer.jwt", "headers.host"],
+}  # fmt: skip
+_ABSENT = object()
+REPLACEMENTS = [_ABSENT, None, "", "/x y", 7, [], ["a", "b"], {}, {"x": 1}, True, "caf\u00e9"]
+
+
+def _recorded(source: str) -> list[str]:
+    from lambda_adapter._events import detect
+
+    names = [str(path.relative_to(EVENTS)) for path in sorted(EVENTS.rglob("*.json"))]
+    return [name for name in names if _detected(detect, load_event(name)) == source]
+
+
+def _detected(detect: Any, event: Any) -> str | None:
+    try:
+        return str(detect(event))
+    except Exception:
+        return None
+
+
+def _mutated(event: dict[str, Any], path: str, value: object) -> dict[str, Any]:
+    copy = json.loads(json.dumps(event))
+    *parents, last = path.split(".")
+    node = copy
+    for key in parents:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        if value is _ABSENT:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return copy
+
+
+def _outcome(read: Any, event: dict[str, Any], options: Any) -> tuple[object, ...]:
+    try:
+        return ("read", read(event, options))
+    except Exception as exc:  # the error, by type and message
+        return ("raised", type(exc), str(exc))
+
+
+@pytest.mark.parametrize("source", ["v1", "v2"])
+def test_the_direct_reading_agrees_with_the_checked_reading_on_every_shape(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``to_request`` reads the shape AWS sends directly and hands any other to ``checked_request``:
+    for each recorded event and each of its fields absent, null, empty or of another type, both
+    give the same environ, or the same error."""
+    from lambda_adapter._events import apigw_v1, apigw_v2
+    from lambda_adapter._options import Options
+
+    module: Any = apigw_v1 if source == "v1" else apigw_v2
+    checked_request = module.checked_request
+    handed_over: list[bool] = []
+
+    def counted(event: Any, options: Any) -> Any:
+        handed_over.append(True)
+        return checked_request(event, options)
+
+    monkeypatch.setattr(module, "checked_request", counted)
+    names = _recorded(source)
+    assert len(names) >= 5, names
+    option_sets = [Options.from_keywords({}), Options.from_keywords({"base_path": "/my", "stage_in_url": True})]
+    direct = 0
+    for name in names:
+        event = load_event(name)
+        shapes = [event] + [_mutated(event, path, value) for path in DIRECT_FIELDS[source] for value in REPLACEMENTS]
+        for shape in shapes:
+            for options in option_sets:
+                handed_over.clear()
+                read = _outcome(module.to_request, shape, options)
+                direct += not handed_over
+                assert read == _outcome(checked_request, shape, options), (name, shape)
+    assert direct > 20 * len(names)  # many shapes, the recorded events among them, were read directly
