@@ -29,7 +29,7 @@ _VALUES_SEEN: set[str] = set()  # values already found clean: no CR or LF, no bl
 _VALUES_LIMIT = 512
 # (content type, the app's text types) -> is_text: a pure function's bounded memo; an app answers
 # with a handful of content types, and the rule below costs more than a look-up
-_TEXT_MEMO: dict[tuple[str, frozenset[str]], bool] = {}
+_TEXT_MEMO: dict[tuple[str | None, frozenset[str]], bool] = {}
 _TEXT_MEMO_LIMIT = 256
 
 
@@ -53,9 +53,10 @@ def encode_body(
     """The body for the result dict and whether it is base64: text only if it is UTF-8 text."""
     if not body:
         return "", False
-    if (content_encoding is None or content_encoding.strip().lower() == "identity") and is_text(
-        content_type, text_types
-    ):
+    text = _TEXT_MEMO.get((content_type, text_types))  # is_text's memo read here: a call fewer per answer
+    if text is None:
+        text = is_text(content_type, text_types)
+    if text and (content_encoding is None or content_encoding.strip().lower() == "identity"):
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:

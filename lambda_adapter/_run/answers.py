@@ -93,14 +93,17 @@ class Buffered(Answer):
 
     def __init__(self, head: bool, options: Options, translator: ModuleType, source: str, event: Event,
                  context: LambdaContext, sink: Sink | None) -> None:  # fmt: skip
-        # Answer.__init__ written out: one call fewer per event on the hot path
-        self._head, self._exclude, self._body_allowed = head, options.exclude_headers, False
-        self.started = self.committed = self.ended = False
-        self._options, self._module, self._source = options, translator, source
-        self._event, self._context, self._sink = event, context, sink
-        self._status = 0
-        self._headers: list[tuple[str, str]] = []
-        self._chunks: list[bytes] = []
+        # Answer.__init__ written out: one call fewer per event on the hot path; _status, _headers
+        # and _chunks are set by start, which comes first (see the module docstring)
+        self._head = head
+        self._exclude = options.exclude_headers
+        self.started = self.committed = self.ended = self._body_allowed = False
+        self._options = options
+        self._module = translator
+        self._source = source
+        self._event = event
+        self._context = context
+        self._sink = sink
         self.value: Result | None = None
 
     # start, body and end: Answer's with _start, _body and _end written in, a call fewer each
@@ -111,7 +114,9 @@ class Buffered(Answer):
         self._body_allowed = not (self._head or status in NO_BODY or status < 200)
         if self._exclude:
             headers = [(name, value) for name, value in headers if name.lower() not in self._exclude]
-        self._status, self._headers, self._chunks = status, headers, []
+        self._status = status
+        self._headers = headers
+        self._chunks: list[bytes] = []
 
     def body(self, chunk: bytes) -> None:
         if chunk and self._body_allowed:
@@ -121,7 +126,8 @@ class Buffered(Answer):
         self.ended = self.committed = True
         chunks = self._chunks
         response = _new(Response)  # made without its __init__ call: a Python frame fewer per event
-        response.status, response.headers = self._status, self._headers
+        response.status = self._status
+        response.headers = self._headers
         response.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         result = to_result(response, self._module, self._source, self._event, self._options, self._context)
         if self._sink is None:

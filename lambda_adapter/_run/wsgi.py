@@ -246,7 +246,7 @@ class WSGIRunner:
         # the wsgi.* keys, the body as wsgi.input, the event and context as aws.* (written here: a call fewer)
         environ.update(TEMPLATE)
         environ["wsgi.input"] = BytesIO(body)
-        environ["wsgi.errors"] = ErrorStream()
+        environ["wsgi.errors"] = errors = ErrorStream()
         environ["aws.event"] = event
         environ["aws.context"] = context
         # seconds_left's rule written in for what Lambda's context answers, an int of milliseconds (a
@@ -270,9 +270,8 @@ class WSGIRunner:
         finally:
             if armed:
                 signal.setitimer(signal.ITIMER_REAL, 0)  # WATCHDOG.disarm() written in: a call fewer per event
-            errors = environ["wsgi.errors"]
-            if type(errors) is not ErrorStream or errors._pending:  # nothing to flush: no call
-                errors.flush()
+            if errors._pending or environ["wsgi.errors"] is not errors:  # nothing to flush: no call
+                environ["wsgi.errors"].flush()
 
     async def arun(self, environ: Environ, body: bytes, event: Event, context: LambdaContext,
                    answer: ResponseSink) -> None:  # fmt: skip
