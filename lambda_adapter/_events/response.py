@@ -122,7 +122,7 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
     Values lose surrounding blanks, as a server writing them on the wire does (gunicorn): Django
     sends ``Set-Cookie: " sessionid=..."``.
     """
-    if type(headers) is not list:
+    if headers.__class__ is not list:  # __class__, not type(): no call per answer
         raise InvalidResponse(f"response headers must be a list of (name, value), got {headers!r}")
     checked = headers
     try:

@@ -171,17 +171,15 @@ def to_result(response: Response, translator: ModuleType, source: str, event: Ev
               context: LambdaContext) -> Result:  # fmt: skip
     """The source's result for ``response``; a 500 in its place when it is over the source's limit."""
     result: Result = translator.from_response(response, event, options)
-    if len(result["body"]) <= _UNMEASURED.get(source, -1):
-        size = limit = 0  # under the limit whatever JSON escaping adds: no call
-    else:
+    if len(result["body"]) > _UNMEASURED.get(source, -1):  # else under the limit whatever JSON escaping adds
         size, limit = size_and_limit(result, source, event, translator)
-    if size > limit:
-        logger().error(
-            "response too large (request %s): %d bytes once encoded, over the %d-byte limit of %s",
-            request_id(context), size, limit, NAMES[source],
-        )  # fmt: skip
-        too_big: Result = translator.from_response(too_large(size, limit), event, options)
-        return too_big
+        if size > limit:
+            logger().error(
+                "response too large (request %s): %d bytes once encoded, over the %d-byte limit of %s",
+                request_id(context), size, limit, NAMES[source],
+            )  # fmt: skip
+            too_big: Result = translator.from_response(too_large(size, limit), event, options)
+            return too_big
     if source in _SINGLE_VALUE and "headers" in result:  # one value per header name
         _warn_dropped_headers(response, result, source, context)
     return result
