@@ -57,7 +57,8 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
         if "cookies" in event:  # cookies[] holds the Cookie header's parts, split by AWS
             _add_cookies(environ, event["cookies"])
         set_server(environ, domain, "https")
-        set_path(environ, *_split_target(path, stage, domain, options), encode_ascii(query))
+        root, path = _split_target(path, stage, domain, options)  # not *args: a call through
+        set_path(environ, root, path, encode_ascii(query))  # CALL_FUNCTION_EX costs a C frame
         body_bytes = decode_body(body, is_base64) if body else b""
         set_request(environ, method, client, _user(context) if "authorizer" in context else None, body_bytes)
     except Exception:
@@ -88,7 +89,8 @@ def checked_request(event: Event, options: Options) -> tuple[Environ, bytes]:
     if type(domain) is not str:
         domain = str_at(context, "domainName", "requestContext.domainName") or ""
     set_server(environ, domain, "https")
-    set_path(environ, *_split_path(event, context, http, domain or environ["SERVER_NAME"], options), _query(event))
+    root, path = _split_path(event, context, http, domain or environ["SERVER_NAME"], options)
+    set_path(environ, root, path, _query(event))
     body = event.get("body")
     if body is None and event.get("isBase64Encoded") is False:  # AWS's own shape of a request without a body
         body_bytes = b""
