@@ -139,9 +139,10 @@ def status_code(status: object) -> int:
     return code
 
 
-def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, deadline: float | None = None) -> None:
+def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, context: object = None, margin: float = 0.0) -> None:
     """Run ``app`` on ``environ``, its answer through ``answer`` as it comes; ``close()`` always called,
-    after ``answer.end()``. Past ``deadline`` (``time.monotonic()``) between parts: ``DeadlineExceeded``."""
+    after ``answer.end()``. Between parts, past the deadline ``context`` tells (less ``margin``; no
+    deadline without a context): ``DeadlineExceeded``."""
     start = _Start()
     start.answer = answer
     result = app(environ, start.start_response)
@@ -152,12 +153,16 @@ def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, deadline: flo
         )
     try:
         first = True  # not enumerate(): a call fewer per answer
+        deadline = None  # read from the context at the second part: most answers have one
         for chunk in result:
             # the first part is the answer the app made; a further one past the deadline is not waited for
             if first:
                 first = False
-            elif deadline is not None and time.monotonic() > deadline:
-                raise DeadlineExceeded("the WSGI app was still sending its answer near the Lambda deadline")
+            elif context is not None:
+                if deadline is None:
+                    deadline = time.monotonic() + (seconds_left(context, margin) or 0.0)
+                if time.monotonic() > deadline:
+                    raise DeadlineExceeded("the WSGI app was still sending its answer near the Lambda deadline")
             start.write(chunk)
         if not start.sent:
             start.send_headers()
@@ -260,13 +265,9 @@ class WSGIRunner:
         except Exception:
             remaining = None
         left = remaining / 1000 - self.margin if type(remaining) is int else seconds_left(context, self.margin)
-        deadline = None
-        armed = False
-        if left is not None:
-            deadline = time.monotonic() + left
-            armed = WATCHDOG.arm(left, context)
+        armed = False if left is None else WATCHDOG.arm(left, context)
         try:
-            run_wsgi(self.app, environ, answer, deadline)
+            run_wsgi(self.app, environ, answer, None if left is None else context, self.margin)
         except DeadlineExceeded:
             after_failure(answer, "stopped the WSGI app near the Lambda deadline", context, timeout=True)
         except Exception:

@@ -70,3 +70,33 @@ def test_margin_is_checked(margin: object, error: type[Exception]) -> None:
 
 def test_margin_up_to_900_seconds_is_taken() -> None:
     assert adapt(slow_asgi, deadline_margin=900).options.deadline_margin == 900.0
+
+
+class ClockedContext(LambdaContext):
+    """A Lambda context whose remaining time the test sets: the deadline comes when the test says."""
+
+    remaining_ms = 30_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.mark.parametrize(("left_after_first_part", "status"), [(30_000, 200), (100, 504)])
+def test_wsgi_parts_after_the_first_stop_at_the_deadline(
+    left_after_first_part: int, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first part is the answer the app made; a later one near the deadline is not waited for (504)."""
+    context = ClockedContext()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"first"
+        context.remaining_ms = left_after_first_part  # the clock moved on while the app worked
+        yield b"second"
+
+    result = adapt(app, deadline_margin=0.5)(event_for("http"), context)
+    assert result["statusCode"] == status
+    if status == 200:
+        assert body_of(result) == b"firstsecond"
+    else:
+        assert "stopped the WSGI app near the Lambda deadline" in caplog.text
