@@ -126,6 +126,11 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
         raise InvalidResponse(f"response headers must be a list of (name, value), got {headers!r}")
     checked = headers
     try:
+        for name, value in headers:  # the common case: every name and value seen, and found clean, before
+            if name not in _NAMES_SEEN or value not in _VALUES_SEEN:
+                break
+        else:
+            return headers
         for index, (name, value) in enumerate(headers):
             if name not in _NAMES_SEEN:
                 _check_name(name)

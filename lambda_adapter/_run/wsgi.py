@@ -265,7 +265,9 @@ class WSGIRunner:
         except Exception:
             remaining = None
         left = remaining / 1000 - self.margin if type(remaining) is int else seconds_left(context, self.margin)
-        armed = False if left is None else WATCHDOG.arm(left, context)
+        armed = False
+        if left is not None:
+            armed = WATCHDOG.arm(left, context)
         try:
             run_wsgi(self.app, environ, answer, None if left is None else context, self.margin)
         except DeadlineExceeded:
