@@ -1,6 +1,7 @@
 """Rules for the app's answer, shared by every source: text or base64, header grouping, checks.
 
-Invariant: pure functions of their arguments (``is_text`` keeps a bounded memo, invisible to callers).
+Invariant: pure functions of their arguments (``is_text`` and ``checked_headers`` keep bounded memos,
+invisible to callers).
 """
 
 from __future__ import annotations
