@@ -25,8 +25,8 @@ The WSGI path never imports asyncio; modules a first event does not use are impo
 
 from __future__ import annotations
 
-from ._errors import UnsupportedEvent
 from ._events import NAMES, NON_HTTP, SOURCES, detect, load
+from ._model import UnsupportedEvent
 from ._options import Options
 from ._run.answers import Buffered, answer_for_malformed
 
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._migrate.route import Router
-    from ._model import Event, LambdaContext, ResponseSink, Result, Sink
-    from ._options import AdaptOptions
+    from ._typing import AdaptOptions, Event, LambdaContext, ResponseSink, Result, Sink
 
     Write = Callable[[bytes], None]
 

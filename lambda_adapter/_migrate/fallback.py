@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext
+    from .._typing import Environ, Event, LambdaContext
 
     Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
 

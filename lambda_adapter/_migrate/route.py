@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
-    from .._model import Event
+    from .._typing import Event
 
     Runner = Any  # a runner of _run (WSGIRunner, ASGIRunner, MountRunner)
     Target = str | Callable[[Event, Any], Any]

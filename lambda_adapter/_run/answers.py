@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import sys
 
-from .._errors import BadRequest, InvalidResponse
 from .._events import NAMES
-from .._model import NO_BODY, RESULT_LIMIT, Response
+from .._model import NO_BODY, RESULT_LIMIT, BadRequest, InvalidResponse, Response
 from .._model import seconds_left as _seconds_left
 
 TYPE_CHECKING = False
@@ -28,8 +27,8 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, ResponseSink, Result, Sink
     from .._options import Options
+    from .._typing import Environ, Event, LambdaContext, ResponseSink, Result, Sink
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name

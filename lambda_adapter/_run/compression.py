@@ -19,7 +19,6 @@ Invariants:
 
 from __future__ import annotations
 
-from .._errors import InvalidResponse
 from .._events.compress import (
     StreamCompressor,
     available_codings,
@@ -29,7 +28,7 @@ from .._events.compress import (
     varied,
     worth_compressing,
 )
-from .._model import Response
+from .._model import InvalidResponse, Response
 from .answers import logger, request_id
 from .streaming import Streamed
 
@@ -37,7 +36,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, ResponseSink
+    from .._typing import Environ, Event, LambdaContext, ResponseSink
 
 
 class CompressingRunner:

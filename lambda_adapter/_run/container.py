@@ -34,7 +34,7 @@ import signal
 import sys
 import threading
 
-from .._errors import DeadlineExceeded, LifespanFailure
+from .._model import DeadlineExceeded, LifespanFailure
 from .answers import logger
 
 TYPE_CHECKING = False

@@ -15,14 +15,14 @@ Invariants:
 
 from __future__ import annotations
 
-from .._errors import InvalidResponse
+from .._model import InvalidResponse
 from .answers import Answer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .._model import Event, Sink
+    from .._typing import Event, Sink
 
     Prelude = Callable[[int, list[tuple[str, str]]], bytes]
 

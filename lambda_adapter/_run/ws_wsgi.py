@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .._model import Event, LambdaContext, Result
     from .._options import Options
+    from .._typing import Event, LambdaContext, Result
     from .wsgi import WSGIRunner
 
     Handler = Callable[[Event, LambdaContext], Result]
