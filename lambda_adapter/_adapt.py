@@ -4,8 +4,8 @@ The pipeline (``Handler.invoke``), written once: detect the source -> route (non
 warm pings to ``_migrate.route``, WebSocket events to their handler) -> translate (the source's
 ``to_request``; ``X-Lambda-Event-Source`` removed, so no client forges it) -> run (the runner sends
 the app's answer through a sink; with ``compress=True``, through ``_run.compression`` first) -> clean
-up (``_run.answers.Answer``: no body for HEAD, 1xx, 204, 304; ``exclude_headers`` removed) -> check
-limits (``answers.to_result``: translated back, the source's size limit). The sink is the only
+up (``_run.Answer``: no body for HEAD, 1xx, 204, 304; ``exclude_headers`` removed) -> check
+limits (``_run.to_result``: translated back, the source's size limit). The sink is the only
 difference between the transports:
 
 - ``handler(event, context)``: buffered; the result is returned.
@@ -28,7 +28,7 @@ from __future__ import annotations
 from ._events import NAMES, NON_HTTP, SOURCES, detect, load
 from ._model import UnsupportedEvent
 from ._options import Options
-from ._run.answers import Buffered, answer_for_malformed
+from ._run import Buffered, answer_for_malformed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ class LambdaContext(Protocol):
 
 
 class ResponseSink(Protocol):
-    """Where a runner sends the app's HTTP answer (``_run.answers``): ``start`` once, ``body`` per
+    """Where a runner sends the app's HTTP answer (``_run``): ``start`` once, ``body`` per
     part, ``end`` after the last part: before the app's remaining work (ASGI code after its last
     send, background tasks, WSGI ``close()``) runs."""
 

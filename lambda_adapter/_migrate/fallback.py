@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 
 from .._model import RESULT_LIMIT, Response
-from .._run.answers import gateway_timeout, logger, request_id, seconds_left
+from .._run import gateway_timeout, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

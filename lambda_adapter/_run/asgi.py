@@ -21,7 +21,7 @@ import asyncio
 from .._events.response import checked_headers
 from .._events.scope import to_scope
 from .._model import DeadlineExceeded, InvalidResponse
-from .answers import after_failure, seconds_left
+from . import after_failure, seconds_left
 from .container import GUARD, EagerLoop, Lifespan, container_loop, finish
 
 TYPE_CHECKING = False

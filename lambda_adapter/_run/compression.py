@@ -1,5 +1,5 @@
 """``adapt(..., compress=True)``: the core's compression rules (``_events.compress``) applied to the
-answers of HTTP events, between the runner and the answer (``answers.Answer``).
+answers of HTTP events, between the runner and the answer (``_run.Answer``).
 
 Invariants:
 - ``Handler`` wraps its runner in a ``CompressingRunner`` once, when ``compress=True``; without it
@@ -29,7 +29,7 @@ from .._events.compress import (
     worth_compressing,
 )
 from .._model import InvalidResponse, Response
-from .answers import logger, request_id
+from . import logger, request_id
 from .streaming import Streamed
 
 TYPE_CHECKING = False

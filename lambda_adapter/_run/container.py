@@ -35,7 +35,7 @@ import sys
 import threading
 
 from .._model import DeadlineExceeded, LifespanFailure
-from .answers import logger
+from . import logger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

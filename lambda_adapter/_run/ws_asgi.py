@@ -34,7 +34,7 @@ from .._events.websocket import (
 from .._model import DeadlineExceeded, InvalidResponse, Response
 from ..websocket import _management
 from ..websocket._stores import MemoryStore, request_for, settle
-from .answers import bad_request, logger, request_id, seconds_left
+from . import bad_request, logger, request_id, seconds_left
 from .container import GUARD, finish
 
 TYPE_CHECKING = False

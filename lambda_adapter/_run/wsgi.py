@@ -18,7 +18,7 @@ from io import BytesIO
 
 from .._events.response import checked_headers
 from .._model import DeadlineExceeded, InvalidResponse, seconds_left
-from .answers import after_failure, logger, note_untimed, request_id
+from . import after_failure, logger, note_untimed, request_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the same functions and constants as the C module below
