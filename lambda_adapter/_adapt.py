@@ -155,7 +155,9 @@ class Handler:
         return self._stream
 
     def _stream(self, event: Any, context: Any, write: Write) -> Result | None:
-        sink = _Kept(write)
+        sink = _Returned()
+        sink.streams = True
+        sink.write = write  # type: ignore[method-assign,assignment]
         self.invoke(event, context, sink)
         result: Result | None = sink.value
         return result
@@ -241,28 +243,10 @@ class Handler:
         return self._websocket  # type: ignore[no-any-return]
 
 
-class _Kept:
-    """The sink of ``handler.stream``: the result kept to return; with ``write``, a Function URL's
-    or REST API's answer streamed through it."""
-
-    __slots__ = ("streams", "value", "write")
-
-    def __init__(self, write: Write | None = None) -> None:
-        self.streams = write is not None
-        self.value: Any = None
-        if write is not None:
-            self.write = write
-
-    def result(self, result: Any) -> None:
-        self.value = result
-
-    def end(self) -> None:
-        pass
-
-
 class _Returned:
-    """The sink of ``handler(event, context)``: the result kept to return; made without an
-    ``__init__`` call (the class holds the defaults), never streamed."""
+    """The sink of ``handler(event, context)`` and ``handler.stream``: the result kept to return.
+    Made without an ``__init__`` call (the class holds the defaults); ``handler.stream`` sets
+    ``streams`` and ``write`` on its own (one class fewer on the cold path)."""
 
     streams = False
     value: Any = None

@@ -17,7 +17,7 @@ Invariants:
 from __future__ import annotations
 
 from .._events import NAMES, NON_HTTP, detect, unsupported
-from .._run import response_of
+from .._run.held import response_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .._options import Options
-    from .._typing import Environ, Event, LambdaContext, ResponseSink, Result, Sink
+    from .._typing import Event, LambdaContext, ResponseSink, Result, Sink
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
@@ -118,37 +118,6 @@ class Buffered(Answer):
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         response = Response(self._status, self._headers, body)
         self._sink.result(to_result(response, self._module, self._source, self._event, self._options, self._context))
-
-
-class Held(Answer):
-    """The answer kept as a ``Response``: for WebSocket events and the app routes of non-HTTP events."""
-
-    __slots__ = ("_chunks", "_headers", "_status", "response")
-
-    def __init__(self, head: bool = False, exclude: frozenset[str] = frozenset()) -> None:
-        super().__init__(head, exclude)
-        self._status = 0
-        self._headers: list[tuple[str, str]] = []
-        self._chunks: list[bytes] = []
-        self.response: Response | None = None
-
-    def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
-        self._status, self._headers, self._chunks = status, headers, []
-
-    def _body(self, chunk: bytes) -> None:
-        self._chunks.append(chunk)
-
-    def _end(self) -> None:
-        self.response = Response(self._status, self._headers, b"".join(self._chunks))
-
-
-def response_of(runner: Any, environ: Environ, body: bytes, event: Event, context: Any,
-                exclude: frozenset[str] = frozenset()) -> Response:  # fmt: skip
-    """Run ``runner`` and return its whole answer."""
-    held = Held(environ["REQUEST_METHOD"] == "HEAD", exclude)
-    runner.run(environ, body, event, context, held)
-    assert held.response is not None, "a runner always ends its answer"
-    return held.response
 
 
 def to_result(response: Response, translator: ModuleType, source: str, event: Event, options: Options,
