@@ -17,8 +17,9 @@ difference between the transports:
   as soon as the answer is complete, before the app's remaining work (ASGI code after its last
   send, background tasks, WSGI ``close()``) has finished; ``invoke`` returns after it.
 - ``await handler.ainvoke(event, context, sink)``: the same on the caller's running event loop, so
-  many invocations can run as tasks of one loop. HTTP and WebSocket events of an ASGI app run on
-  that loop; a WSGI app, and non-HTTP events (their callables and app routes), run synchronously.
+  many invocations can run as tasks of one loop. HTTP and WebSocket events of an ASGI app, and
+  non-HTTP events routed to its app routes, run on that loop; a non-HTTP event's callable target in
+  a worker thread (``_migrate.route.Router.acall``); a WSGI app synchronously.
 
 The WSGI path never imports asyncio; modules a first event does not use are imported when needed.
 """
@@ -124,7 +125,7 @@ class Handler:
         try:
             source = detect(event)
         except UnsupportedEvent:  # a warm ping by predicate, or raised again
-            routed: Result = self._route(event, "", context)
+            routed: Result = self._router_made()(event, "", context)
             return routed
         module: Any = SOURCES.get(source)
         if module is None:
@@ -167,35 +168,38 @@ class Handler:
         call = self._prepare(event, context, sink)
         if call == _WEBSOCKET:
             sink.result(self._websocket_handler()(event, context))
+        elif type(call) is str:  # a source to route ("" for an event none claims: a warm ping by predicate?)
+            sink.result(self._router_made()(event, call, context))
         elif call is not None:
             runner, environ, body, answer = call
             runner.run(environ, body, event, context, answer)
 
     async def ainvoke(self, event: Any, context: Any, sink: Sink) -> None:
-        """``invoke`` on the caller's running event loop."""
+        """``invoke`` on the caller's running event loop: nothing it runs blocks the loop."""
         call = self._prepare(event, context, sink)
         if call == _WEBSOCKET:
             handler = self._websocket_handler()
             acall = getattr(handler, "acall", None)
             sink.result(await acall(event, context) if acall is not None else handler(event, context))
+        elif type(call) is str:
+            sink.result(await self._router_made().acall(event, call, context))
         elif call is not None:
             runner, environ, body, answer = call
             await runner.arun(environ, body, event, context, answer)
 
     def _prepare(self, event: Any, context: Any, sink: Sink) -> Any:
-        """Detect, route, translate: None when answered already, ``_WEBSOCKET``, or what to run."""
+        """Detect and translate: None when answered already, ``_WEBSOCKET``, the source to route (a
+        str: "" for an event no source claims), or what to run."""
         try:
             source = detect(event)
-        except UnsupportedEvent:  # a warm ping by predicate, or raised again
-            sink.result(self._route(event, "", context))
-            return None
+        except UnsupportedEvent:  # a warm ping by predicate, or raised again by the router
+            return ""
         module = SOURCES.get(source) or load(source)
         if module is None:
             if source == "websocket":
                 return _WEBSOCKET
             if source in NON_HTTP:
-                sink.result(self._route(event, source, context))
-                return None
+                return source
             raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
         try:
             environ, body = module.to_request(event, self.options)
@@ -218,10 +222,11 @@ class Handler:
                 return Streamed(head, self.options.exclude_headers, sink, module.to_prelude)
         return Buffered(head, self.options, module, source, event, context, sink)
 
-    def _route(self, event: Any, source: str, context: Any) -> Any:
+    def _router_made(self) -> Router:
+        """The router of non-HTTP events and warm pings, made (its module imported) on the first one."""
         if self._router is None:
             self._router = _router(self.options, self.runner)
-        return self._router(event, source, context)
+        return self._router
 
     def _websocket_handler(self) -> Callable[[Event, LambdaContext], Result]:
         """The handler of WebSocket events, made (its module imported) on the first one; an ASGI app's

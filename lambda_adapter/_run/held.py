@@ -43,3 +43,12 @@ def response_of(runner: Any, environ: Environ, body: bytes, event: Event, contex
     runner.run(environ, body, event, context, held)
     assert held.response is not None, "a runner always ends its answer"
     return held.response
+
+
+async def aresponse_of(runner: Any, environ: Environ, body: bytes, event: Event, context: Any,
+                       exclude: frozenset[str] = frozenset()) -> Response:  # fmt: skip
+    """``response_of`` on the caller's running event loop (``runner.arun``)."""
+    held = Held(environ["REQUEST_METHOD"] == "HEAD", exclude)
+    await runner.arun(environ, body, event, context, held)
+    assert held.response is not None, "a runner always ends its answer"
+    return held.response
