@@ -11,7 +11,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event
+    from .._typing import Environ, Event
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
 # CGI variable -> ASGI header name, b"" for the variables that are no header; the names seen are

@@ -19,7 +19,6 @@ The loop and lifespan are the ASGI runner's container (``runner.container``), sh
 
 from __future__ import annotations
 
-from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
 from .._events.scope import to_scope
 from .._events.websocket import (
@@ -27,15 +26,14 @@ from .._events.websocket import (
     DISCONNECT,
     INVOCATION_ENDED,
     INVOCATION_ENDED_REASON,
-    MALFORMED,
     MESSAGE,
     Frame,
     from_response,
 )
-from .._model import Response
+from .._model import BadRequest, DeadlineExceeded, InvalidResponse, Response
 from ..websocket import _management
 from ..websocket._stores import MemoryStore, request_for, settle
-from .answers import bad_request, logger, request_id, seconds_left
+from . import bad_request, logger, request_id, seconds_left
 from .container import GUARD, finish
 
 TYPE_CHECKING = False
@@ -43,8 +41,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Result
     from .._options import Options
+    from .._typing import Environ, Event, LambdaContext, Result
     from .asgi import ASGIRunner
 
     Message = dict[str, Any]
@@ -221,7 +219,7 @@ class ASGIWebSocket:
         try:
             frame = Frame(event)
             request = request_for(frame, event, self.store, self.options, self.path)
-        except MALFORMED as exc:
+        except BadRequest as exc:  # a field of the wrong type: the client's 400
             return {"statusCode": bad_request(exc, context).status}
         endpoint = _management.resolve_endpoint(frame.endpoint, self.options.websocket_endpoint)
         scope = to_websocket_scope(request, {}, event, context)

@@ -16,9 +16,9 @@ import time
 from _thread import get_ident
 from io import BytesIO
 
-from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
-from .answers import after_failure, logger, request_id, seconds_left
+from .._model import DeadlineExceeded, InvalidResponse
+from . import after_failure, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the same functions and constants as the C module below
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, ResponseSink
     from .._options import Options
+    from .._typing import Environ, Event, LambdaContext, ResponseSink
 
     WSGIApp = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
 
