@@ -32,6 +32,7 @@ _EMPTY: dict[str, Any] = {}  # never written to: the default of an absent object
 # first event pays one upper() per header name, later events a dict look-up
 _CGI_KEYS: dict[str, str] = {}
 _CGI_KEYS_LIMIT = 1024
+_USUAL_PORTS = frozenset(("443", "80"))  # what X-Forwarded-Port says: taken without a check
 
 
 def cgi_key(name: str) -> str | None:
@@ -201,9 +202,9 @@ def set_server(environ: dict[str, Any], fallback_host: str, default_scheme: str)
         port = port or host_port
     environ["wsgi.url_scheme"] = scheme
     environ["SERVER_NAME"] = host
-    environ["SERVER_PORT"] = (
-        port if port and port.isascii() and port.isdigit() else ("443" if scheme == "https" else "80")
-    )
+    if port not in _USUAL_PORTS and not (port and port.isascii() and port.isdigit()):
+        port = "443" if scheme == "https" else "80"
+    environ["SERVER_PORT"] = port
 
 
 def set_path(environ: dict[str, Any], raw_root: str, raw_path: str, query: str) -> None:
