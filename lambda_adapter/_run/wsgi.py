@@ -265,8 +265,13 @@ class WSGIRunner:
         except Exception:
             remaining = None
         left = remaining / 1000 - self.margin if type(remaining) is int else seconds_left(context, self.margin)
-        armed = False
-        if left is not None:
+        if left is None:
+            armed = False
+        elif WATCHDOG._main == get_ident():  # Watchdog.arm written in for where it is installed: a call fewer
+            WATCHDOG._context = context
+            setitimer(ITIMER_REAL, left if left > 0.001 else 0.001)
+            armed = True
+        else:  # the first request, or another thread
             armed = WATCHDOG.arm(left, context)
         try:
             run_wsgi(self.app, environ, answer, None if left is None else context, self.margin)
