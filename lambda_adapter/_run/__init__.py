@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
 # source -> the longest body under its limit whatever JSON escaping adds (6 bytes a character, 64 KB
-# for the rest: size_and_limit's test), so that such a body is not measured; Lambda@Edge always is
-_UNMEASURED = {source: (_LIMITS.get(source, RESULT_LIMIT) - 65536) // 6 for source in NAMES if source != "edge"}
+# for the rest: size_and_limit's test), so that such a body is not measured; Lambda@Edge's always is
+_UNMEASURED = {"alb": (_LIMITS["alb"] - 65536) // 6, "edge": -1}
+_UNMEASURED_ELSE = (RESULT_LIMIT - 65536) // 6
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
 _new = object.__new__
 
@@ -142,7 +143,7 @@ def to_result(response: Response, translator: ModuleType, source: str, event: Ev
               context: LambdaContext) -> Result:  # fmt: skip
     """The source's result for ``response``; a 500 in its place when it is over the source's limit."""
     result: Result = translator.from_response(response, event, options)
-    if len(result["body"]) > _UNMEASURED.get(source, -1):  # else under the limit whatever JSON escaping adds
+    if len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):  # else under the limit, escaped or not
         size, limit = size_and_limit(result, source, event, translator)
         if size > limit:
             logger().error(
