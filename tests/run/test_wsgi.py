@@ -300,3 +300,25 @@ def test_a_wsgi_app_returning_a_coroutine_is_named_an_asgi_app(caplog: pytest.Lo
     result = adapt(opaque)(event_for("http"), LambdaContext())
     assert result["statusCode"] == 500
     assert "interface='asgi'" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("format", "body", "status"),
+    [
+        ("alb", "\x01" * 155_744, 200),  # 155,744 x 6 bytes of JSON escaping + 64 KB: under ALB's 1,000,000
+        ("alb", "\x01" * 170_000, 500),  # 1,020,000 bytes once escaped: over
+        ("alb", "a" * 900_000, 200),  # long, but nothing to escape: under
+        ("http", "\x01" * 1_037_670, 200),  # 6,226,020 bytes once escaped, and the rest: under Lambda's 6,291,556
+        ("http", "\x01" * 1_050_000, 500),  # 6,300,000: over
+        ("http", "a" * 6_000_000, 200),
+    ],
+    ids=lambda value: value if isinstance(value, (str, int)) and len(str(value)) < 10 else "",
+)
+def test_the_size_limit_counts_the_body_as_lambda_serialises_it(format: str, body: str, status: int) -> None:
+    """A body is measured as JSON escapes it (up to 6 bytes a character) against its source's limit."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [body.encode()]
+
+    assert status_of(adapt(app)(event_for(format), LambdaContext())) == status
