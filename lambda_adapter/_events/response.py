@@ -28,23 +28,30 @@ _NAMES_SEEN: set[str] = set()  # names already found to be tokens (bounded)
 _NAMES_LIMIT = 512
 _VALUES_SEEN: set[str] = set()  # values already found clean: no CR or LF, no blanks around, ASCII (bounded)
 _VALUES_LIMIT = 512
-# (content type, the app's text types) -> is_text: a pure function's bounded memo; an app answers
-# with a handful of content types, and the rule below costs more than a look-up
-_TEXT_MEMO: dict[tuple[str | None, frozenset[str]], bool] = {}
+# the app's text types -> content type -> is_text: a pure function's bounded memo (by text types
+# first: a look-up by the same frozenset, then by a string, costs less than by a tuple of both); an
+# app answers with a handful of content types, and the rule below costs more than a look-up
+_TEXT_MEMO: dict[frozenset[str], dict[str | None, bool]] = {}
 _TEXT_MEMO_LIMIT = 256
+_NONE_KNOWN: dict[str | None, bool] = {}  # never written to
 
 
 def is_text(content_type: str | None, text_types: frozenset[str]) -> bool:
     """Whether a response of this media type goes out as text (SPEC section 4)."""
     if content_type is None:
         return True
-    known = _TEXT_MEMO.get((content_type, text_types))
+    memo = _TEXT_MEMO.get(text_types)
+    if memo is None:
+        memo = {}
+        if len(_TEXT_MEMO) < 16:  # a set of text types per adapt() call: a few per process
+            _TEXT_MEMO[text_types] = memo
+    known = memo.get(content_type)
     if known is not None:
         return known
     mime = content_type.partition(";")[0].strip().lower()
     text = mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml")) or mime in text_types
-    if len(_TEXT_MEMO) < _TEXT_MEMO_LIMIT:
-        _TEXT_MEMO[content_type, text_types] = text
+    if len(memo) < _TEXT_MEMO_LIMIT:
+        memo[content_type] = text
     return text
 
 
@@ -54,7 +61,7 @@ def encode_body(
     """The body for the result dict and whether it is base64: text only if it is UTF-8 text."""
     if not body:
         return "", False
-    text = _TEXT_MEMO.get((content_type, text_types))  # is_text's memo read here: a call fewer per answer
+    text = _TEXT_MEMO.get(text_types, _NONE_KNOWN).get(content_type)  # is_text's memo read here: a call fewer
     if text is None:
         text = is_text(content_type, text_types)
     if text and (content_encoding is None or content_encoding.strip().lower() == "identity"):
