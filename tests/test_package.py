@@ -61,7 +61,7 @@ def test_import_and_a_wsgi_event_never_import_asyncio() -> None:
     assert ours == [  # the cold path: one pipeline; detection in the _events package, field rules in cgi (issue 17)
         "lambda_adapter", "lambda_adapter._adapt", "lambda_adapter._events",
         "lambda_adapter._events.apigw_v2", "lambda_adapter._events.cgi", "lambda_adapter._events.encoding",
-        "lambda_adapter._events.response", "lambda_adapter._model", "lambda_adapter._options", "lambda_adapter._run",
+        "lambda_adapter._model", "lambda_adapter._options", "lambda_adapter._run",
         "lambda_adapter._run.wsgi",
     ]  # fmt: skip
     for stdlib in ("threading", "warnings"):  # the loop guard and the deprecation path stay off it

@@ -9,8 +9,7 @@ from __future__ import annotations
 from http import HTTPStatus  # imported with this module, on the first ALB event
 
 from .cgi import body_at, environ_from_event_headers, method_of, query_params, set_path, set_request, set_server, str_at
-from .encoding import decode_body, encode_ascii, query_from_encoded, split_root
-from .response import encode_body, encode_multi_value
+from .encoding import decode_body, encode_ascii, encode_body, encode_multi_value, query_from_encoded, split_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

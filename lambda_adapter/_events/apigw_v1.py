@@ -19,8 +19,17 @@ from .cgi import (
     set_server,
     str_at,
 )
-from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix
-from .response import encode_multi_value, framed_prelude, group_headers
+from .encoding import (
+    decode_body,
+    encode_ascii,
+    encode_multi_value,
+    encode_path,
+    framed_prelude,
+    group_headers,
+    query_from_decoded,
+    split_root,
+    stage_prefix,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -18,8 +18,17 @@ from .cgi import (
     str_at,
     wrong_type,
 )
-from .encoding import decode_body, encode_ascii, encode_path, query_from_decoded, split_root, stage_prefix, wsgi_str
-from .response import encode_body, framed_prelude
+from .encoding import (
+    decode_body,
+    encode_ascii,
+    encode_body,
+    encode_path,
+    framed_prelude,
+    query_from_decoded,
+    split_root,
+    stage_prefix,
+    wsgi_str,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

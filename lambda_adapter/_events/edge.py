@@ -20,8 +20,7 @@ from .cgi import (
     str_at,
     wrong_type,
 )
-from .encoding import decode_body, encode_ascii, split_root
-from .response import encode_body
+from .encoding import decode_body, encode_ascii, encode_body, split_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .._events.response import checked_headers
+from .._events.encoding import checked_headers
 from .._events.scope import to_scope
 from .._model import DeadlineExceeded, InvalidResponse
 from . import after_failure, seconds_left

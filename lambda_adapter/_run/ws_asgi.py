@@ -19,7 +19,7 @@ The loop and lifespan are the ASGI runner's container (``runner.container``), sh
 
 from __future__ import annotations
 
-from .._events.response import checked_headers
+from .._events.encoding import checked_headers
 from .._events.scope import to_scope
 from .._events.websocket import (
     CONNECT,

@@ -16,7 +16,7 @@ import time
 from _thread import get_ident
 from io import BytesIO
 
-from .._events.response import checked_headers
+from .._events.encoding import checked_headers
 from .._model import DeadlineExceeded, InvalidResponse
 from . import after_failure, logger, request_id, seconds_left
 
