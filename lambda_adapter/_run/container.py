@@ -45,6 +45,7 @@ CANCEL_GRACE = 0.2  # seconds a cancelled app gets to unwind before the 504 goes
 
 
 _LOOP: list[EagerLoop] = []  # the one loop of this process (a Lambda container)
+_get_running_loop = asyncio._get_running_loop
 
 
 def container_loop() -> EagerLoop:
@@ -76,9 +77,19 @@ class LoopGuard:
         self._lock = _thread.allocate_lock()
         self._owner: int | None = None
 
+    def try_acquire(self) -> bool:
+        """``acquire`` when the loop is free and this thread runs no loop (the common case): True;
+        else False, and ``acquire`` waits or says what is wrong."""
+        if self._lock.acquire(False):  # free: no thread holds it, this one included
+            if _get_running_loop() is None:
+                self._owner = _thread.get_ident()
+                return True
+            self._lock.release()
+        return False
+
     def acquire(self, timeout: float | None) -> None:
         me = _thread.get_ident()
-        if self._owner == me or asyncio._get_running_loop() is not None:
+        if self._owner == me or _get_running_loop() is not None:
             raise RuntimeError(
                 "a handler made by adapt() was called from inside a running event loop (an ASGI app "
                 "calling it, or async code): await handler.ainvoke(event, context, sink) there instead"
@@ -102,6 +113,8 @@ class EagerLoop(asyncio.SelectorEventLoop):
     (two ``select()`` calls, callbacks, hooks) is paid; a task that does wait goes on in the
     ordinary ``run_until_complete``. The step runs as a real ``Task`` with this loop as the
     running loop, so ``current_task()``, ``get_running_loop()``, contextvars and anyio behave.
+    While ``run`` makes the task, ``call_soon`` only records what it is asked (and returns None:
+    the task ignores the handle); ``run`` checks that it is the task's own first step.
     """
 
     _captured: list[tuple[Any, Any, Any]] | None = None
@@ -111,12 +124,14 @@ class EagerLoop(asyncio.SelectorEventLoop):
     def __init__(self) -> None:
         super().__init__()
         self.leftovers = set()
+        # the hooks run_forever() sets, so async generators are finalised on this loop
+        self._hooks = (self._asyncgen_firstiter_hook, self._asyncgen_finalizer_hook)  # type: ignore[attr-defined]
 
     def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:  # type: ignore[override]
         captured = self._captured
-        if captured is not None:  # inside create_task: kept for run(), which checks what it got
+        if captured is not None:  # inside run()'s Task(): kept for run(), which checks what it got
             captured.append((callback, args, context))
-            return asyncio.Handle(callback, args, self, context)
+            return None  # type: ignore[return-value]
         return super().call_soon(callback, *args, context=context)
 
     def is_running(self) -> bool:
@@ -126,14 +141,26 @@ class EagerLoop(asyncio.SelectorEventLoop):
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
         if self.leftovers:
             self.run_until_complete(recancel(self.leftovers))
+        if self._closed:  # type: ignore[attr-defined]
+            coroutine.close()
+            raise RuntimeError("Event loop is closed")
         captured: list[tuple[Any, Any, Any]] = []
         self._captured = captured
         try:
-            task = self.create_task(coroutine)
+            task = _Task(coroutine, loop=self) if self._task_factory is None else self.create_task(coroutine)  # type: ignore[attr-defined]
         finally:
             self._captured = None
         if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
-            self._first_step(captured[0][0], captured[0][2])
+            hooks = sys.get_asyncgen_hooks()
+            sys.set_asyncgen_hooks(*self._hooks)
+            _set_running_loop(self)
+            self._eager = True
+            try:
+                captured[0][2].run(captured[0][0])
+            finally:
+                self._eager = False
+                _set_running_loop(None)
+                sys.set_asyncgen_hooks(*hooks)
         else:  # the assumption does not hold on this Python: the steps go on the loop as asked
             for callback, args, context in captured:
                 super().call_soon(callback, *args, context=context)
@@ -141,21 +168,9 @@ class EagerLoop(asyncio.SelectorEventLoop):
             self.run_until_complete(finish(task, timeout, self))
         task.result()
 
-    def _first_step(self, step: Any, context: Any) -> None:
-        hooks = sys.get_asyncgen_hooks()
-        # the hooks run_forever() sets, so async generators are finalised on this loop
-        sys.set_asyncgen_hooks(
-            firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
-            finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
-        )
-        asyncio._set_running_loop(self)
-        self._eager = True
-        try:
-            context.run(step)
-        finally:
-            self._eager = False
-            asyncio._set_running_loop(None)
-            sys.set_asyncgen_hooks(*hooks)
+
+_Task = asyncio.Task  # what run() makes: the canaries replace it to break the eager step's assumption
+_set_running_loop = asyncio._set_running_loop
 
 
 async def finish(task: asyncio.Task[Any], timeout: float | None, loop: EagerLoop | None = None) -> None:

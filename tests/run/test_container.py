@@ -135,7 +135,7 @@ def test_lifespan_startup_is_bounded_by_the_invocations_time_left() -> None:
 
 
 def test_canary_a_new_task_schedules_exactly_its_own_first_step() -> None:
-    from lambda_adapter._run.container import EagerLoop
+    from lambda_adapter._run.container import EagerLoop, _Task
 
     loop = EagerLoop()
     captured: list[Any] = []
@@ -145,7 +145,7 @@ def test_canary_a_new_task_schedules_exactly_its_own_first_step() -> None:
         pass
 
     try:
-        task = loop.create_task(step())
+        task = _Task(step(), loop=loop)  # as EagerLoop.run makes it
     finally:
         loop._captured = None
     assert len(captured) == 1 and getattr(captured[0][0], "__self__", None) is task, captured
@@ -168,15 +168,13 @@ def test_the_loop_is_running_during_the_eager_first_step() -> None:
 
 
 def test_when_the_assumption_does_not_hold_the_task_runs_the_plain_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lambda_adapter._run.container import EagerLoop
+    from lambda_adapter._run import container
 
-    original = EagerLoop.create_task
+    def task_scheduling_twice(coroutine: Any, *, loop: Any) -> Any:
+        loop.call_soon(lambda: None)  # a second call_soon: the eager step must not be taken
+        return asyncio.Task(coroutine, loop=loop)
 
-    def create_task_scheduling_twice(self: EagerLoop, coroutine: Any, **kwargs: Any) -> Any:
-        self.call_soon(lambda: None)  # a second call_soon: the eager step must not be taken
-        return original(self, coroutine, **kwargs)
-
-    monkeypatch.setattr(EagerLoop, "create_task", create_task_scheduling_twice)
+    monkeypatch.setattr(container, "_Task", task_scheduling_twice)
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
