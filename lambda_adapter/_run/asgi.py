@@ -70,9 +70,16 @@ class Cycle:
             kind = message.get("type")
             state = self.state
             if state == START and kind == "http.response.start":
-                status = int(message["status"])
-                self.answer.start(status, checked_headers(_decoded(message.get("headers", ()))))
-                self.trailers = bool(message.get("trailers", False))
+                status = message["status"]
+                headers = []
+                for name, value in message.get("headers", ()):
+                    try:
+                        headers.append((name.decode("latin-1"), value.decode("latin-1")))
+                    except AttributeError:  # not bytes (a memoryview, or no bytes at all): bytes() takes it or says why
+                        headers.append((bytes(name).decode("latin-1"), bytes(value).decode("latin-1")))
+                self.answer.start(status if type(status) is int else int(status), checked_headers(headers))
+                if message.get("trailers", False):
+                    self.trailers = True
                 self.state = BODY
             elif state == BODY and kind == "http.response.body":
                 chunk = message.get("body", b"")
@@ -81,8 +88,11 @@ class Cycle:
                 if not message.get("more_body", False):
                     if self.trailers:
                         self.state = TRAILERS
-                    else:
-                        self._complete()
+                    else:  # _complete written in
+                        self.state = COMPLETE
+                        self.answer.end()
+                        if self.done is not None:
+                            self.done.set()
             elif state == TRAILERS and kind == "http.response.trailers":
                 if not message.get("more_trailers", False):  # Lambda results carry no trailers
                     self._complete()
@@ -101,26 +111,15 @@ class Cycle:
             self.done.set()
 
 
-def _seconds_left(context: LambdaContext, margin: float) -> float | None:
-    """``seconds_left`` with its common case written in: a context that answers an int."""
+def _makes_coroutine(app: Any) -> bool:
+    """Whether calling ``app`` only makes a coroutine, running none of its code: an ``async def``
+    function, or an object whose ``__call__`` is one (a wrapper or partial may run code first)."""
     try:
-        remaining = context.get_remaining_time_in_millis()
-    except Exception:  # absent, or failing: the rule's own answer (and its note)
-        return seconds_left(context, margin)
-    if type(remaining) is int:
-        return remaining / 1000 - margin
-    return seconds_left(context, margin)  # a float (NaN, infinite?), a string...: the rule's own answer
-
-
-def _decoded(raw: Any) -> list[tuple[str, str]]:
-    """The app's header pairs of byte strings as latin-1 ``str`` pairs."""
-    headers = []
-    for name, value in raw:
-        try:
-            headers.append((name.decode("latin-1"), value.decode("latin-1")))
-        except AttributeError:  # not bytes (a memoryview, or no bytes at all): bytes() takes it or says why
-            headers.append((bytes(name).decode("latin-1"), bytes(value).decode("latin-1")))
-    return headers
+        call = app if hasattr(app, "__code__") else type(app).__call__
+    except AttributeError:  # not callable: the call fails in the task, as any app's failure
+        return False
+    code = getattr(call, "__code__", None)
+    return code is not None and bool(code.co_flags & 0x80)  # inspect.CO_COROUTINE
 
 
 class Container:
@@ -167,7 +166,11 @@ class Container:
     def enter_timed(self, context: LambdaContext, margin: float) -> tuple[EagerLoop, float | None]:
         """``enter`` with the time left for the app: taken once when the loop was ready at once
         (the common case, written in), again after a wait for the guard or a lifespan startup."""
-        left = _seconds_left(context, margin)
+        try:  # seconds_left's common case written in: a context that answers an int
+            remaining = context.get_remaining_time_in_millis()
+        except Exception:  # absent, or failing: the rule's own answer (and its note)
+            remaining = None
+        left = remaining / 1000 - margin if type(remaining) is int else seconds_left(context, margin)
         if GUARD.try_acquire():
             loop = _LOOP[0] if _LOOP else None
             lifespan = self.lifespan
@@ -195,10 +198,11 @@ class ASGIRunner:
     """Runs an ASGI app per event: scope, app on the container's loop, its answer through the sink."""
 
     interface = "asgi"
-    __slots__ = ("app", "container", "margin")
+    __slots__ = ("app", "container", "direct", "margin")
 
     def __init__(self, app: ASGIApp, options: Options) -> None:
         self.app = app
+        self.direct = _makes_coroutine(app)
         self.margin = options.deadline_margin
         self.container = Container(app, options)  # shared with the WebSocket handler
         if options.eager_startup:
@@ -209,7 +213,14 @@ class ASGIRunner:
         cycle = Cycle(body, answer)
         loop, left = self.container.enter_timed(context, self.margin)
         try:
-            loop.run(self._call(cycle, environ, event, context), left)
+            if self.direct:  # _call written in: the app's own coroutine is the task's (no app code runs here)
+                lifespan = self.container.lifespan
+                scope = to_scope(environ, lifespan.state if lifespan is not None else _NO_STATE, event, context)
+                loop.run(self.app(scope, cycle.receive, cycle.send), left)
+                if cycle.state != COMPLETE:
+                    raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
+            else:
+                loop.run(self._call(cycle, environ, event, context), left)
         except DeadlineExceeded:
             self._timed_out(cycle, context)
         except Exception:
