@@ -171,14 +171,18 @@ class Container:
         except Exception:  # absent, or failing: the rule's own answer (and its note)
             remaining = None
         left = remaining / 1000 - margin if type(remaining) is int else seconds_left(context, margin)
-        if GUARD.try_acquire():
-            loop = _LOOP[0] if _LOOP else None
-            lifespan = self.lifespan
-            ready = self.mode == "off" or (lifespan is not None and lifespan.loop is loop)
-            if ready and loop is not None and not loop._closed:  # type: ignore[attr-defined]
-                return loop, left
+        if not GUARD.try_acquire():
+            return self.enter(left), seconds_left(context, margin)
+        loop = _LOOP[0] if _LOOP else None
+        lifespan = self.lifespan
+        ready = self.mode == "off" or (lifespan is not None and lifespan.loop is loop)
+        if ready and loop is not None and not loop._closed:  # type: ignore[attr-defined]
+            return loop, left
+        try:
+            return self.ready_loop(left), seconds_left(context, margin)
+        except BaseException:
             GUARD.release()
-        return self.enter(left), seconds_left(context, margin)
+            raise
 
     def state(self) -> dict[str, Any]:
         return self.lifespan.state if self.lifespan is not None else {}
