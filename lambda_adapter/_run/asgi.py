@@ -6,6 +6,9 @@ Invariants:
 - Lifespan startup runs once per loop (first event, or ``adapt()`` when eager; once however many
   invocations on a running loop ask at once), within the invocation's time left; shutdown runs on
   SIGTERM.
+- The app runs as a task of the loop, none of its code outside it: an app whose call only makes a
+  coroutine (``async def``, or an object with an ``async def __call__``) gives the task that
+  coroutine; any other shape (a plain function returning one, a partial) is called inside a wrapper.
 - The HTTP cycle is the state machine of ``Cycle``; a message out of order is an
   ``InvalidResponse`` raised into the app. Each part goes to the sink as the app sends it (the
   sink buffers or streams); the sink's ``end`` comes with the last body part, before the app's

@@ -114,7 +114,8 @@ class EagerLoop(asyncio.SelectorEventLoop):
     ordinary ``run_until_complete``. The step runs as a real ``Task`` with this loop as the
     running loop, so ``current_task()``, ``get_running_loop()``, contextvars and anyio behave.
     While ``run`` makes the task, ``call_soon`` only records what it is asked (and returns None:
-    the task ignores the handle); ``run`` checks that it is the task's own first step.
+    asyncio's Task ignores the handle; a task factory gets one); ``run`` checks that it is the
+    task's own first step.
     """
 
     _captured: list[tuple[Any, Any, Any]] | None = None
@@ -131,7 +132,9 @@ class EagerLoop(asyncio.SelectorEventLoop):
         captured = self._captured
         if captured is not None:  # inside run()'s Task(): kept for run(), which checks what it got
             captured.append((callback, args, context))
-            return None  # type: ignore[return-value]
+            if self._task_factory is None:  # type: ignore[attr-defined]
+                return None  # type: ignore[return-value]  # asyncio's Task ignores it: no Handle made
+            return asyncio.Handle(callback, args, self, context)  # a task factory's code may use it
         return super().call_soon(callback, *args, context=context)
 
     def is_running(self) -> bool:

@@ -181,3 +181,27 @@ def test_when_the_assumption_does_not_hold_the_task_runs_the_plain_way(monkeypat
         await send({"type": "http.response.body", "body": b"plain"})
 
     assert body_of(adapt(app, lifespan="off")(event_for("http"), LambdaContext())) == b"plain"
+
+
+def test_a_task_factory_the_app_sets_makes_the_next_requests_tasks() -> None:
+    """The loop is the app's too: a factory it sets (uvloop-style, eager_task_factory) is used, and
+    gets the Handle its call_soon asks for."""
+    from lambda_adapter._run.container import container_loop
+
+    made: list[str] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coroutine: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        made.append(type(loop.call_soon(lambda: None)).__name__)  # a factory may use what call_soon returns
+        return asyncio.Task(coroutine, loop=loop, **kwargs)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        asyncio.get_running_loop().set_task_factory(factory)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    handler = adapt(app, lifespan="off")
+    try:
+        assert [body_of(handler(event_for("http"), LambdaContext())) for _ in range(2)] == [b"ok", b"ok"]
+    finally:
+        container_loop().set_task_factory(None)
+    assert made and set(made) == {"Handle"}  # the second request's task (and what waits for it) made by the factory
