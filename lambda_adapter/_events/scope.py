@@ -65,7 +65,7 @@ def to_scope(environ: Environ, state: dict[str, Any], event: Event, context: Any
         "raw_path": (raw.partition("?")[0] if "?" in raw else raw).encode("ascii"),
         "root_path": root,
         "query_string": encoded.pop(),
-        "headers": list(zip(names, encoded, strict=True)),
+        "headers": list(zip(names, encoded)),  # noqa: B905  # one length by construction; strict= parses a keyword
         "client": (client, 0) if client else None,
         "server": (environ["SERVER_NAME"], _PORTS[port] if port in _PORTS else int(port)),
         "state": state.copy() if state else {},
