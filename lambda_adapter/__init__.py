@@ -1,10 +1,10 @@
 """Run WSGI and ASGI web apps on AWS Lambda, unchanged: ``handler = adapt(app)``."""
 
 from ._adapt import adapt as adapt
-from ._errors import EventFailed as EventFailed
-from ._errors import InvalidResponse as InvalidResponse
-from ._errors import LifespanFailure as LifespanFailure
-from ._errors import UnsupportedEvent as UnsupportedEvent
+from ._model import EventFailed as EventFailed
+from ._model import InvalidResponse as InvalidResponse
+from ._model import LifespanFailure as LifespanFailure
+from ._model import UnsupportedEvent as UnsupportedEvent
 
 __all__ = ["EventFailed", "InvalidResponse", "LifespanFailure", "UnsupportedEvent", "adapt", "testing"]
 

@@ -4,8 +4,8 @@ The pipeline (``Handler.invoke``), written once: detect the source -> route (non
 warm pings to ``_migrate.route``, WebSocket events to their handler) -> translate (the source's
 ``to_request``; ``X-Lambda-Event-Source`` removed, so no client forges it) -> run (the runner sends
 the app's answer through a sink; with ``compress=True``, through ``_run.compression`` first) -> clean
-up (``_run.answers.Answer``: no body for HEAD, 1xx, 204, 304; ``exclude_headers`` removed) -> check
-limits (``answers.to_result``: translated back, the source's size limit). The sink is the only
+up (``_run.Answer``: no body for HEAD, 1xx, 204, 304; ``exclude_headers`` removed) -> check
+limits (``_run.to_result``: translated back, the source's size limit). The sink is the only
 difference between the transports:
 
 - ``handler(event, context)``: buffered; the result is returned.
@@ -17,18 +17,19 @@ difference between the transports:
   as soon as the answer is complete, before the app's remaining work (ASGI code after its last
   send, background tasks, WSGI ``close()``) has finished; ``invoke`` returns after it.
 - ``await handler.ainvoke(event, context, sink)``: the same on the caller's running event loop, so
-  many invocations can run as tasks of one loop. HTTP and WebSocket events of an ASGI app run on
-  that loop; a WSGI app, and non-HTTP events (their callables and app routes), run synchronously.
+  many invocations can run as tasks of one loop. HTTP and WebSocket events of an ASGI app, and
+  non-HTTP events routed to its app routes, run on that loop; a non-HTTP event's callable target in
+  a worker thread (``_migrate.route.Router.acall``); a WSGI app synchronously.
 
 The WSGI path never imports asyncio; modules a first event does not use are imported when needed.
 """
 
 from __future__ import annotations
 
-from ._errors import UnsupportedEvent
 from ._events import NAMES, NON_HTTP, SOURCES, detect, load
+from ._model import UnsupportedEvent
 from ._options import Options
-from ._run.answers import Buffered, answer_for_malformed
+from ._run import Buffered, answer_for_malformed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,8 +39,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._migrate.route import Router
-    from ._model import Event, LambdaContext, ResponseSink, Result, Sink
-    from ._options import AdaptOptions
+    from ._typing import AdaptOptions, Event, LambdaContext, ResponseSink, Result, Sink
 
     Write = Callable[[bytes], None]
 
@@ -125,7 +125,7 @@ class Handler:
         try:
             source = detect(event)
         except UnsupportedEvent:  # a warm ping by predicate, or raised again
-            routed: Result = self._route(event, "", context)
+            routed: Result = self._router_made()(event, "", context)
             return routed
         module: Any = SOURCES.get(source)
         if module is None:
@@ -156,7 +156,9 @@ class Handler:
         return self._stream
 
     def _stream(self, event: Any, context: Any, write: Write) -> Result | None:
-        sink = _Kept(write)
+        sink = _Returned()
+        sink.streams = True
+        sink.write = write  # type: ignore[method-assign,assignment]
         self.invoke(event, context, sink)
         result: Result | None = sink.value
         return result
@@ -166,35 +168,38 @@ class Handler:
         call = self._prepare(event, context, sink)
         if call == _WEBSOCKET:
             sink.result(self._websocket_handler()(event, context))
+        elif type(call) is str:  # a source to route ("" for an event none claims: a warm ping by predicate?)
+            sink.result(self._router_made()(event, call, context))
         elif call is not None:
             runner, environ, body, answer = call
             runner.run(environ, body, event, context, answer)
 
     async def ainvoke(self, event: Any, context: Any, sink: Sink) -> None:
-        """``invoke`` on the caller's running event loop."""
+        """``invoke`` on the caller's running event loop: nothing it runs blocks the loop."""
         call = self._prepare(event, context, sink)
         if call == _WEBSOCKET:
             handler = self._websocket_handler()
             acall = getattr(handler, "acall", None)
             sink.result(await acall(event, context) if acall is not None else handler(event, context))
+        elif type(call) is str:
+            sink.result(await self._router_made().acall(event, call, context))
         elif call is not None:
             runner, environ, body, answer = call
             await runner.arun(environ, body, event, context, answer)
 
     def _prepare(self, event: Any, context: Any, sink: Sink) -> Any:
-        """Detect, route, translate: None when answered already, ``_WEBSOCKET``, or what to run."""
+        """Detect and translate: None when answered already, ``_WEBSOCKET``, the source to route (a
+        str: "" for an event no source claims), or what to run."""
         try:
             source = detect(event)
-        except UnsupportedEvent:  # a warm ping by predicate, or raised again
-            sink.result(self._route(event, "", context))
-            return None
+        except UnsupportedEvent:  # a warm ping by predicate, or raised again by the router
+            return ""
         module = SOURCES.get(source) or load(source)
         if module is None:
             if source == "websocket":
                 return _WEBSOCKET
             if source in NON_HTTP:
-                sink.result(self._route(event, source, context))
-                return None
+                return source
             raise UnsupportedEvent(f"{NAMES[source]} events are recognised but not handled yet")
         try:
             environ, body = module.to_request(event, self.options)
@@ -217,10 +222,11 @@ class Handler:
                 return Streamed(head, self.options.exclude_headers, sink, module.to_prelude)
         return Buffered(head, self.options, module, source, event, context, sink)
 
-    def _route(self, event: Any, source: str, context: Any) -> Any:
+    def _router_made(self) -> Router:
+        """The router of non-HTTP events and warm pings, made (its module imported) on the first one."""
         if self._router is None:
             self._router = _router(self.options, self.runner)
-        return self._router(event, source, context)
+        return self._router
 
     def _websocket_handler(self) -> Callable[[Event, LambdaContext], Result]:
         """The handler of WebSocket events, made (its module imported) on the first one; an ASGI app's
@@ -242,28 +248,10 @@ class Handler:
         return self._websocket  # type: ignore[no-any-return]
 
 
-class _Kept:
-    """The sink of ``handler.stream``: the result kept to return; with ``write``, a Function URL's
-    or REST API's answer streamed through it."""
-
-    __slots__ = ("streams", "value", "write")
-
-    def __init__(self, write: Write | None = None) -> None:
-        self.streams = write is not None
-        self.value: Any = None
-        if write is not None:
-            self.write = write
-
-    def result(self, result: Any) -> None:
-        self.value = result
-
-    def end(self) -> None:
-        pass
-
-
 class _Returned:
-    """The sink of ``handler(event, context)``: the result kept to return; made without an
-    ``__init__`` call (the class holds the defaults), never streamed."""
+    """The sink of ``handler(event, context)`` and ``handler.stream``: the result kept to return.
+    Made without an ``__init__`` call (the class holds the defaults); ``handler.stream`` sets
+    ``streams`` and ``write`` on its own (one class fewer on the cold path)."""
 
     streams = False
     value: Any = None

@@ -12,74 +12,18 @@ The WSGI runner adds the ``wsgi.*`` keys; the ASGI runner derives its scope from
 
 The response is a ``Response``: headers as latin-1 ``str`` pairs in the order the app sent them.
 
-Beside them: the protocols the layers above implement (sinks, the connection store, the context),
-the limits every part shares, and the deadline arithmetic every runner needs. ``Options`` (what
-``adapt()`` was told) lives in ``_options``.
+Beside them: the limits every part shares, the deadline arithmetic every runner needs, and the
+errors the adapter raises, each naming whose fault it was (the public ones are re-exported by the
+package). ``Options`` (what ``adapt()`` was told) lives in ``_options``; the aliases and protocols the
+layers implement (sinks, the connection store, the context) in ``_typing``, for type checkers only.
+One module for all of it: each module on the cold path costs an import (SPEC section 8, issue 17).
 """
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
-    from typing import Any, Protocol
-
-    Environ = dict[str, Any]
-    Event = dict[str, Any]
-    Result = dict[str, Any]
-
-    class ConnectionStore(Protocol):
-        """What the WebSocket runners need of a connection store (``lambda_adapter.websocket``'s stores)."""
-
-        def save(self, connection_id: str, request: Mapping[str, str]) -> None: ...
-
-        def load(self, connection_id: str) -> dict[str, str] | None: ...
-
-        def delete(self, connection_id: str) -> None: ...
-
-        def connections(self) -> Iterator[str]: ...
-
-    class LambdaContext(Protocol):
-        """The Lambda context object, as far as the adapter reads it."""
-
-        aws_request_id: str
-
-        def get_remaining_time_in_millis(self) -> int: ...
-
-    class ResponseSink(Protocol):
-        """Where a runner sends the app's HTTP answer (``_run.answers``): ``start`` once, ``body`` per
-        part, ``end`` after the last part: before the app's remaining work (ASGI code after its last
-        send, background tasks, WSGI ``close()``) runs."""
-
-        @property
-        def committed(self) -> bool:
-            """Part of the answer went out: a failure can only cut it short (read-only for runners)."""
-
-        @property
-        def ended(self) -> bool:
-            """The answer is complete."""
-
-        def start(self, status: int, headers: list[tuple[str, str]]) -> None: ...
-
-        def body(self, chunk: bytes) -> None: ...
-
-        def end(self) -> None: ...
-
-        def whole(self, response: Response) -> None: ...
-
-    class Sink(Protocol):
-        """Where ``Handler.invoke`` delivers one invocation's answer (the runtime loop's side)."""
-
-        streams: bool  # whether a Function URL's or REST API's HTTP answer may go out through ``write``
-
-        def result(self, result: Any) -> None:
-            """The whole result, as soon as it is known (the app may still be finishing)."""
-
-        def write(self, data: bytes) -> None:
-            """A streamed answer's next bytes: the prelude first, then the body as the app sends it."""
-
-        def end(self) -> None:
-            """The streamed answer is complete (the app may still be finishing)."""
+    from typing import Any
 
 
 class Response:
@@ -115,3 +59,39 @@ def seconds_left(context: Any, margin: float) -> float | None:
 RESULT_LIMIT = 6_291_556  # the largest synchronous Lambda result, as Lambda's own error states it
 LAMBDA_MAX_SECONDS = 900  # the longest a Lambda invocation runs: no time option may exceed it
 NO_BODY = frozenset((204, 304))  # with HEAD and 1xx: answers that carry no body (RFC 9110 section 6.4.1)
+
+
+# The errors the adapter raises; each names whose fault it was.
+class UnsupportedEvent(ValueError):
+    """The event is no source the adapter knows (bad input, the caller's fault)."""
+
+
+class InvalidResponse(RuntimeError):
+    """The app broke the WSGI or ASGI protocol (the app's fault)."""
+
+
+class LifespanFailure(RuntimeError):
+    """The ASGI app's lifespan startup failed."""
+
+
+class BadRequest(ValueError):
+    """A known event whose content is unusable: answered with a 400, never raised to Lambda."""
+
+    status = 400
+
+
+class PayloadTooLarge(BadRequest):
+    """A request body cut short before it reached us: answered with a 413."""
+
+    status = 413
+
+
+class DeadlineExceeded(RuntimeError):
+    """The app was still running when the Lambda deadline (less the margin) came."""
+
+
+class EventFailed(RuntimeError):
+    """The app answered a non-HTTP event (SQS, SNS, ...) posted to its route with an error status.
+
+    Raised to Lambda so that the event source's retry policy (and dead-letter queue) applies.
+    """

@@ -12,33 +12,9 @@ from ._model import LAMBDA_MAX_SECONDS
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
-    from typing import Any, TypedDict
+    from typing import Any
 
-    from ._model import ConnectionStore
-
-    class AdaptOptions(TypedDict, total=False):
-        """The keywords of ``adapt()``, for type checkers: ``Options`` has their defaults and checks."""
-
-        interface: str
-        base_path: str
-        lifespan: str
-        text_mime_types: Iterable[str]
-        exclude_headers: Iterable[str]
-        stage_in_url: bool | None
-        eager_startup: bool
-        deadline_margin: float
-        streaming: str
-        events: Mapping[str, Any] | None
-        answer_warm_pings: bool | Callable[[Any], bool]
-        fallback: str | None
-        fallback_timeout: float | None
-        connection_store: ConnectionStore | None
-        websocket_endpoint: str | None
-        websocket_path: str | None
-        init_requests: Iterable[str]
-        compress: bool
-        warmup: Iterable[str]  # deprecated: init_requests
-        warm_pings: bool | Callable[[Any], bool]  # deprecated: answer_warm_pings
+    from ._typing import ConnectionStore
 
 
 _INTERFACES = ("auto", "wsgi", "asgi")

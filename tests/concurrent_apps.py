@@ -96,6 +96,7 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 asgi = adapt(asgi_app)
+asgi_events = adapt(asgi_app, events={"sqs": "/wait"})  # an SQS event posted to /wait
 
 
 def _register_snapstart_hooks() -> None:

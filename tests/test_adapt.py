@@ -244,7 +244,7 @@ def test_a_base64_body_is_measured_without_serialising_it(encoded: dict[str, Any
     import base64
     import json
 
-    from lambda_adapter._run.answers import size_and_limit
+    from lambda_adapter._run import size_and_limit
 
     body = base64.b64encode(os.urandom(4_700_000)).decode()
     result = {"statusCode": 200, "headers": {"content-type": "image/png", "x-note": 'a "quoted" é'}, "body": body}

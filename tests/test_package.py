@@ -59,15 +59,30 @@ def test_import_and_a_wsgi_event_never_import_asyncio() -> None:
     assert "lambda_adapter._run.asgi" not in loaded
     ours = sorted(name for name in loaded if name.startswith("lambda_adapter"))
     assert ours == [  # the cold path: one pipeline; detection in the _events package, field rules in cgi (issue 17)
-        "lambda_adapter", "lambda_adapter._adapt", "lambda_adapter._errors", "lambda_adapter._events",
+        "lambda_adapter", "lambda_adapter._adapt", "lambda_adapter._events",
         "lambda_adapter._events.apigw_v2", "lambda_adapter._events.cgi", "lambda_adapter._events.encoding",
         "lambda_adapter._events.response", "lambda_adapter._model", "lambda_adapter._options", "lambda_adapter._run",
-        "lambda_adapter._run.answers", "lambda_adapter._run.wsgi",
+        "lambda_adapter._run.wsgi",
     ]  # fmt: skip
     for stdlib in ("threading", "warnings"):  # the loop guard and the deprecation path stay off it
         assert stdlib not in loaded, stdlib
     for heavy in ("typing", "logging", "urllib.parse", "base64", "dataclasses", "inspect"):
         assert heavy not in loaded, heavy
+
+
+def test_type_only_declarations_are_never_imported() -> None:
+    """``_typing`` is read by type checkers only: its byte code would cost every cold start."""
+    loaded = _modules_after(
+        "import lambda_adapter, lambda_adapter.runtime, lambda_adapter.websocket\n"
+        "from lambda_adapter import adapt, testing\n"
+        "async def app(scope, receive, send):\n"
+        "    await send({'type': 'http.response.start', 'status': 204, 'headers': []})\n"
+        "    await send({'type': 'http.response.body'})\n"
+        "handler = adapt(app, lifespan='off')\n"
+        "assert handler(testing.http_event(path='/'), testing.LambdaContext())['statusCode'] == 204\n"
+    )
+    assert "lambda_adapter.runtime" in loaded and "lambda_adapter._run.asgi" in loaded
+    assert "lambda_adapter._typing" not in loaded
 
 
 def test_asgi_path_imports_asyncio_only_then() -> None:

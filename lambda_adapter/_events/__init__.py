@@ -13,14 +13,14 @@ Rules of this package (as in h11's core):
 
 from __future__ import annotations
 
-from .._errors import UnsupportedEvent
+from .._model import UnsupportedEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Protocol
 
-    from .._model import Environ, Event, Response, Result
     from .._options import Options
+    from .._typing import Environ, Event, Response, Result
 
     class EventSource(Protocol):
         """What every payload-format module provides."""

@@ -14,8 +14,8 @@ from .response import encode_body, encode_multi_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .._model import Environ, Event, Response, Result
     from .._options import Options
+    from .._typing import Environ, Event, Response, Result
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:

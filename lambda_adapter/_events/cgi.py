@@ -18,7 +18,7 @@ header joining, host and port, and the decoded content length live here and nowh
 
 from __future__ import annotations
 
-from .._errors import BadRequest, UnsupportedEvent
+from .._model import BadRequest, UnsupportedEvent
 from . import NAMES
 from .encoding import wsgi_path, wsgi_str
 

@@ -8,7 +8,7 @@ Invariant: pure (see ``lambda_adapter._events``).
 
 from __future__ import annotations
 
-from .._errors import PayloadTooLarge, UnsupportedEvent
+from .._model import PayloadTooLarge, UnsupportedEvent
 from .cgi import (
     environ_from_headers,
     method_of,
@@ -27,8 +27,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, Response, Result
     from .._options import Options
+    from .._typing import Environ, Event, Response, Result
 
 # CloudFront answers 502 to a generated response carrying these: disallowed or read-only headers
 _DROPPED = frozenset(

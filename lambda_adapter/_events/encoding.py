@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 import sys
 
-from .._errors import BadRequest
+from .._model import BadRequest
 
 _STRICT_BASE64 = sys.version_info >= (3, 11)
 _BASE64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="

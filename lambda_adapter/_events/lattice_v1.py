@@ -15,8 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, Response, Result
     from .._options import Options
+    from .._typing import Environ, Event, Response, Result
 
 
 def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:

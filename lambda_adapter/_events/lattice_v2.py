@@ -13,8 +13,8 @@ from .lattice_v1 import fill, from_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .._model import Environ, Event
     from .._options import Options
+    from .._typing import Environ, Event
 
 __all__ = ["from_response", "to_request"]
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 
-from .._errors import EventFailed, InvalidResponse
+from .._model import EventFailed, InvalidResponse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, Response
+    from .._typing import Environ, Event, Response
 
 # sources whose batches may report partial failures, and where each record keeps its identifier
 _BATCH_IDS = {

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import binascii
 
-from .._errors import InvalidResponse
+from .._model import InvalidResponse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .._model import Response
+    from .._typing import Response
 
 _TEXT_TYPES = frozenset(
     ("application/json", "application/javascript", "application/xml", "application/ecmascript",

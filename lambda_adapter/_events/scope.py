@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .._model import Environ, Event
+    from .._typing import Environ, Event
 
     Layout = tuple[tuple[bytes, ...], Callable[[Environ], tuple[str, ...]]]
 

@@ -15,7 +15,7 @@ Invariants:
 
 from __future__ import annotations
 
-from .._errors import BadRequest
+from .._model import BadRequest
 from .cgi import environ_from_event_headers, set_path, set_request, set_server
 from .encoding import decode_body, query_from_decoded, stage_prefix
 
@@ -23,8 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, Response, Result
     from .._options import Options
+    from .._typing import Environ, Event, Response, Result
 
 CONNECT, MESSAGE, DISCONNECT = "CONNECT", "MESSAGE", "DISCONNECT"
 NO_STATUS = 1005  # RFC 6455: the close frame had no code; what API Gateway reports then

@@ -21,14 +21,14 @@ from __future__ import annotations
 import time
 
 from .._model import RESULT_LIMIT, Response
-from .._run.answers import gateway_timeout, logger, request_id, seconds_left
+from .._run import gateway_timeout, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext
+    from .._typing import Environ, Event, LambdaContext
 
     Runner = Callable[[Environ, bytes, Event, LambdaContext], Response]
 

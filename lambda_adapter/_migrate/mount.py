@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, ResponseSink
     from .._run.wsgi import WSGIRunner
+    from .._typing import Environ, Event, LambdaContext, ResponseSink
 
     Runner = WSGIRunner | Any  # a runner of _run: WSGIRunner, ASGIRunner
     Origin = Callable[[Environ, bytes, Event, LambdaContext], Response]

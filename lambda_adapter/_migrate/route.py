@@ -12,23 +12,26 @@ Invariants:
 - The app can tell an event from an HTTP request by ``X-Lambda-Event-Source``: the handler removes
   that header from every HTTP request, so no client can forge it.
 - SQS and stream batches may answer ``batchItemFailures`` either way; identifiers are checked.
+- On a running event loop (``Router.acall``, from ``Handler.ainvoke``: Lambda Managed Instances runs
+  an ASGI app's invocations as tasks of one loop) nothing blocks the loop: an app route runs as a
+  task of it (``runner.arun``), a plain callable in a worker thread (``asyncio.to_thread``, which
+  carries the invocation's context variables), a callable that returns an awaitable is awaited.
 """
 
 from __future__ import annotations
 
 from .._events import NAMES, NON_HTTP, detect, unsupported
-from .._run.answers import response_of
+from .._run.held import aresponse_of, response_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
-    from .._model import Event
+    from .._typing import Event
 
     Runner = Any  # a runner of _run (WSGIRunner, ASGIRunner, MountRunner)
     Target = str | Callable[[Event, Any], Any]
-    Router = Callable[[Event, str, Any], Any]  # (event, source or "" when unknown, context)
 
 _KNOWN = ", ".join(sorted(NON_HTTP))
 WARM = {"warm": True}
@@ -56,25 +59,59 @@ def _is_route(target: object) -> bool:
 
 
 def make_router(events: Mapping[str, Target], warm_pings: object, run: Runner) -> Router:
-    """The function the handler calls with a non-HTTP event and its source (``warm_pings`` is
+    """What the handler calls with a non-HTTP event and its source (``warm_pings`` is
     ``Options.answer_warm_pings``, checked there)."""
+    return Router(events, warm_pings, run)
 
-    def route(event: Event, source: str, context: Any) -> Any:
-        if isinstance(event, dict) and _is_warm_ping(event, source, warm_pings):
-            return WARM
-        if not source:  # an event no source claims, and no warm ping
-            detect(event)  # raises UnsupportedEvent, saying what the event holds
-        target = events.get(source) or (events.get("eventbridge") if source == "schedule" else None)
+
+class Router:
+    """Answers non-HTTP events and warm pings: ``router(event, source, context)``, or ``await
+    router.acall(...)`` on a running event loop; ``source`` is "" for an event no source claims."""
+
+    __slots__ = ("events", "run", "warm_pings")
+
+    def __init__(self, events: Mapping[str, Target], warm_pings: object, run: Runner) -> None:
+        self.events, self.warm_pings, self.run = events, warm_pings, run
+
+    def __call__(self, event: Event, source: str, context: Any) -> Any:
+        target = self._target(event, source)
         if target is None:
-            raise unsupported(event, f"adapt() has no events[{source!r}] for this {NAMES[source]} event")
+            return WARM
         from .._events import records
 
         if not isinstance(target, str):
             return records.checked_result(target(event, context), source, event)
         environ, body = records.to_request(event, target, source)
-        return records.from_response(response_of(run, environ, body, event, context), source, event, target)
+        return records.from_response(response_of(self.run, environ, body, event, context), source, event, target)
 
-    return route
+    async def acall(self, event: Event, source: str, context: Any) -> Any:
+        target = self._target(event, source)
+        if target is None:
+            return WARM
+        from .._events import records
+
+        if not isinstance(target, str):
+            import asyncio
+
+            result = await asyncio.to_thread(target, event, context)  # a callable never blocks the loop
+            if hasattr(result, "__await__"):  # an async def target
+                result = await result
+            return records.checked_result(result, source, event)
+        environ, body = records.to_request(event, target, source)
+        response = await aresponse_of(self.run, environ, body, event, context)
+        return records.from_response(response, source, event, target)
+
+    def _target(self, event: Event, source: str) -> Target | None:
+        """The target for this event; None for a warm ping, answered at once."""
+        if isinstance(event, dict) and _is_warm_ping(event, source, self.warm_pings):
+            return None
+        if not source:  # an event no source claims, and no warm ping
+            detect(event)  # raises UnsupportedEvent, saying what the event holds
+        events = self.events
+        target = events.get(source) or (events.get("eventbridge") if source == "schedule" else None)
+        if target is None:
+            raise unsupported(event, f"adapt() has no events[{source!r}] for this {NAMES[source]} event")
+        return target
 
 
 def _is_warm_ping(event: Event, source: str, rule: object) -> bool:

@@ -76,7 +76,7 @@ class WarmUp:
             result = self.handler(to_event(method, target), _Context(number, deadline))
             status = result.get("statusCode", 200) if isinstance(result, dict) else 200
             if status >= 400:  # a 404 warmed nothing, a 5xx failed: the user must hear of both
-                from .._run.answers import logger
+                from .._run import logger
 
                 logger().warning("warm-up request %s %s was answered %s", method, target, status)
 

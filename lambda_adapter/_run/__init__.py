@@ -1,0 +1,268 @@
+"""The runners (``wsgi``, ``asgi`` and its ``container``, the WebSocket runners beside them) and, here,
+what they all share: the answer on its way out, the sinks every runner sends it through, the rules
+they apply once for every transport, and the answers the adapter gives on its own (400, 500, 504,
+too large). Here rather than in a module of its own: every runner needs it, and each module on the
+cold path costs an import (issue 17).
+
+Invariants:
+- A runner calls ``start`` once (again only to replace an answer nothing of has gone out), ``body``
+  per part and ``end`` after the last part, before the app's remaining work runs; ``whole`` is all
+  three. ``Answer`` applies, for both transports: no body for HEAD, 1xx, 204 and 304; the headers
+  ``exclude_headers`` names removed. ``Buffered`` makes the Lambda result at ``end`` (translated
+  back, size limit checked) and hands it to the invocation's sink; the streaming sink
+  (``_run.streaming``) writes the prelude at ``start`` and each part at once.
+- A failure: before anything went out, the answer is replaced (500, 504); after ``end`` it stands
+  (logged); in between (a stream cut short) it is raised, and the runtime ends the stream.
+- The logger is imported only when something is logged: ``logging`` costs start-up time.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .._events import NAMES
+from .._model import NO_BODY, RESULT_LIMIT, BadRequest, InvalidResponse, Response
+from .._model import seconds_left as _seconds_left
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from types import ModuleType
+    from typing import Any
+
+    from .._options import Options
+    from .._typing import Event, LambdaContext, ResponseSink, Result, Sink
+
+_LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
+_SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
+
+
+class Answer:
+    """The rules of every answer, whatever carries it: a body only where HTTP allows one, the
+    excluded headers removed. Subclasses say where the parts go."""
+
+    __slots__ = ("_body_allowed", "_exclude", "_head", "committed", "ended", "started")
+
+    def __init__(self, head: bool, exclude: frozenset[str]) -> None:
+        self._head = head
+        self._exclude = exclude
+        self._body_allowed = False
+        self.started = self.committed = self.ended = False
+
+    def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        if self.committed:
+            raise InvalidResponse("the answer's status and headers were sent already")
+        self.started = True
+        self._body_allowed = not (self._head or status in NO_BODY or status < 200)
+        if self._exclude:
+            headers = [(name, value) for name, value in headers if name.lower() not in self._exclude]
+        self._start(status, headers)
+
+    def body(self, chunk: bytes) -> None:
+        if chunk and self._body_allowed:
+            self._body(chunk)
+
+    def end(self) -> None:
+        self.ended = self.committed = True
+        self._end()
+
+    def whole(self, response: Response) -> None:
+        """An answer known in full (the adapter's own, a fallback origin's)."""
+        self.start(response.status, response.headers)
+        self.body(response.body)
+        self.end()
+
+    def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        raise NotImplementedError
+
+    def _body(self, chunk: bytes) -> None:
+        raise NotImplementedError
+
+    def _end(self) -> None:
+        raise NotImplementedError
+
+
+class Buffered(Answer):
+    """The answer held whole, then translated back into the source's result for ``sink.result``."""
+
+    __slots__ = ("_chunks", "_context", "_event", "_headers", "_module", "_options", "_sink", "_source", "_status")
+
+    def __init__(self, head: bool, options: Options, translator: ModuleType, source: str, event: Event,
+                 context: LambdaContext, sink: Sink) -> None:  # fmt: skip
+        # Answer.__init__ written out: one call fewer per event on the hot path
+        self._head, self._exclude, self._body_allowed = head, options.exclude_headers, False
+        self.started = self.committed = self.ended = False
+        self._options, self._module, self._source = options, translator, source
+        self._event, self._context, self._sink = event, context, sink
+        self._status = 0
+        self._headers: list[tuple[str, str]] = []
+        self._chunks: list[bytes] = []
+
+    # start, body and end: Answer's with _start, _body and _end written in, a call fewer each
+    def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        if self.committed:
+            raise InvalidResponse("the answer's status and headers were sent already")
+        self.started = True
+        self._body_allowed = not (self._head or status in NO_BODY or status < 200)
+        if self._exclude:
+            headers = [(name, value) for name, value in headers if name.lower() not in self._exclude]
+        self._status, self._headers, self._chunks = status, headers, []
+
+    def body(self, chunk: bytes) -> None:
+        if chunk and self._body_allowed:
+            self._chunks.append(chunk)
+
+    def end(self) -> None:
+        self.ended = self.committed = True
+        chunks = self._chunks
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        response = Response(self._status, self._headers, body)
+        self._sink.result(to_result(response, self._module, self._source, self._event, self._options, self._context))
+
+
+def to_result(response: Response, translator: ModuleType, source: str, event: Event, options: Options,
+              context: LambdaContext) -> Result:  # fmt: skip
+    """The source's result for ``response``; a 500 in its place when it is over the source's limit."""
+    result: Result = translator.from_response(response, event, options)
+    if source != "edge" and len(result["body"]) * 6 + 65536 <= _LIMITS.get(source, RESULT_LIMIT):
+        size = limit = 0  # under the limit whatever JSON escaping adds (size_and_limit's test): no call
+    else:
+        size, limit = size_and_limit(result, source, event, translator)
+    if size > limit:
+        logger().error(
+            "response too large (request %s): %d bytes once encoded, over the %d-byte limit of %s",
+            request_id(context), size, limit, NAMES[source],
+        )  # fmt: skip
+        too_big: Result = translator.from_response(too_large(size, limit), event, options)
+        return too_big
+    if source in _SINGLE_VALUE and "headers" in result:  # one value per header name
+        _warn_dropped_headers(response, result, source, context)
+    return result
+
+
+def size_and_limit(result: Result, source: str, event: Any, translator: ModuleType) -> tuple[int, int]:
+    """The size of the result as Lambda serialises it, and the source's limit for it."""
+    if source == "edge":  # CloudFront's limits are for the generated response's headers and body
+        kind = (event["Records"][0]["cf"].get("config") or {}).get("eventType") or "origin-request"
+        limits: dict[str, int] = translator.LIMITS
+        limit = limits.get(kind, limits["origin-request"])
+    else:
+        limit = _LIMITS.get(source, RESULT_LIMIT)
+    size = len(result["body"])
+    # JSON escapes at most 6 bytes per character: only a body that could be over is serialised
+    if size * 6 + 65536 > limit:
+        import json
+
+        if result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64":  # nothing to escape
+            size += len(json.dumps({**result, "body": ""}))
+        else:
+            size = len(json.dumps(result))
+    return size, limit
+
+
+def _warn_dropped_headers(response: Response, result: Result, source: str, context: Any) -> None:
+    """Log the header values a single-value answer could not carry: a repeated header goes out under
+    case variants of its name, one value each; only values beyond those variants are lost."""
+    dropped = len(response.headers) - len(result["headers"])
+    if dropped > 0:
+        logger().warning(
+            "%s without multi-value headers: %d header value(s) dropped, more repeats of a header than case "
+            "variants of its name (request %s). Turn on multi-value headers (ALB target group) to keep them all.",
+            NAMES[source], dropped, request_id(context),
+        )  # fmt: skip
+
+
+def after_failure(answer: ResponseSink, what: str, context: Any, timeout: bool = False) -> None:
+    """Inside ``except``: the answer to a runner's failure. Whole already: it stands (logged). Nothing
+    out yet: a 500 (a 504 for ``timeout``). Cut short mid-stream: raised for the runtime to end."""
+    if answer.ended:
+        logger().error("%s after its response was complete (request %s); the response stands",
+                       what, request_id(context), exc_info=True)  # fmt: skip
+    elif answer.committed:
+        raise  # re-raised: always called in an except block
+    elif timeout:
+        logger().error("%s (request %s): %s", what, request_id(context), sys.exc_info()[1])
+        answer.whole(gateway_timeout())
+    else:
+        logger().error("%s (request %s)", what, request_id(context), exc_info=True)
+        answer.whole(server_error())
+
+
+def logger() -> logging.Logger:
+    """The ``lambda_adapter`` logger."""
+    import logging
+
+    return logging.getLogger("lambda_adapter")
+
+
+def request_id(context: object) -> str:
+    """The Lambda request id, for log lines, or ``-`` when the context has none."""
+    try:
+        return str(getattr(context, "aws_request_id", "-"))
+    except Exception:  # a context of any shape: a property that raises is no request id
+        return "-"
+
+
+_UNTIMED: list[bool] = []  # whether the "no deadline" line was logged: once per container
+
+
+def seconds_left(context: object, margin: float) -> float | None:
+    """Seconds until the deadline less ``margin``, or None (no deadline guard) for a context that
+    does not tell; that is logged at DEBUG once per container."""
+    left = _seconds_left(context, margin)
+    if left is None:
+        note_untimed(context)
+    return left
+
+
+def note_untimed(context: object) -> None:
+    """Log at DEBUG, once per container, that ``context`` gives no remaining time."""
+    # without logging imported no handler could show a DEBUG line: not imported for it (cold start)
+    if not _UNTIMED and "logging" in sys.modules:
+        _UNTIMED.append(True)
+        logger().debug(
+            "the Lambda context (%s) gives no remaining time: requests run without a deadline guard",
+            type(context).__name__,
+        )
+
+
+def answer_for_malformed(exc: Exception, context: Any) -> Response:
+    """The answer to an event its translator could not read: a ``BadRequest`` (the translators check
+    what events may lack or carry wrongly) is the client's 400; anything else is the adapter's own
+    bug, a 500 with the traceback in the log, never blamed on the client."""
+    if isinstance(exc, BadRequest):
+        return bad_request(exc, context)
+    logger().error("lambda-adapter failed to translate the event (request %s): a bug in lambda-adapter",
+                   request_id(context), exc_info=exc)  # fmt: skip
+    return server_error()
+
+
+def bad_request(exc: BaseException, context: Any) -> Response:
+    """The 400 for an event whose content is unusable; the reason is logged, not echoed."""
+    # the reason names what was wrong, never the request's content: no request data in logs
+    if isinstance(exc, BadRequest):
+        reason = str(exc)
+    elif isinstance(exc, KeyError):  # the WebSocket translator's (lambda_adapter._events.websocket)
+        reason = f"the event lacks the field {exc}"
+    else:
+        reason = f"a field of the event has the wrong type ({type(exc).__name__})"
+    status = exc.status if isinstance(exc, BadRequest) else 400
+    logger().warning("%d for a malformed event (request %s): %s", status, request_id(context), reason)
+    text = b"Payload Too Large" if status == 413 else b"Bad Request"
+    return Response(status, [("Content-Type", "text/plain; charset=utf-8")], text)
+
+
+def too_large(size: int, limit: int) -> Response:
+    """The answer that replaces one over the source's size limit."""
+    body = f"Response too large: {size} bytes once encoded; the limit is {limit} bytes.".encode()
+    return Response(500, [("Content-Type", "text/plain; charset=utf-8")], body)
+
+
+def server_error() -> Response:
+    """The 500 for an app that failed: a generic body, never the traceback."""
+    return Response(500, [("Content-Type", "text/plain; charset=utf-8")], b"Internal Server Error")
+
+
+def gateway_timeout() -> Response:
+    """The 504 for an app cancelled near the Lambda deadline."""
+    return Response(504, [("Content-Type", "text/plain; charset=utf-8")], b"Gateway Timeout")

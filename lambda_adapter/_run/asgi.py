@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import asyncio
 
-from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
 from .._events.scope import to_scope
-from .answers import after_failure, seconds_left
+from .._model import DeadlineExceeded, InvalidResponse
+from . import after_failure, seconds_left
 from .container import _LOOP, GUARD, EagerLoop, Lifespan, container_loop, finish
 
 TYPE_CHECKING = False
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, ResponseSink
     from .._options import Options
+    from .._typing import Environ, Event, LambdaContext, ResponseSink
 
     Message = dict[str, Any]
     ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]

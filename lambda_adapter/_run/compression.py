@@ -1,5 +1,5 @@
 """``adapt(..., compress=True)``: the core's compression rules (``_events.compress``) applied to the
-answers of HTTP events, between the runner and the answer (``answers.Answer``).
+answers of HTTP events, between the runner and the answer (``_run.Answer``).
 
 Invariants:
 - ``Handler`` wraps its runner in a ``CompressingRunner`` once, when ``compress=True``; without it
@@ -19,7 +19,6 @@ Invariants:
 
 from __future__ import annotations
 
-from .._errors import InvalidResponse
 from .._events.compress import (
     StreamCompressor,
     available_codings,
@@ -29,15 +28,15 @@ from .._events.compress import (
     varied,
     worth_compressing,
 )
-from .._model import Response
-from .answers import logger, request_id
+from .._model import InvalidResponse, Response
+from . import logger, request_id
 from .streaming import Streamed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, ResponseSink
+    from .._typing import Environ, Event, LambdaContext, ResponseSink
 
 
 class CompressingRunner:

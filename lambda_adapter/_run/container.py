@@ -34,8 +34,8 @@ import signal
 import sys
 import threading
 
-from .._errors import DeadlineExceeded, LifespanFailure
-from .answers import logger
+from .._model import DeadlineExceeded, LifespanFailure
+from . import logger
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

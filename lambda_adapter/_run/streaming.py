@@ -3,7 +3,7 @@ for ``handler.stream(event, context, write)`` and the runtime loop in streaming 
 
 Invariants:
 - Only the transport differs from the buffered path: the pipeline (``_adapt``), the translator, the
-  rules of ``answers.Answer`` (no body for HEAD, 1xx, 204, 304; excluded headers) and the adapter's
+  rules of ``_run.Answer`` (no body for HEAD, 1xx, 204, 304; excluded headers) and the adapter's
   own answers are the same; each translator's ``to_prelude`` (``apigw_v2`` for Function URLs,
   ``apigw_v1`` for REST APIs) shares its header rule with its ``from_response``.
 - ``write`` gets the prelude (JSON, then 8 NUL bytes) at ``start``, then each body part at once.
@@ -15,14 +15,14 @@ Invariants:
 
 from __future__ import annotations
 
-from .._errors import InvalidResponse
-from .answers import Answer
+from .._model import InvalidResponse
+from . import Answer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .._model import Event, Sink
+    from .._typing import Event, Sink
 
     Prelude = Callable[[int, list[tuple[str, str]]], bytes]
 

@@ -19,7 +19,6 @@ The loop and lifespan are the ASGI runner's container (``runner.container``), sh
 
 from __future__ import annotations
 
-from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
 from .._events.scope import to_scope
 from .._events.websocket import (
@@ -32,10 +31,10 @@ from .._events.websocket import (
     Frame,
     from_response,
 )
-from .._model import Response
+from .._model import DeadlineExceeded, InvalidResponse, Response
 from ..websocket import _management
 from ..websocket._stores import MemoryStore, request_for, settle
-from .answers import bad_request, logger, request_id, seconds_left
+from . import bad_request, logger, request_id, seconds_left
 from .container import GUARD, finish
 
 TYPE_CHECKING = False
@@ -43,8 +42,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, Result
     from .._options import Options
+    from .._typing import Environ, Event, LambdaContext, Result
     from .asgi import ASGIRunner
 
     Message = dict[str, Any]

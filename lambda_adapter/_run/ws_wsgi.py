@@ -15,15 +15,16 @@ from __future__ import annotations
 from .._events.websocket import CONNECT, MALFORMED, Frame, from_response, to_wsgi_request
 from ..websocket._management import resolve_endpoint
 from ..websocket._stores import MemoryStore, request_for, settle
-from .answers import bad_request, logger, response_of
+from . import bad_request, logger
+from .held import response_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .._model import Event, LambdaContext, Result
     from .._options import Options
+    from .._typing import Event, LambdaContext, Result
     from .wsgi import WSGIRunner
 
     Handler = Callable[[Event, LambdaContext], Result]

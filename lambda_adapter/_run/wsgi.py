@@ -16,10 +16,9 @@ import _thread
 import time
 from io import BytesIO
 
-from .._errors import DeadlineExceeded, InvalidResponse
 from .._events.response import checked_headers
-from .._model import seconds_left
-from .answers import after_failure, logger, note_untimed, request_id
+from .._model import DeadlineExceeded, InvalidResponse, seconds_left
+from . import after_failure, logger, note_untimed, request_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the same functions and constants as the C module below
@@ -33,8 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
 
-    from .._model import Environ, Event, LambdaContext, ResponseSink
     from .._options import Options
+    from .._typing import Environ, Event, LambdaContext, ResponseSink
 
     WSGIApp = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
 

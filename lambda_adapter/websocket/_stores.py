@@ -24,8 +24,8 @@ from .._events.websocket import CONNECT, DISCONNECT, to_request
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._events.websocket import Frame
-    from .._model import Environ, Event
     from .._options import Options
+    from .._typing import Environ, Event
 
 
 @runtime_checkable

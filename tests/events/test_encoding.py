@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from lambda_adapter._errors import BadRequest
 from lambda_adapter._events.encoding import (
     decode_body,
     encode_ascii,
@@ -15,6 +14,7 @@ from lambda_adapter._events.encoding import (
     split_root,
     stage_prefix,
 )
+from lambda_adapter._model import BadRequest
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from lambda_adapter._errors import BadRequest
 from lambda_adapter._events.websocket import (
     INVOCATION_ENDED,
     Frame,
@@ -18,7 +17,7 @@ from lambda_adapter._events.websocket import (
     to_request,
     to_wsgi_request,
 )
-from lambda_adapter._model import Response
+from lambda_adapter._model import BadRequest, Response
 from lambda_adapter._options import Options
 from lambda_adapter.testing import websocket_event
 from tests.conftest import load_event

@@ -3,7 +3,9 @@ warm-up pings answered without the app."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import wsgiref.validate
 from typing import Any
 
@@ -259,3 +261,92 @@ def test_mounted_apps_take_event_routes_below_their_prefix() -> None:
     handler = adapt({"/api/v2": fastapi_events_app(seen), "/": wsgi_echo}, events={"sqs": "/api/v2/jobs/sqs"})
     assert handler(load_event("powertools/sqsEvent.json"), LambdaContext()) == {"ok": True}
     assert seen[0][:2] == ("sqs", "sqs")
+
+
+# -- on a running event loop (handler.ainvoke: Lambda Managed Instances runs ASGI invocations as tasks) --
+
+
+class Kept:
+    """The sink of one ainvoke: the result it was given."""
+
+    streams = False
+    value: Any = None
+
+    def result(self, result: Any) -> None:
+        self.value = result
+
+    def write(self, data: bytes) -> None:
+        raise AssertionError("nothing streams here")
+
+    def end(self) -> None:
+        pass
+
+
+def ainvoke(handler: Any, event: Any) -> Any:
+    sink = Kept()
+    asyncio.run(handler.ainvoke(event, LambdaContext(), sink))
+    return sink.value
+
+
+def test_on_a_running_loop_an_app_route_runs_as_a_task_of_that_loop() -> None:
+    seen: list[Any] = []
+    app = fastapi_events_app(seen)
+    loops: list[Any] = []
+
+    @app.middleware("http")
+    async def note_loop(request: Request, call_next: Any) -> Any:
+        loops.append(asyncio.get_running_loop())
+        return await call_next(request)
+
+    event = load_event("powertools/sqsEvent.json")
+    handler = adapt(app, lifespan="off", events={"sqs": "/jobs/sqs"})
+
+    async def main() -> Any:
+        sink = Kept()
+        await handler.ainvoke(event, LambdaContext(), sink)
+        return sink.value, asyncio.get_running_loop()
+
+    result, loop = asyncio.run(main())
+    assert result == {"ok": True} and seen == [("sqs", "sqs", event)]
+    assert loops == [loop]  # the caller's loop, not the adapter's own
+
+
+def test_on_a_running_loop_a_callable_target_leaves_the_loop_free() -> None:
+    """The callable waits for an HTTP invocation that can only run while it waits: on the loop's
+    thread it would block that invocation, and its wait would end unanswered."""
+    answered = threading.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        answered.set()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body"})
+
+    def take(event: Any, context: Any) -> dict[str, Any]:
+        return {"http_ran_meanwhile": answered.wait(timeout=10), "thread": threading.get_ident()}
+
+    handler = adapt(app, lifespan="off", events={"sqs": take})
+
+    async def main() -> list[Any]:
+        sinks = [Kept(), Kept()]
+        events = [load_event("powertools/sqsEvent.json"), event_for("http")]
+        pairs = zip(events, sinks, strict=True)
+        await asyncio.gather(*(handler.ainvoke(event, LambdaContext(), sink) for event, sink in pairs))
+        return [sink.value for sink in sinks]
+
+    routed, http = asyncio.run(main())
+    assert routed["http_ran_meanwhile"] is True and routed["thread"] != threading.get_ident()
+    assert status_of(http) == 204
+
+
+def test_on_a_running_loop_an_async_callable_is_awaited_and_warm_pings_answered() -> None:
+    async def take(event: Any, context: Any) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        return {"batchItemFailures": []}
+
+    handler = adapt(wsgi_echo, events={"sqs": take})
+    assert ainvoke(handler, load_event("powertools/sqsEvent.json")) == {"batchItemFailures": []}
+    assert ainvoke(handler, {"warmer": True}) == {"warm": True}
+    with pytest.raises(UnsupportedEvent, match="no events\\['sns'\\]"):
+        ainvoke(handler, load_event("powertools/snsEvent.json"))
+    with pytest.raises(UnsupportedEvent, match="matches no event source"):
+        ainvoke(handler, {"what": "ever"})

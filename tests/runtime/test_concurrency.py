@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lambda_adapter.testing import url_event
+from tests.conftest import load_event
 from tests.runtime_api import RuntimeAPIServer
 
 
@@ -92,6 +93,17 @@ def test_an_asgi_app_serves_every_slot_on_one_loop_with_one_lifespan(
     runtime.process.terminate()  # SIGTERM: the one lifespan shuts down, then the process ends
     runtime.process.wait(10)
     assert runtime.log().count("lifespan: shutdown") == 1
+
+
+def test_an_asgi_apps_event_routes_run_as_tasks_of_its_one_loop(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve(start_runtime, "tests.concurrent_apps:asgi_events", monkeypatch, 2)
+    routed = api.invoke(load_event("powertools/sqsEvent.json"))  # posted to the app's /wait
+    answer = json.loads(routed.body)
+    assert answer["request_id"] == routed.request_id  # the app's own answer, not an error
+    http = json.loads(json.loads(api.invoke(url_event(path="/wait")).body)["body"])
+    assert answer["thread"] == http["thread"]  # on the one loop, as the HTTP invocations
 
 
 @pytest.mark.parametrize("fault", ["unreadable", "refused", "raises"])
