@@ -6,10 +6,11 @@ Invariants:
   turn, as Lambda sends one event at a time anyway; a handler called from inside a running event
   loop (its own, or the caller's) is a ``RuntimeError`` saying so, never the app's 500.
   ``Handler.ainvoke`` runs on the caller's running loop instead.
-- A task's first step runs at once (like Python 3.12's eager tasks), on the assumption that a new
-  task schedules exactly its own first step with one ``call_soon``: checked per task, and when it
-  does not hold the task runs through plain ``run_until_complete`` (tests/run/test_container.py
-  are the canaries). During that step the loop is running, as ``is_running()`` says.
+- A task's first step runs at once: on Python 3.12+ by asyncio's own eager start; on 3.10 and 3.11
+  (and for a task factory the app set) on the assumption that a new task schedules exactly its own
+  first step with one ``call_soon``: checked per task, and when it does not hold the task runs
+  through plain ``run_until_complete`` (tests/run/test_container.py are the canaries). During that
+  step the loop is running, as ``is_running()`` says.
 - A task that outlives its deadline is cancelled, given ``CANCEL_GRACE`` and ``DeadlineExceeded``
   raised; one that ignores the cancel is logged, kept, cancelled again (logged) and waited for
   before the next invocation runs anything.
@@ -147,32 +148,50 @@ class EagerLoop(asyncio.SelectorEventLoop):
         if self._closed:  # type: ignore[attr-defined]
             coroutine.close()
             raise RuntimeError("Event loop is closed")
-        captured: list[tuple[Any, Any, Any]] = []
-        self._captured = captured
-        try:
-            task = _Task(coroutine, loop=self) if self._task_factory is None else self.create_task(coroutine)  # type: ignore[attr-defined]
-        finally:
-            self._captured = None
-        if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
-            hooks = sys.get_asyncgen_hooks()
-            sys.set_asyncgen_hooks(*self._hooks)
-            _set_running_loop(self)
-            self._eager = True
+        if _EAGER_START and self._task_factory is None:  # type: ignore[attr-defined]
+            task = self._eager_task(coroutine)
+        else:
+            captured: list[tuple[Any, Any, Any]] = []
+            self._captured = captured
             try:
-                captured[0][2].run(captured[0][0])
+                task = _Task(coroutine, loop=self) if self._task_factory is None else self.create_task(coroutine)  # type: ignore[attr-defined]
             finally:
-                self._eager = False
-                _set_running_loop(None)
-                sys.set_asyncgen_hooks(*hooks)
-        else:  # the assumption does not hold on this Python: the steps go on the loop as asked
-            for callback, args, context in captured:
-                super().call_soon(callback, *args, context=context)
+                self._captured = None
+            if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
+                hooks = sys.get_asyncgen_hooks()
+                sys.set_asyncgen_hooks(*self._hooks)
+                _set_running_loop(self)
+                self._eager = True
+                try:
+                    captured[0][2].run(captured[0][0])
+                finally:
+                    self._eager = False
+                    _set_running_loop(None)
+                    sys.set_asyncgen_hooks(*hooks)
+            else:  # the assumption does not hold on this Python: the steps go on the loop as asked
+                for callback, args, context in captured:
+                    super().call_soon(callback, *args, context=context)
         if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
             self.run_until_complete(finish(task, timeout, self))
         task.result()
 
+    def _eager_task(self, coroutine: Any) -> asyncio.Task[Any]:
+        """The task, its first step taken by asyncio's own eager start (Python 3.12+): no
+        ``call_soon``, and a task done in that step never joins the loop's registry."""
+        hooks = sys.get_asyncgen_hooks()
+        sys.set_asyncgen_hooks(*self._hooks)
+        _set_running_loop(self)
+        self._eager = True  # eager_start asks is_running()
+        try:
+            return _Task(coroutine, loop=self, eager_start=True)  # type: ignore[call-arg]
+        finally:
+            self._eager = False
+            _set_running_loop(None)
+            sys.set_asyncgen_hooks(*hooks)
+
 
 _Task = asyncio.Task  # what run() makes: the canaries replace it to break the eager step's assumption
+_EAGER_START = sys.version_info >= (3, 12)  # Task(..., eager_start=True): the canaries turn it off
 _set_running_loop = asyncio._set_running_loop
 
 
