@@ -74,16 +74,18 @@ class Cycle:
             state = self.state
             if state == START and kind == "http.response.start":
                 status = message["status"]
+                if type(status) is not int:
+                    status = int(status)
                 headers = []
                 for name, value in message.get("headers", ()):
                     try:
                         headers.append((name.decode("latin-1"), value.decode("latin-1")))
                     except AttributeError:  # not bytes (a memoryview, or no bytes at all): bytes() takes it or says why
                         headers.append((bytes(name).decode("latin-1"), bytes(value).decode("latin-1")))
-                self.answer.start(status if type(status) is int else int(status), checked_headers(headers))
                 if message.get("trailers", False):
                     self.trailers = True
-                self.state = BODY
+                self.state = BODY  # before the sink: headers it refuses leave no second start
+                self.answer.start(status, checked_headers(headers))
             elif state == BODY and kind == "http.response.body":
                 chunk = message.get("body", b"")
                 if chunk:
