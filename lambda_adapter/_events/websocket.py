@@ -11,12 +11,27 @@ Invariants:
 - The request is the CGI environ of the client's connect (``GET``): only strings, so a
   connection store can keep it as JSON. The marker headers (``X-WebSocket-*``) are set by the
   adapter alone: every header of that family a client sent is dropped first.
+- The field rules of ``cgi`` (issue 15): an absent or null part is its default, a part of the wrong
+  type a ``BadRequest`` naming it (the runners answer 400), an event without ``eventType`` or
+  ``connectionId`` (what identifies the format) an ``UnsupportedEvent``. Anything else escaping is the
+  adapter's bug, never the client's 400.
 """
 
 from __future__ import annotations
 
 from .._model import BadRequest
-from .cgi import environ_from_event_headers, set_path, set_request, set_server
+from .cgi import (
+    body_at,
+    environ_from_event_headers,
+    missing,
+    object_at,
+    query_params,
+    set_path,
+    set_request,
+    set_server,
+    str_at,
+    wrong_type,
+)
 from .encoding import decode_body, query_from_decoded, stage_prefix
 
 TYPE_CHECKING = False
@@ -39,8 +54,6 @@ MARKERS = {
     "connection_id": "HTTP_X_WEBSOCKET_CONNECTION_ID",
     "close_code": "HTTP_X_WEBSOCKET_CLOSE_CODE",
 }
-# what translating a malformed event raises (the shell answers it with a 400)
-MALFORMED = (BadRequest, KeyError, TypeError, AttributeError, ValueError, IndexError)
 _BODY_HEADERS = frozenset(("content-type", "content-length", "transfer-encoding", "connection"))
 _METHODS = {CONNECT: "GET", MESSAGE: "POST", DISCONNECT: "DELETE"}
 
@@ -51,20 +64,17 @@ class Frame:
     __slots__ = ("close_code", "close_reason", "connection_id", "endpoint", "event_type", "message", "route_key")
 
     def __init__(self, event: Event) -> None:
-        context = event["requestContext"]
-        kind = context["eventType"]
+        context = object_at(event, "requestContext", "requestContext")
+        kind = _required_str(context, "eventType")
         if kind not in _METHODS:
-            raise BadRequest(f"unknown WebSocket eventType {kind!r}")
-        connection_id = context["connectionId"]
-        if not connection_id or not isinstance(connection_id, str):
-            raise BadRequest("the WebSocket event has no connectionId")
+            raise BadRequest(f"unknown WebSocket eventType {kind!r}")  # one of three names AWS defines
         self.event_type: str = kind
-        self.connection_id: str = connection_id
-        self.route_key: str = str(context.get("routeKey") or "")
+        self.connection_id: str = _required_str(context, "connectionId")
+        self.route_key: str = str_at(context, "routeKey", "requestContext.routeKey") or ""
         self.endpoint = endpoint_of(context)
         self.message: str | bytes = _message_of(event) if kind == MESSAGE else ""
-        self.close_code = int(context.get("disconnectStatusCode") or NO_STATUS)
-        self.close_reason = str(context.get("disconnectReason") or "")
+        self.close_code = _close_code(context.get("disconnectStatusCode"))
+        self.close_reason = str_at(context, "disconnectReason", "requestContext.disconnectReason") or ""
 
     def info(self, endpoint: str) -> dict[str, Any]:
         """The ``aws.websocket`` entry of the scope / environ: this event and where to send."""
@@ -84,33 +94,56 @@ def endpoint_of(context: Any) -> str:
     return f"https://{domain}/{stage}" if stage and stage != "$default" else f"https://{domain}"
 
 
+def _required_str(context: dict[str, Any], key: str) -> str:
+    """``requestContext[key]``: what identifies a WebSocket event, so absent is no such event."""
+    value = context.get(key)
+    if value is None:
+        raise missing("websocket", f"requestContext.{key}")
+    if type(value) is not str:
+        raise wrong_type(f"requestContext.{key}", value, "a string")
+    if not value:
+        raise BadRequest(f"the event's requestContext.{key} is empty")
+    return value
+
+
+def _close_code(value: object) -> int:
+    """The close code of a disconnect: AWS sends a number; absent or null is "no code" (1005)."""
+    if value is None:
+        return NO_STATUS
+    if type(value) is int:
+        return value or NO_STATUS
+    if type(value) is str and value.isdigit():  # hand-made events write numbers as strings
+        return int(value) or NO_STATUS
+    raise wrong_type("requestContext.disconnectStatusCode", value, "a number")
+
+
 def _message_of(event: Event) -> str | bytes:
     """The client's message: bytes when the event is base64, else text. API Gateway closes a client
     that sends a binary frame (1003): base64 comes from a CONVERT_TO_BINARY route integration."""
-    body = event.get("body")
-    if event.get("isBase64Encoded"):
+    body, is_base64 = body_at(event, "body", "isBase64Encoded")
+    if is_base64:
         return decode_body(body, True)
-    if body is not None and not isinstance(body, str):
-        raise BadRequest("the WebSocket message body is not a string")
     return body or ""
 
 
 def to_request(event: Event, options: Options, path: str | None = None) -> Environ:
     """The client's connect request to ``path`` (default: ``websocket_path``, else ``/``) as CGI
     variables (no body); from any event, as far as it tells."""
-    context = event.get("requestContext") or {}
+    context = object_at(event, "requestContext", "requestContext")
     environ = environ_from_event_headers(event)
     for key in [key for key in environ if key.startswith(MARKER_PREFIX)]:
         del environ[key]  # only the adapter sets these: a client must not pose as an event
     environ.pop("HTTP_X_LAMBDA_EVENT_SOURCE", None)  # the non-HTTP events' marker: never a client's
-    set_server(environ, context.get("domainName") or "", "https")
-    params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
+    domain = str_at(context, "domainName", "requestContext.domainName") or ""
+    set_server(environ, domain, "https")
+    params = query_params(event, "multiValueQueryStringParameters", "queryStringParameters")
     # the client's URL is the stage (execute-api hosts) or the custom domain's mapping, no more
-    root = stage_prefix(context.get("stage"), context.get("domainName") or environ["SERVER_NAME"], options.stage_in_url)
+    stage = str_at(context, "stage", "requestContext.stage")
+    root = stage_prefix(stage, domain or environ["SERVER_NAME"], options.stage_in_url)
     path = path or options.websocket_path or "/"
     set_path(environ, root or options.base_path, path, query_from_decoded(params) if params else "")
-    identity = context.get("identity") or {}
-    authorizer = context.get("authorizer") or {}
+    identity = object_at(context, "identity", "requestContext.identity")
+    authorizer = object_at(context, "authorizer", "requestContext.authorizer")
     set_request(environ, "GET", identity.get("sourceIp"), authorizer.get("principalId"), b"")
     return environ
 

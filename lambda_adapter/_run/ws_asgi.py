@@ -26,12 +26,11 @@ from .._events.websocket import (
     DISCONNECT,
     INVOCATION_ENDED,
     INVOCATION_ENDED_REASON,
-    MALFORMED,
     MESSAGE,
     Frame,
     from_response,
 )
-from .._model import DeadlineExceeded, InvalidResponse, Response
+from .._model import BadRequest, DeadlineExceeded, InvalidResponse, Response
 from ..websocket import _management
 from ..websocket._stores import MemoryStore, request_for, settle
 from . import bad_request, logger, request_id, seconds_left
@@ -220,7 +219,7 @@ class ASGIWebSocket:
         try:
             frame = Frame(event)
             request = request_for(frame, event, self.store, self.options, self.path)
-        except MALFORMED as exc:
+        except BadRequest as exc:  # a field of the wrong type: the client's 400
             return {"statusCode": bad_request(exc, context).status}
         endpoint = _management.resolve_endpoint(frame.endpoint, self.options.websocket_endpoint)
         scope = to_websocket_scope(request, {}, event, context)

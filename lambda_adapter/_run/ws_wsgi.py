@@ -12,7 +12,8 @@ Invariants: never imports asyncio; the app runs through the same WSGI runner as 
 
 from __future__ import annotations
 
-from .._events.websocket import CONNECT, MALFORMED, Frame, from_response, to_wsgi_request
+from .._events.websocket import CONNECT, Frame, from_response, to_wsgi_request
+from .._model import BadRequest
 from ..websocket._management import resolve_endpoint
 from ..websocket._stores import MemoryStore, request_for, settle
 from . import bad_request, logger
@@ -38,7 +39,7 @@ def make_handler(runner: WSGIRunner, options: Options, path: str) -> Handler:
         try:
             frame = Frame(event)
             request = request_for(frame, event, store, options, path)
-        except MALFORMED as exc:
+        except BadRequest as exc:  # a field of the wrong type: the client's 400
             return {"statusCode": bad_request(exc, context).status}
         environ, body = to_wsgi_request(request, frame)
         environ["aws.websocket"] = frame.info(resolve_endpoint(frame.endpoint, options.websocket_endpoint))

@@ -3,6 +3,7 @@ the frame each event is, and the results API Gateway gets back."""
 
 from __future__ import annotations
 
+import re
 import wsgiref.validate
 from io import BytesIO
 from typing import Any
@@ -17,7 +18,7 @@ from lambda_adapter._events.websocket import (
     to_request,
     to_wsgi_request,
 )
-from lambda_adapter._model import BadRequest, Response
+from lambda_adapter._model import BadRequest, Response, UnsupportedEvent
 from lambda_adapter._options import Options
 from lambda_adapter.testing import websocket_event
 from tests.conftest import load_event
@@ -154,21 +155,55 @@ def test_endpoint_from_domain_and_stage(context: dict[str, Any], endpoint: str) 
     assert endpoint_of(context) == endpoint
 
 
+# a part of the wrong type: a BadRequest naming the field (the runners answer 400); what identifies the
+# format missing: UnsupportedEvent; (change, error, what the message says)
+MALFORMED = [
+    (lambda e: e["requestContext"].update(eventType="UPGRADE"), BadRequest, "unknown WebSocket eventType"),
+    (lambda e: e["requestContext"].update(eventType=7), BadRequest, "requestContext.eventType is int, not a string"),
+    (lambda e: e["requestContext"].update(connectionId=""), BadRequest, "requestContext.connectionId is empty"),
+    (lambda e: e["requestContext"].update(connectionId=["x"]), BadRequest, "connectionId is list, not a string"),
+    (lambda e: e["requestContext"].pop("connectionId"), UnsupportedEvent, "has no requestContext.connectionId"),
+    (lambda e: e["requestContext"].pop("eventType"), UnsupportedEvent, "has no requestContext.eventType"),
+    (lambda e: e.update(requestContext="ctx"), BadRequest, "requestContext is str, not an object"),
+    (lambda e: e["requestContext"].update(routeKey=5), BadRequest, "requestContext.routeKey is int"),
+    (lambda e: e["requestContext"].update(disconnectStatusCode="soon"), BadRequest, "disconnectStatusCode is str"),
+    (lambda e: e["requestContext"].update(disconnectReason=1), BadRequest, "disconnectReason is int"),
+    (lambda e: e["requestContext"].update(domainName=1), BadRequest, "requestContext.domainName is int"),
+    (lambda e: e["requestContext"].update(stage=[]), BadRequest, "requestContext.stage is list"),
+    (lambda e: e["requestContext"].update(identity="me"), BadRequest, "requestContext.identity is str"),
+    (lambda e: e["requestContext"].update(authorizer=3), BadRequest, "requestContext.authorizer is int"),
+    (lambda e: e.update(body="not base64!", isBase64Encoded=True), BadRequest, "base64"),
+    (lambda e: e.update(isBase64Encoded="yes"), BadRequest, "isBase64Encoded is str, not true or false"),
+    (lambda e: e.update(body=42), BadRequest, "body is int, not a string"),
+    (lambda e: e.update(headers=["h"]), BadRequest, "headers is list"),
+    (lambda e: e.update(queryStringParameters="a=1"), BadRequest, "queryStringParameters is str"),
+]
+
+
+@pytest.mark.parametrize(("change", "error", "says"), MALFORMED)
+def test_malformed_events_raise_an_error_that_names_the_field(change: Any, error: type, says: str) -> None:
+    event = websocket_event(event_type="MESSAGE", body="x")
+    change(event)
+    with pytest.raises(error, match=re.escape(says)):
+        to_request(event, Options())
+        Frame(event)
+
+
 @pytest.mark.parametrize(
     "change",
     [
-        lambda e: e["requestContext"].update(eventType="UPGRADE"),
-        lambda e: e["requestContext"].update(connectionId=""),
-        lambda e: e["requestContext"].pop("connectionId"),
-        lambda e: e.update(body="not base64!", isBase64Encoded=True),
-        lambda e: e.update(body=42),
+        lambda e: e["requestContext"].update(routeKey=None, disconnectStatusCode=None, disconnectReason=None),
+        lambda e: e["requestContext"].update(identity=None, authorizer=None, domainName=None, stage=None),
+        lambda e: e.update(headers=None, multiValueHeaders=None, queryStringParameters=None, body=None),
+        lambda e: e["requestContext"].update(disconnectStatusCode="4001"),
     ],
 )
-def test_malformed_events_raise_what_the_shell_answers_with_a_400(change: Any) -> None:
-    event = websocket_event(event_type="MESSAGE", body="x")
+def test_absent_or_null_parts_are_their_defaults(change: Any) -> None:
+    event = websocket_event(event_type="DISCONNECT", close_code=4001)
     change(event)
-    with pytest.raises((BadRequest, KeyError)):
-        Frame(event)
+    frame = Frame(event)
+    assert to_request(event, Options())["REQUEST_METHOD"] == "GET"
+    assert frame.close_code in (4001, 1005) and frame.route_key in ("", "$disconnect")
 
 
 @pytest.mark.parametrize(

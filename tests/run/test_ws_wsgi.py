@@ -125,6 +125,23 @@ def test_a_malformed_event_is_a_400() -> None:
     assert adapt(flask_chat([], websocket.MemoryStore()))(event, LambdaContext()) == {"statusCode": 400}
 
 
+def test_a_failing_connection_store_is_no_400_for_the_client() -> None:
+    """What breaks in the store is the deployment's fault, not the client's: it is raised (Lambda logs
+    it and API Gateway answers its own error), never answered as a malformed event."""
+
+    class Broken(websocket.MemoryStore):
+        def load(self, connection_id: str) -> dict[str, str] | None:
+            raise KeyError("table schema")  # a bug of the store's
+
+    store = Broken()
+    handler = adapt(flask_chat([], store), connection_store=store)
+    with pytest.raises(KeyError, match="table schema"):
+        handler(websocket_event(event_type="MESSAGE", body="hi"), LambdaContext())
+    working = adapt(flask_chat([], websocket.MemoryStore()))
+    connect = websocket_event(event_type="CONNECT")
+    assert handler(connect, LambdaContext()) == working(connect, LambdaContext())  # and the next event works
+
+
 def test_the_wsgi_websocket_path_never_imports_asyncio() -> None:
     event = websocket_event(event_type="CONNECT", query="name=ann")
     code = (
