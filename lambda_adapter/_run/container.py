@@ -14,8 +14,9 @@ Invariants:
 - A task that outlives its deadline is cancelled, given ``CANCEL_GRACE`` and ``DeadlineExceeded``
   raised; one that ignores the cancel is logged, kept, cancelled again (logged) and waited for
   before the next invocation runs anything.
-- Lifespan startup runs at most once per loop, within the invocation's time left; a failure in mode
-  "on" (or a ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto"
+- Lifespan startup runs at most once per loop, within the invocation's time left, its first step
+  taken at once like a request's (a startup that waits on nothing needs no loop iteration); a
+  failure in mode "on" (or a ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto"
   treats an app that raises (logged at WARNING with the exception) or returns before startup
   completes as one without lifespan.
   Shutdown runs on SIGTERM in a Lambda execution environment (``AWS_LAMBDA_RUNTIME_API`` set; not
@@ -145,35 +146,40 @@ class EagerLoop(asyncio.SelectorEventLoop):
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
         if self.leftovers:
             self.run_until_complete(recancel(self.leftovers))
+        task = self.begin(coroutine)
+        if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
+            self.run_until_complete(finish(task, timeout, self))
+        task.result()
+
+    def begin(self, coroutine: Any) -> asyncio.Task[Any]:
+        """``coroutine`` as a task of this loop, its first step taken at once (the rest, if it waits,
+        when the loop runs)."""
         if self._closed:  # type: ignore[attr-defined]
             coroutine.close()
             raise RuntimeError("Event loop is closed")
         if _EAGER_START and self._task_factory is None:  # type: ignore[attr-defined]
-            task = self._eager_task(coroutine)
-        else:
-            captured: list[tuple[Any, Any, Any]] = []
-            self._captured = captured
+            return self._eager_task(coroutine)
+        captured: list[tuple[Any, Any, Any]] = []
+        self._captured = captured
+        try:
+            task = _Task(coroutine, loop=self) if self._task_factory is None else self.create_task(coroutine)  # type: ignore[attr-defined]
+        finally:
+            self._captured = None
+        if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
+            hooks = sys.get_asyncgen_hooks()
+            sys.set_asyncgen_hooks(*self._hooks)
+            _set_running_loop(self)
+            self._eager = True
             try:
-                task = _Task(coroutine, loop=self) if self._task_factory is None else self.create_task(coroutine)  # type: ignore[attr-defined]
+                captured[0][2].run(captured[0][0])
             finally:
-                self._captured = None
-            if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
-                hooks = sys.get_asyncgen_hooks()
-                sys.set_asyncgen_hooks(*self._hooks)
-                _set_running_loop(self)
-                self._eager = True
-                try:
-                    captured[0][2].run(captured[0][0])
-                finally:
-                    self._eager = False
-                    _set_running_loop(None)
-                    sys.set_asyncgen_hooks(*hooks)
-            else:  # the assumption does not hold on this Python: the steps go on the loop as asked
-                for callback, args, context in captured:
-                    super().call_soon(callback, *args, context=context)
-        if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
-            self.run_until_complete(finish(task, timeout, self))
-        task.result()
+                self._eager = False
+                _set_running_loop(None)
+                sys.set_asyncgen_hooks(*hooks)
+        else:  # the assumption does not hold on this Python: the steps go on the loop as asked
+            for callback, args, context in captured:
+                super().call_soon(callback, *args, context=context)
+        return task
 
     def _eager_task(self, coroutine: Any) -> asyncio.Task[Any]:
         """The task, its first step taken by asyncio's own eager start (Python 3.12+): no
@@ -260,13 +266,35 @@ class Lifespan:
         self._task: asyncio.Task[None] | None = None
 
     def start(self, timeout: float | None = None) -> None:
-        """Run startup to its end, within ``timeout`` seconds; raise ``LifespanFailure`` when it failed."""
-        self.loop.run_until_complete(self.astart(timeout))
+        """Run startup to its end, within ``timeout`` seconds; raise ``LifespanFailure`` when it failed.
+
+        On the container's loop the app's first step runs at once: a startup that waits on nothing
+        completes without a loop iteration; one that waits goes on in the loop, within the time left."""
+        loop = self.loop
+        if not isinstance(loop, EagerLoop):
+            loop.run_until_complete(self.astart(timeout))
+            return
+        started = loop.time()
+        self._launch(loop.begin)
+        assert self._from_app is not None
+        if self._from_app.empty():  # the app waits on something before it answers
+            left = None if timeout is None else timeout - (loop.time() - started)
+            loop.run_until_complete(self._bounded(self._reply(), timeout, left))
+        else:
+            self._conclude(self._from_app.get_nowait())
+        if self.supported:
+            _chain_sigterm(self)
 
     async def astart(self, timeout: float | None = None) -> None:
         """``start`` on the running loop."""
+        await self._bounded(self._startup(), timeout, timeout)
+        if self.supported:
+            _chain_sigterm(self)
+
+    async def _bounded(self, startup: Any, timeout: float | None, left: float | None) -> None:
+        """``startup`` within ``left`` of the ``timeout`` seconds the invocation had."""
         try:
-            await asyncio.wait_for(self._startup(), None if timeout is None else max(timeout, 0))
+            await asyncio.wait_for(startup, None if left is None else max(left, 0))
         except asyncio.TimeoutError:
             if self._task is not None:
                 self._task.cancel()
@@ -274,17 +302,26 @@ class Lifespan:
                 f"ASGI lifespan startup did not complete within the {max(timeout or 0, 0):.3f} s the "
                 "invocation had left (less deadline_margin); the next invocation starts it again"
             ) from None
-        if self.supported:
-            _chain_sigterm(self)
 
     async def _startup(self) -> None:
+        self._launch(asyncio.ensure_future)
+        await self._reply()
+
+    def _launch(self, start_task: Any) -> None:
+        """The app's lifespan as a task (``start_task`` makes it), ``lifespan.startup`` waiting for it."""
         self._to_app, self._from_app = asyncio.Queue(), asyncio.Queue()
+        self._to_app.put_nowait({"type": "lifespan.startup"})
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
-        self._task = task = asyncio.ensure_future(self._main(scope))
+        self._task = task = start_task(self._main(scope))
         _RUNNING.add(task)  # the loop keeps only weak references to its tasks
         task.add_done_callback(_RUNNING.discard)
-        await self._to_app.put({"type": "lifespan.startup"})
-        message = await self._from_app.get()
+
+    async def _reply(self) -> None:
+        assert self._from_app is not None
+        self._conclude(await self._from_app.get())
+
+    def _conclude(self, message: dict[str, Any]) -> None:
+        """What the app answered to ``lifespan.startup`` (or that it returned, or raised)."""
         kind = message["type"]
         if kind == "lifespan.startup.complete":
             self.supported = True

@@ -206,3 +206,26 @@ def test_a_task_factory_the_app_sets_makes_the_next_requests_tasks() -> None:
     finally:
         container_loop().set_task_factory(None)
     assert made and set(made) == {"Handle"}  # the second request's task (and what waits for it) made by the factory
+
+
+@pytest.mark.parametrize("waits", [False, True], ids=["startup-waits-on-nothing", "startup-waits"])
+def test_lifespan_startup_that_waits_or_not_completes_once_and_its_state_reaches_requests(waits: bool) -> None:
+    """The app's first lifespan step runs at once; a startup that waits goes on in the loop."""
+    startups: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            assert (await receive())["type"] == "lifespan.startup"
+            if waits:
+                await asyncio.sleep(0.01)
+            scope["state"]["ready"] = asyncio.current_task() is not None
+            startups.append("startup")
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(scope["state"]).encode()})
+
+    handler = adapt(app, lifespan="on")
+    bodies = [body_of(handler(event_for("http"), LambdaContext())) for _ in range(3)]
+    assert bodies == [b"{'ready': True}"] * 3 and startups == ["startup"]
