@@ -23,7 +23,7 @@ Invariants:
   in test runs), then the SIGTERM handler that was there before. On a loop in ``FOREVER`` (run for
   good in the main thread by the runtime loop under Lambda Managed Instances, every invocation a
   task of it through ``Handler.ainvoke``) shutdown runs as a task of that loop, the earlier handler
-  once it is done.
+  once it is done. That code is ``shutdown.py``'s, imported when SIGTERM comes (or interpreter exit).
 """
 
 from __future__ import annotations
@@ -61,15 +61,9 @@ def container_loop() -> EagerLoop:
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:
-    """At interpreter exit (never on Lambda, which ends the process): cancel what waits, close."""
-    if loop.is_closed() or loop.is_running():
-        return
-    tasks = asyncio.all_tasks(loop)
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    loop.close()
+    from .shutdown import close  # at interpreter exit: never on a cold start's path
+
+    close(loop)
 
 
 class LoopGuard:
@@ -245,7 +239,6 @@ async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
         tasks.clear()  # said once: they are the app's to end
 
 
-SHUTDOWN_TIMEOUT = 1.0  # seconds; Lambda gives the runtime little time after SIGTERM
 _DONE: dict[str, Any] = {"type": "lambda_adapter.app_returned"}
 _RUNNING: set[asyncio.Task[None]] = set()  # lifespan tasks waiting for shutdown
 FOREVER: set[asyncio.AbstractEventLoop] = set()  # loops run for good in the main thread (see the docstring)
@@ -354,24 +347,9 @@ class Lifespan:
     def shutdown(self) -> asyncio.Task[None] | None:
         """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it; on a running loop
         (SIGTERM inside an invocation, or on a loop in ``FOREVER``) the task that will."""
-        if not self.supported or self.loop.is_closed():
-            return None
-        self.supported = False
-        if self.loop.is_running():  # let the loop do it
-            return self.loop.create_task(self._shutdown())
-        self.loop.run_until_complete(self._shutdown())
-        return None
+        from .shutdown import shutdown  # on SIGTERM: never on a cold start's path
 
-    async def _shutdown(self) -> None:
-        assert self._to_app is not None and self._from_app is not None
-        await self._to_app.put({"type": "lifespan.shutdown"})
-        try:
-            message = await asyncio.wait_for(self._from_app.get(), SHUTDOWN_TIMEOUT)
-        except asyncio.TimeoutError:
-            logger().warning("ASGI lifespan shutdown did not finish within %.1f s", SHUTDOWN_TIMEOUT)
-            return
-        if message["type"] == "lifespan.shutdown.failed":
-            logger().error("ASGI lifespan shutdown failed: %s", message.get("message") or "no message")
+        return shutdown(self)
 
 
 def _chain_sigterm(lifespan: Lifespan) -> None:
@@ -385,26 +363,8 @@ def _chain_sigterm(lifespan: Lifespan) -> None:
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: Any) -> None:
-        def then(*_: Any) -> None:
-            _previous(previous, signum, frame)
+        from .shutdown import on_sigterm as shut_down  # when SIGTERM comes: never on a cold start's path
 
-        try:
-            task = lifespan.shutdown()
-        except BaseException:
-            then()
-            raise
-        if task is not None and lifespan.loop in FOREVER:  # the loop goes on: the rest once shutdown is done
-            task.add_done_callback(then)
-        else:
-            then()
+        shut_down(lifespan, previous, signum, frame, lifespan.loop in FOREVER)
 
     signal.signal(signal.SIGTERM, on_sigterm)
-
-
-def _previous(previous: Any, signum: int, frame: Any) -> None:
-    """What handled SIGTERM before the lifespan's handler: called, or the default done again."""
-    if callable(previous):
-        previous(signum, frame)
-    elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)

@@ -281,8 +281,9 @@ def test_lifespan_shutdown_outcomes(
     outcome: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lambda_adapter._run import container as _container
+    from lambda_adapter._run import shutdown
 
-    monkeypatch.setattr(_container, "SHUTDOWN_TIMEOUT", 0.05)
+    monkeypatch.setattr(shutdown, "SHUTDOWN_TIMEOUT", 0.05)
     app = ShutdownApp(outcome)
     lifespan = _container.Lifespan(app, "auto", _container.container_loop())
     lifespan.start()
