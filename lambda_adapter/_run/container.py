@@ -23,7 +23,7 @@ Invariants:
   in test runs), then the SIGTERM handler that was there before. On a loop in ``FOREVER`` (run for
   good in the main thread by the runtime loop under Lambda Managed Instances, every invocation a
   task of it through ``Handler.ainvoke``) shutdown runs as a task of that loop, the earlier handler
-  once it is done. That code is ``shutdown.py``'s, imported when SIGTERM comes (or interpreter exit).
+  once it is done. That code is ``shutdown.py``'s, imported when SIGTERM comes.
 """
 
 from __future__ import annotations
@@ -61,9 +61,15 @@ def container_loop() -> EagerLoop:
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:
-    from .shutdown import close  # at interpreter exit: never on a cold start's path
-
-    close(loop)
+    """At interpreter exit (never on Lambda, which ends the process): cancel what waits, close."""
+    if loop.is_closed() or loop.is_running():
+        return
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.close()
 
 
 class LoopGuard:

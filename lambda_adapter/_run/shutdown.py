@@ -1,8 +1,8 @@
 """The end of an ASGI app's life in the container: lifespan shutdown on SIGTERM, then the SIGTERM
-handler that was there before; the loop closed at interpreter exit.
+handler that was there before.
 
-Imported when that comes (``container`` calls in here from the SIGTERM handler, ``Lifespan.shutdown``
-and the ``atexit`` hook): none of it is on a cold start's path.
+Imported when that comes (``container`` calls in here from the SIGTERM handler and
+``Lifespan.shutdown``): none of it is on a cold start's path.
 Invariant: shutdown waits at most ``SHUTDOWN_TIMEOUT``; a second SIGTERM does nothing more.
 """
 
@@ -71,15 +71,3 @@ def _previous(previous: Any, signum: int, frame: Any) -> None:
     elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
-
-
-def close(loop: asyncio.AbstractEventLoop) -> None:
-    """At interpreter exit (never on Lambda, which ends the process): cancel what waits, close."""
-    if loop.is_closed() or loop.is_running():
-        return
-    tasks = asyncio.all_tasks(loop)
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    loop.close()
