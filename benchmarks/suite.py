@@ -103,7 +103,11 @@ def callgrind(quick: bool) -> dict[str, Any]:
         say("callgrind: valgrind is not installed (apt-get install valgrind): instruction counts skipped")
         return {"skipped": "valgrind is not installed"}
     subprocess.run([sys.executable, "-m", "compileall", "-q", "lambda_adapter"], cwd=_peers.ROOT, check=True)
-    kinds = {"WSGI": ["wsgi", "apig", "serverless"], "ASGI": ["asgi", "mangum"]}
+    kinds = {
+        "WSGI": ["wsgi", "apig", "serverless"],
+        "ASGI": ["asgi", "mangum"],
+        "ASGI, lifespan on": ["asgi-lifespan", "mangum-lifespan"],  # Mangum runs the lifespan every event
+    }
     events, number = (["v2"], 20) if quick else (["v1", "v2", "alb"], 1000)
     if quick:
         kinds = {"WSGI": ["wsgi", "apig"]}
