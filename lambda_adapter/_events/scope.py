@@ -1,17 +1,23 @@
 """The ASGI HTTP scope (spec 2.3) derived from the neutral CGI environ.
 
-Invariant: pure (but for a bounded memo of header names); the same rules as the WSGI environ,
-so both interfaces see one request.
+Invariants: pure (but for bounded memos of header names and environ layouts, invisible to
+callers); the same rules as the WSGI environ, so both interfaces see one request.
 ``path`` includes ``root_path`` and ``raw_path`` is the target as sent, as uvicorn gives them.
+Headers come in the environ's order (the event's), values as the latin-1 bytes of the native strings.
 """
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .._typing import Environ, Event
+
+    Layout = tuple[tuple[bytes, ...], Callable[[Environ], tuple[str, ...]]]
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
 # CGI variable -> ASGI header name, b"" for the variables that are no header; the names seen are
@@ -22,22 +28,32 @@ _NAMES = {
     "SERVER_PORT": b"", "wsgi.url_scheme": b"", "REMOTE_ADDR": b"", "REMOTE_USER": b"",
 }  # fmt: skip
 _NAMES_LIMIT = 512
+# the environ's keys in order -> its header names and what picks their values (with QUERY_STRING
+# last): a service's events come in a few layouts, and one look-up of the layout replaces a
+# look-up per variable (bounded: an environ of a layout not kept takes the loop)
+_LAYOUTS: dict[tuple[str, ...], Layout] = {}
+_LAYOUTS_LIMIT = 64
+_PORTS = {"443": 443, "80": 80}
 
 
 def to_scope(environ: Environ, state: dict[str, Any], event: Event, context: Any) -> dict[str, Any]:
     """The ``http`` scope for the request ``environ`` describes."""
-    headers = []
-    names = _NAMES  # a local name: this loop runs once per variable of every event
-    for key, value in environ.items():
-        name = names.get(key)
-        if name is None:
-            name = _header_name(key)
-        if name:
-            headers.append((name, value.encode("latin-1")))
+    keys = tuple(environ)
+    layout = _LAYOUTS.get(keys) or _layout(keys)
+    names, values_of = layout
+    values = values_of(environ)
+    # the values and the query encoded at once; a value holding the separator (no header from AWS
+    # does) makes one part too many, and each is encoded on its own
+    encoded = "\n".join(values).encode("latin-1").split(b"\n")
+    if len(encoded) != len(values):
+        encoded = [value.encode("latin-1") for value in values]
     root = environ["SCRIPT_NAME"]
-    if not root.isascii():
+    path = root + environ["PATH_INFO"]
+    if not path.isascii():
         root = _from_native(root)
-    path = environ["PATH_INFO"]
+        path = root + _from_native(environ["PATH_INFO"])
+    raw = environ["RAW_URI"]
+    port = environ["SERVER_PORT"]
     client = environ.get("REMOTE_ADDR")
     return {
         "type": "http",
@@ -45,17 +61,40 @@ def to_scope(environ: Environ, state: dict[str, Any], event: Event, context: Any
         "http_version": "1.1",
         "method": environ["REQUEST_METHOD"],
         "scheme": environ["wsgi.url_scheme"],
-        "path": root + (path if path.isascii() else _from_native(path)),
-        "raw_path": environ["RAW_URI"].partition("?")[0].encode("ascii"),
+        "path": path,
+        "raw_path": (raw.partition("?")[0] if "?" in raw else raw).encode("ascii"),
         "root_path": root,
-        "query_string": environ["QUERY_STRING"].encode("latin-1"),
-        "headers": headers,
+        "query_string": encoded.pop(),
+        "headers": list(zip(names, encoded)),  # noqa: B905  # one length by construction; strict= parses a keyword
         "client": (client, 0) if client else None,
-        "server": (environ["SERVER_NAME"], int(environ["SERVER_PORT"])),
-        "state": state.copy(),
+        "server": (environ["SERVER_NAME"], _PORTS[port] if port in _PORTS else int(port)),
+        "state": state.copy() if state else {},
         "aws.event": event,
         "aws.context": context,
     }
+
+
+def _layout(keys: tuple[str, ...]) -> Layout:
+    """The header names of an environ with these keys, and the picker of their values (remembered)."""
+    names = []
+    variables = []
+    for key in keys:
+        name = _NAMES.get(key)
+        if name is None:
+            name = _header_name(key)
+        if name:
+            names.append(name)
+            variables.append(key)
+    # itemgetter of one key answers the value itself, not a tuple of it
+    values_of = itemgetter(*variables, "QUERY_STRING") if variables else _query_alone
+    layout = (tuple(names), values_of)
+    if len(_LAYOUTS) < _LAYOUTS_LIMIT:
+        _LAYOUTS[keys] = layout
+    return layout
+
+
+def _query_alone(environ: Environ) -> tuple[str]:
+    return (environ["QUERY_STRING"],)
 
 
 def _header_name(key: str) -> bytes:

@@ -6,6 +6,9 @@ Invariants:
 - Lifespan startup runs once per loop (first event, or ``adapt()`` when eager; once however many
   invocations on a running loop ask at once), within the invocation's time left; shutdown runs on
   SIGTERM.
+- The app runs as a task of the loop, none of its code outside it: an app whose call only makes a
+  coroutine (``async def``, or an object with an ``async def __call__``) gives the task that
+  coroutine; any other shape (a plain function returning one, a partial) is called inside a wrapper.
 - The HTTP cycle is the state machine of ``Cycle``; a message out of order is an
   ``InvalidResponse`` raised into the app. Each part goes to the sink as the app sends it (the
   sink buffers or streams); the sink's ``end`` comes with the last body part, before the app's
@@ -22,7 +25,7 @@ from .._events.encoding import checked_headers
 from .._events.scope import to_scope
 from .._model import DeadlineExceeded, InvalidResponse
 from . import after_failure, seconds_left
-from .container import GUARD, EagerLoop, Lifespan, container_loop, finish
+from .container import _LOOP, GUARD, EagerLoop, Lifespan, container_loop, finish
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,22 +41,20 @@ if TYPE_CHECKING:
 # The states of one HTTP cycle, in order.
 START, BODY, TRAILERS, COMPLETE = "start", "body", "trailers", "complete"
 _DISCONNECT: Message = {"type": "http.disconnect"}
+_NO_STATE: dict[str, Any] = {}  # the state of an app without lifespan; never written to: each scope has a copy
 
 
 class Cycle:
     """One request and its response: ``receive`` and ``send`` for the app."""
 
-    __slots__ = ("answer", "body", "done", "gone", "received", "state", "status", "trailers")
+    __slots__ = ("answer", "body", "done", "gone", "received", "state", "trailers")
 
     def __init__(self, body: bytes, answer: ResponseSink) -> None:
         self.body = body
         self.answer = answer
         self.state = START
-        self.status = 0
-        self.trailers = False
+        self.trailers = self.received = self.gone = False
         self.done: asyncio.Event | None = None
-        self.received = False
-        self.gone = False
 
     async def receive(self) -> Message:
         if not self.received:
@@ -68,40 +69,62 @@ class Cycle:
     async def send(self, message: Message) -> None:
         if self.gone:
             raise ConnectionError("the client is gone: the Runtime API connection closed")
-        try:
-            self._send(message)
+        try:  # the states in the order they come, each part to the sink as it comes
+            kind = message.get("type")
+            state = self.state
+            if state == START and kind == "http.response.start":
+                status = message["status"]
+                if type(status) is not int:
+                    status = int(status)
+                headers = []
+                for name, value in message.get("headers", ()):
+                    try:
+                        headers.append((name.decode("latin-1"), value.decode("latin-1")))
+                    except AttributeError:  # not bytes (a memoryview, or no bytes at all): bytes() takes it or says why
+                        headers.append((bytes(name).decode("latin-1"), bytes(value).decode("latin-1")))
+                if message.get("trailers", False):
+                    self.trailers = True
+                self.state = BODY  # before the sink: headers it refuses leave no second start
+                self.answer.start(status, checked_headers(headers))
+            elif state == BODY and kind == "http.response.body":
+                chunk = message.get("body", b"")
+                if chunk:
+                    self.answer.body(chunk if type(chunk) is bytes else bytes(chunk))
+                if not message.get("more_body", False):
+                    if self.trailers:
+                        self.state = TRAILERS
+                    else:  # _complete written in
+                        self.state = COMPLETE
+                        self.answer.end()
+                        if self.done is not None:
+                            self.done.set()
+            elif state == TRAILERS and kind == "http.response.trailers":
+                if not message.get("more_trailers", False):  # Lambda results carry no trailers
+                    self._complete()
+            else:
+                raise InvalidResponse(f"ASGI message {kind!r} is out of order: the response is at {state!r}")
         except OSError:
             self.gone = True
             if self.done is not None:
                 self.done.set()  # a receive() waiting now answers http.disconnect
             raise
 
-    def _send(self, message: Message) -> None:
-        kind = message.get("type")
-        if self.state == START and kind == "http.response.start":
-            self.status = int(message["status"])
-            headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
-            self.trailers = bool(message.get("trailers", False))
-            self.state = BODY
-            self.answer.start(self.status, checked_headers(headers))
-        elif self.state == BODY and kind == "http.response.body":
-            chunk = message.get("body", b"")
-            if chunk:
-                self.answer.body(bytes(chunk))
-            if not message.get("more_body", False):
-                self._advance(TRAILERS if self.trailers else COMPLETE)
-        elif self.state == TRAILERS and kind == "http.response.trailers":
-            if not message.get("more_trailers", False):  # Lambda results carry no trailers
-                self._advance(COMPLETE)
-        else:
-            raise InvalidResponse(f"ASGI message {kind!r} is out of order: the response is at {self.state!r}")
+    def _complete(self) -> None:
+        self.state = COMPLETE
+        self.answer.end()
+        if self.done is not None:
+            self.done.set()
 
-    def _advance(self, state: str) -> None:
-        self.state = state
-        if state == COMPLETE:
-            self.answer.end()
-            if self.done is not None:
-                self.done.set()
+
+def _makes_coroutine(app: Any) -> bool:
+    """Whether calling ``app`` only makes a coroutine, running none of its code: an ``async def``
+    function, or an object whose ``__call__`` is one (a wrapper or partial may run code first)."""
+    try:
+        call = app if hasattr(app, "__code__") else type(app).__call__
+    except AttributeError:  # not callable: the call fails in the task, as any app's failure
+        return False
+    code = getattr(call, "__code__", None)
+    return code is not None and bool(code.co_flags & 0x80)  # inspect.CO_COROUTINE
 
 
 class Container:
@@ -145,6 +168,27 @@ class Container:
     def _stale(self, loop: asyncio.AbstractEventLoop) -> bool:
         return self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop)
 
+    def enter_timed(self, context: LambdaContext, margin: float) -> tuple[EagerLoop, float | None]:
+        """``enter`` with the time left for the app: taken once when the loop was ready at once
+        (the common case, written in), again after a wait for the guard or a lifespan startup."""
+        try:  # seconds_left's common case written in: a context that answers an int
+            remaining = context.get_remaining_time_in_millis()
+        except Exception:  # absent, or failing: the rule's own answer (and its note)
+            remaining = None
+        left = remaining / 1000 - margin if type(remaining) is int else seconds_left(context, margin)
+        if not GUARD.try_acquire():
+            return self.enter(left), seconds_left(context, margin)
+        loop = _LOOP[0] if _LOOP else None
+        lifespan = self.lifespan
+        ready = self.mode == "off" or (lifespan is not None and lifespan.loop is loop)
+        if ready and loop is not None and not loop._closed:  # type: ignore[attr-defined]
+            return loop, left
+        try:
+            return self.ready_loop(left), seconds_left(context, margin)
+        except BaseException:
+            GUARD.release()
+            raise
+
     def state(self) -> dict[str, Any]:
         return self.lifespan.state if self.lifespan is not None else {}
 
@@ -163,10 +207,11 @@ class ASGIRunner:
     """Runs an ASGI app per event: scope, app on the container's loop, its answer through the sink."""
 
     interface = "asgi"
-    __slots__ = ("app", "container", "margin")
+    __slots__ = ("app", "container", "direct", "margin")
 
     def __init__(self, app: ASGIApp, options: Options) -> None:
         self.app = app
+        self.direct = _makes_coroutine(app)
         self.margin = options.deadline_margin
         self.container = Container(app, options)  # shared with the WebSocket handler
         if options.eager_startup:
@@ -175,9 +220,16 @@ class ASGIRunner:
 
     def run(self, environ: Environ, body: bytes, event: Event, context: LambdaContext, answer: ResponseSink) -> None:
         cycle = Cycle(body, answer)
-        loop = self.container.enter(seconds_left(context, self.margin))
+        loop, left = self.container.enter_timed(context, self.margin)
         try:
-            loop.run(self._call(cycle, environ, event, context), seconds_left(context, self.margin))
+            if self.direct:  # _call written in: the app's own coroutine is the task's (no app code runs here)
+                lifespan = self.container.lifespan
+                scope = to_scope(environ, lifespan.state if lifespan is not None else _NO_STATE, event, context)
+                loop.run(self.app(scope, cycle.receive, cycle.send), left)
+                if cycle.state != COMPLETE:
+                    raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
+            else:
+                loop.run(self._call(cycle, environ, event, context), left)
         except DeadlineExceeded:
             self._timed_out(cycle, context)
         except Exception:
@@ -199,7 +251,8 @@ class ASGIRunner:
             self._failed(cycle, context)
 
     async def _call(self, cycle: Cycle, environ: Environ, event: Event, context: LambdaContext) -> None:
-        scope = to_scope(environ, self.container.state(), event, context)
+        lifespan = self.container.lifespan
+        scope = to_scope(environ, lifespan.state if lifespan is not None else _NO_STATE, event, context)
         await self.app(scope, cycle.receive, cycle.send)
         if cycle.state != COMPLETE:
             raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")

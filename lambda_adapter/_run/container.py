@@ -6,22 +6,24 @@ Invariants:
   turn, as Lambda sends one event at a time anyway; a handler called from inside a running event
   loop (its own, or the caller's) is a ``RuntimeError`` saying so, never the app's 500.
   ``Handler.ainvoke`` runs on the caller's running loop instead.
-- A task's first step runs at once (like Python 3.12's eager tasks), on the assumption that a new
-  task schedules exactly its own first step with one ``call_soon``: checked per task, and when it
-  does not hold the task runs through plain ``run_until_complete`` (tests/run/test_container.py
-  are the canaries). During that step the loop is running, as ``is_running()`` says.
+- A task's first step runs at once: on Python 3.12+ by asyncio's own eager start; on 3.10 and 3.11
+  (and for a task factory the app set) on the assumption that a new task schedules exactly its own
+  first step with one ``call_soon``: checked per task, and when it does not hold the task runs
+  through plain ``run_until_complete`` (tests/run/test_container.py are the canaries). During that
+  step the loop is running, as ``is_running()`` says.
 - A task that outlives its deadline is cancelled, given ``CANCEL_GRACE`` and ``DeadlineExceeded``
   raised; one that ignores the cancel is logged, kept, cancelled again (logged) and waited for
   before the next invocation runs anything.
-- Lifespan startup runs at most once per loop, within the invocation's time left; a failure in mode
-  "on" (or a ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto"
+- Lifespan startup runs at most once per loop, within the invocation's time left, its first step
+  taken at once like a request's (a startup that waits on nothing needs no loop iteration); a
+  failure in mode "on" (or a ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto"
   treats an app that raises (logged at WARNING with the exception) or returns before startup
   completes as one without lifespan.
   Shutdown runs on SIGTERM in a Lambda execution environment (``AWS_LAMBDA_RUNTIME_API`` set; not
   in test runs), then the SIGTERM handler that was there before. On a loop in ``FOREVER`` (run for
   good in the main thread by the runtime loop under Lambda Managed Instances, every invocation a
   task of it through ``Handler.ainvoke``) shutdown runs as a task of that loop, the earlier handler
-  once it is done.
+  once it is done. That code is ``shutdown.py``'s, imported when SIGTERM comes.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ CANCEL_GRACE = 0.2  # seconds a cancelled app gets to unwind before the 504 goes
 
 
 _LOOP: list[EagerLoop] = []  # the one loop of this process (a Lambda container)
+_get_running_loop = asyncio._get_running_loop
 
 
 def container_loop() -> EagerLoop:
@@ -76,9 +79,19 @@ class LoopGuard:
         self._lock = _thread.allocate_lock()
         self._owner: int | None = None
 
+    def try_acquire(self) -> bool:
+        """``acquire`` when the loop is free and this thread runs no loop (the common case): True;
+        else False, and ``acquire`` waits or says what is wrong."""
+        if self._lock.acquire(False):  # free: no thread holds it, this one included
+            if _get_running_loop() is None:
+                self._owner = _thread.get_ident()
+                return True
+            self._lock.release()
+        return False
+
     def acquire(self, timeout: float | None) -> None:
         me = _thread.get_ident()
-        if self._owner == me or asyncio._get_running_loop() is not None:
+        if self._owner == me or _get_running_loop() is not None:
             raise RuntimeError(
                 "a handler made by adapt() was called from inside a running event loop (an ASGI app "
                 "calling it, or async code): await handler.ainvoke(event, context, sink) there instead"
@@ -102,6 +115,9 @@ class EagerLoop(asyncio.SelectorEventLoop):
     (two ``select()`` calls, callbacks, hooks) is paid; a task that does wait goes on in the
     ordinary ``run_until_complete``. The step runs as a real ``Task`` with this loop as the
     running loop, so ``current_task()``, ``get_running_loop()``, contextvars and anyio behave.
+    While ``run`` makes the task, ``call_soon`` only records what it is asked (and returns None:
+    asyncio's Task ignores the handle; a task factory gets one); ``run`` checks that it is the
+    task's own first step.
     """
 
     _captured: list[tuple[Any, Any, Any]] | None = None
@@ -111,12 +127,16 @@ class EagerLoop(asyncio.SelectorEventLoop):
     def __init__(self) -> None:
         super().__init__()
         self.leftovers = set()
+        # the hooks run_forever() sets, so async generators are finalised on this loop
+        self._hooks = (self._asyncgen_firstiter_hook, self._asyncgen_finalizer_hook)  # type: ignore[attr-defined]
 
     def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:  # type: ignore[override]
         captured = self._captured
-        if captured is not None:  # inside create_task: kept for run(), which checks what it got
+        if captured is not None:  # inside run()'s Task(): kept for run(), which checks what it got
             captured.append((callback, args, context))
-            return asyncio.Handle(callback, args, self, context)
+            if self._task_factory is None:  # type: ignore[attr-defined]
+                return None  # type: ignore[return-value]  # asyncio's Task ignores it: no Handle made
+            return asyncio.Handle(callback, args, self, context)  # a task factory's code may use it
         return super().call_soon(callback, *args, context=context)
 
     def is_running(self) -> bool:
@@ -126,36 +146,59 @@ class EagerLoop(asyncio.SelectorEventLoop):
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
         if self.leftovers:
             self.run_until_complete(recancel(self.leftovers))
-        captured: list[tuple[Any, Any, Any]] = []
-        self._captured = captured
-        try:
-            task = self.create_task(coroutine)
-        finally:
-            self._captured = None
-        if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
-            self._first_step(captured[0][0], captured[0][2])
-        else:  # the assumption does not hold on this Python: the steps go on the loop as asked
-            for callback, args, context in captured:
-                super().call_soon(callback, *args, context=context)
+        task = self.begin(coroutine)
         if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
             self.run_until_complete(finish(task, timeout, self))
         task.result()
 
-    def _first_step(self, step: Any, context: Any) -> None:
-        hooks = sys.get_asyncgen_hooks()
-        # the hooks run_forever() sets, so async generators are finalised on this loop
-        sys.set_asyncgen_hooks(
-            firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
-            finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
-        )
-        asyncio._set_running_loop(self)
-        self._eager = True
+    def begin(self, coroutine: Any) -> asyncio.Task[Any]:
+        """``coroutine`` as a task of this loop, its first step taken at once (the rest, if it waits,
+        when the loop runs)."""
+        if self._closed:  # type: ignore[attr-defined]
+            coroutine.close()
+            raise RuntimeError("Event loop is closed")
+        if _EAGER_START and self._task_factory is None:  # type: ignore[attr-defined]
+            return self._eager_task(coroutine)
+        captured: list[tuple[Any, Any, Any]] = []
+        self._captured = captured
         try:
-            context.run(step)
+            task = _Task(coroutine, loop=self) if self._task_factory is None else self.create_task(coroutine)  # type: ignore[attr-defined]
+        finally:
+            self._captured = None
+        if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
+            hooks = sys.get_asyncgen_hooks()
+            sys.set_asyncgen_hooks(*self._hooks)
+            _set_running_loop(self)
+            self._eager = True
+            try:
+                captured[0][2].run(captured[0][0])
+            finally:
+                self._eager = False
+                _set_running_loop(None)
+                sys.set_asyncgen_hooks(*hooks)
+        else:  # the assumption does not hold on this Python: the steps go on the loop as asked
+            for callback, args, context in captured:
+                super().call_soon(callback, *args, context=context)
+        return task
+
+    def _eager_task(self, coroutine: Any) -> asyncio.Task[Any]:
+        """The task, its first step taken by asyncio's own eager start (Python 3.12+): no
+        ``call_soon``, and a task done in that step never joins the loop's registry."""
+        hooks = sys.get_asyncgen_hooks()
+        sys.set_asyncgen_hooks(*self._hooks)
+        _set_running_loop(self)
+        self._eager = True  # eager_start asks is_running()
+        try:
+            return _Task(coroutine, loop=self, eager_start=True)  # type: ignore[call-arg]
         finally:
             self._eager = False
-            asyncio._set_running_loop(None)
+            _set_running_loop(None)
             sys.set_asyncgen_hooks(*hooks)
+
+
+_Task = asyncio.Task  # what run() makes: the canaries replace it to break the eager step's assumption
+_EAGER_START = sys.version_info >= (3, 12)  # Task(..., eager_start=True): the canaries turn it off
+_set_running_loop = asyncio._set_running_loop
 
 
 async def finish(task: asyncio.Task[Any], timeout: float | None, loop: EagerLoop | None = None) -> None:
@@ -202,7 +245,6 @@ async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
         tasks.clear()  # said once: they are the app's to end
 
 
-SHUTDOWN_TIMEOUT = 1.0  # seconds; Lambda gives the runtime little time after SIGTERM
 _DONE: dict[str, Any] = {"type": "lambda_adapter.app_returned"}
 _RUNNING: set[asyncio.Task[None]] = set()  # lifespan tasks waiting for shutdown
 FOREVER: set[asyncio.AbstractEventLoop] = set()  # loops run for good in the main thread (see the docstring)
@@ -223,13 +265,35 @@ class Lifespan:
         self._task: asyncio.Task[None] | None = None
 
     def start(self, timeout: float | None = None) -> None:
-        """Run startup to its end, within ``timeout`` seconds; raise ``LifespanFailure`` when it failed."""
-        self.loop.run_until_complete(self.astart(timeout))
+        """Run startup to its end, within ``timeout`` seconds; raise ``LifespanFailure`` when it failed.
+
+        On the container's loop the app's first step runs at once: a startup that waits on nothing
+        completes without a loop iteration; one that waits goes on in the loop, within the time left."""
+        loop = self.loop
+        if not isinstance(loop, EagerLoop):
+            loop.run_until_complete(self.astart(timeout))
+            return
+        started = loop.time()
+        self._launch(loop.begin)
+        assert self._from_app is not None
+        if self._from_app.empty():  # the app waits on something before it answers
+            left = None if timeout is None else timeout - (loop.time() - started)
+            loop.run_until_complete(self._bounded(self._reply(), timeout, left))
+        else:
+            self._conclude(self._from_app.get_nowait())
+        if self.supported:
+            _chain_sigterm(self)
 
     async def astart(self, timeout: float | None = None) -> None:
         """``start`` on the running loop."""
+        await self._bounded(self._startup(), timeout, timeout)
+        if self.supported:
+            _chain_sigterm(self)
+
+    async def _bounded(self, startup: Any, timeout: float | None, left: float | None) -> None:
+        """``startup`` within ``left`` of the ``timeout`` seconds the invocation had."""
         try:
-            await asyncio.wait_for(self._startup(), None if timeout is None else max(timeout, 0))
+            await asyncio.wait_for(startup, None if left is None else max(left, 0))
         except asyncio.TimeoutError:
             if self._task is not None:
                 self._task.cancel()
@@ -237,17 +301,26 @@ class Lifespan:
                 f"ASGI lifespan startup did not complete within the {max(timeout or 0, 0):.3f} s the "
                 "invocation had left (less deadline_margin); the next invocation starts it again"
             ) from None
-        if self.supported:
-            _chain_sigterm(self)
 
     async def _startup(self) -> None:
+        self._launch(asyncio.ensure_future)
+        await self._reply()
+
+    def _launch(self, start_task: Any) -> None:
+        """The app's lifespan as a task (``start_task`` makes it), ``lifespan.startup`` waiting for it."""
         self._to_app, self._from_app = asyncio.Queue(), asyncio.Queue()
+        self._to_app.put_nowait({"type": "lifespan.startup"})
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
-        self._task = task = asyncio.ensure_future(self._main(scope))
+        self._task = task = start_task(self._main(scope))
         _RUNNING.add(task)  # the loop keeps only weak references to its tasks
         task.add_done_callback(_RUNNING.discard)
-        await self._to_app.put({"type": "lifespan.startup"})
-        message = await self._from_app.get()
+
+    async def _reply(self) -> None:
+        assert self._from_app is not None
+        self._conclude(await self._from_app.get())
+
+    def _conclude(self, message: dict[str, Any]) -> None:
+        """What the app answered to ``lifespan.startup`` (or that it returned, or raised)."""
         kind = message["type"]
         if kind == "lifespan.startup.complete":
             self.supported = True
@@ -280,24 +353,9 @@ class Lifespan:
     def shutdown(self) -> asyncio.Task[None] | None:
         """Send ``lifespan.shutdown`` and wait (bounded) for the app to finish it; on a running loop
         (SIGTERM inside an invocation, or on a loop in ``FOREVER``) the task that will."""
-        if not self.supported or self.loop.is_closed():
-            return None
-        self.supported = False
-        if self.loop.is_running():  # let the loop do it
-            return self.loop.create_task(self._shutdown())
-        self.loop.run_until_complete(self._shutdown())
-        return None
+        from .shutdown import shutdown  # on SIGTERM: never on a cold start's path
 
-    async def _shutdown(self) -> None:
-        assert self._to_app is not None and self._from_app is not None
-        await self._to_app.put({"type": "lifespan.shutdown"})
-        try:
-            message = await asyncio.wait_for(self._from_app.get(), SHUTDOWN_TIMEOUT)
-        except asyncio.TimeoutError:
-            logger().warning("ASGI lifespan shutdown did not finish within %.1f s", SHUTDOWN_TIMEOUT)
-            return
-        if message["type"] == "lifespan.shutdown.failed":
-            logger().error("ASGI lifespan shutdown failed: %s", message.get("message") or "no message")
+        return shutdown(self)
 
 
 def _chain_sigterm(lifespan: Lifespan) -> None:
@@ -311,26 +369,8 @@ def _chain_sigterm(lifespan: Lifespan) -> None:
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: Any) -> None:
-        def then(*_: Any) -> None:
-            _previous(previous, signum, frame)
+        from .shutdown import on_sigterm as shut_down  # when SIGTERM comes: never on a cold start's path
 
-        try:
-            task = lifespan.shutdown()
-        except BaseException:
-            then()
-            raise
-        if task is not None and lifespan.loop in FOREVER:  # the loop goes on: the rest once shutdown is done
-            task.add_done_callback(then)
-        else:
-            then()
+        shut_down(lifespan, previous, signum, frame, lifespan.loop in FOREVER)
 
     signal.signal(signal.SIGTERM, on_sigterm)
-
-
-def _previous(previous: Any, signum: int, frame: Any) -> None:
-    """What handled SIGTERM before the lifespan's handler: called, or the default done again."""
-    if callable(previous):
-        previous(signum, frame)
-    elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)

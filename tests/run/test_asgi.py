@@ -281,8 +281,9 @@ def test_lifespan_shutdown_outcomes(
     outcome: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lambda_adapter._run import container as _container
+    from lambda_adapter._run import shutdown
 
-    monkeypatch.setattr(_container, "SHUTDOWN_TIMEOUT", 0.05)
+    monkeypatch.setattr(shutdown, "SHUTDOWN_TIMEOUT", 0.05)
     app = ShutdownApp(outcome)
     lifespan = _container.Lifespan(app, "auto", _container.container_loop())
     lifespan.start()
@@ -342,3 +343,51 @@ def test_response_headers_that_are_not_http_are_a_500(headers: Any, caplog: pyte
     assert result["statusCode"] == 500
     assert "InvalidResponse" in caplog.text and "the ASGI app failed" in caplog.text
     assert "set-cookie" not in str(result)
+
+
+class _CallableApp:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+def _plain_function(app: Any) -> Any:
+    def wrapper(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        seen.append(("sync part", asyncio.current_task() is not None))  # its code runs inside the task too
+        return app(scope, receive, send)
+
+    return wrapper
+
+
+seen: list[tuple[str, Any]] = []
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [lambda app: app, _CallableApp, _plain_function, lambda app: __import__("functools").partial(app)],
+    ids=["async-def", "async-call", "plain-function", "partial"],
+)
+def test_every_shape_of_app_runs_as_a_task_of_the_running_loop_in_a_context_of_its_own(shape: Any) -> None:
+    import contextvars
+
+    request = contextvars.ContextVar("request", default="none")
+    seen.clear()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(("task", asyncio.current_task() is not None and asyncio.get_running_loop().is_running()))
+        seen.append(("before", request.get()))
+        request.set(scope["path"])
+        if scope["path"] == "/incomplete":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(bytearray(b"x-a"), memoryview(b"1"))]})
+        await send({"type": "http.response.body", "body": bytearray(b"ok")})
+
+    handler = adapt(shape(app), lifespan="off")
+    for path in ("/one", "/two"):
+        result = handler(event_for("http", path=path), LambdaContext())
+        assert (result["statusCode"], result["headers"]["x-a"], body_of(result)) == (200, "1", b"ok")
+    assert handler(event_for("http", path="/incomplete"), LambdaContext())["statusCode"] == 500
+    assert ("before", "/one") not in seen and seen.count(("before", "none")) == 3  # nothing leaks between requests
+    assert all(value is True for what, value in seen if what in ("task", "sync part")), seen

@@ -135,7 +135,7 @@ def test_lifespan_startup_is_bounded_by_the_invocations_time_left() -> None:
 
 
 def test_canary_a_new_task_schedules_exactly_its_own_first_step() -> None:
-    from lambda_adapter._run.container import EagerLoop
+    from lambda_adapter._run.container import EagerLoop, _Task
 
     loop = EagerLoop()
     captured: list[Any] = []
@@ -145,7 +145,7 @@ def test_canary_a_new_task_schedules_exactly_its_own_first_step() -> None:
         pass
 
     try:
-        task = loop.create_task(step())
+        task = _Task(step(), loop=loop)  # as EagerLoop.run makes it
     finally:
         loop._captured = None
     assert len(captured) == 1 and getattr(captured[0][0], "__self__", None) is task, captured
@@ -168,18 +168,64 @@ def test_the_loop_is_running_during_the_eager_first_step() -> None:
 
 
 def test_when_the_assumption_does_not_hold_the_task_runs_the_plain_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lambda_adapter._run.container import EagerLoop
+    from lambda_adapter._run import container
 
-    original = EagerLoop.create_task
+    def task_scheduling_twice(coroutine: Any, *, loop: Any) -> Any:
+        loop.call_soon(lambda: None)  # a second call_soon: the eager step must not be taken
+        return asyncio.Task(coroutine, loop=loop)
 
-    def create_task_scheduling_twice(self: EagerLoop, coroutine: Any, **kwargs: Any) -> Any:
-        self.call_soon(lambda: None)  # a second call_soon: the eager step must not be taken
-        return original(self, coroutine, **kwargs)
-
-    monkeypatch.setattr(EagerLoop, "create_task", create_task_scheduling_twice)
+    monkeypatch.setattr(container, "_Task", task_scheduling_twice)
+    monkeypatch.setattr(container, "_EAGER_START", False)  # 3.12+: the path of 3.10 and 3.11, and of task factories
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"plain"})
 
     assert body_of(adapt(app, lifespan="off")(event_for("http"), LambdaContext())) == b"plain"
+
+
+def test_a_task_factory_the_app_sets_makes_the_next_requests_tasks() -> None:
+    """The loop is the app's too: a factory it sets (uvloop-style, eager_task_factory) is used, and
+    gets the Handle its call_soon asks for."""
+    from lambda_adapter._run.container import container_loop
+
+    made: list[str] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coroutine: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        made.append(type(loop.call_soon(lambda: None)).__name__)  # a factory may use what call_soon returns
+        return asyncio.Task(coroutine, loop=loop, **kwargs)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        asyncio.get_running_loop().set_task_factory(factory)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    handler = adapt(app, lifespan="off")
+    try:
+        assert [body_of(handler(event_for("http"), LambdaContext())) for _ in range(2)] == [b"ok", b"ok"]
+    finally:
+        container_loop().set_task_factory(None)
+    assert made and set(made) == {"Handle"}  # the second request's task (and what waits for it) made by the factory
+
+
+@pytest.mark.parametrize("waits", [False, True], ids=["startup-waits-on-nothing", "startup-waits"])
+def test_lifespan_startup_that_waits_or_not_completes_once_and_its_state_reaches_requests(waits: bool) -> None:
+    """The app's first lifespan step runs at once; a startup that waits goes on in the loop."""
+    startups: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            assert (await receive())["type"] == "lifespan.startup"
+            if waits:
+                await asyncio.sleep(0.01)
+            scope["state"]["ready"] = asyncio.current_task() is not None
+            startups.append("startup")
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(scope["state"]).encode()})
+
+    handler = adapt(app, lifespan="on")
+    bodies = [body_of(handler(event_for("http"), LambdaContext())) for _ in range(3)]
+    assert bodies == [b"{'ready': True}"] * 3 and startups == ["startup"]
