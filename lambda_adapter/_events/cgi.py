@@ -70,7 +70,14 @@ def environ_from_headers(headers: object, where: str = "headers") -> dict[str, A
             return environ
     except (KeyError, ValueError):
         pass
-    environ = {}  # the loop that defaults, joins, converts, and names what is wrong
+    return _every_header(headers, where)
+
+
+def _every_header(headers: dict[str, Any], where: str) -> dict[str, Any]:
+    """``environ_from_headers`` for any headers: the loop that defaults, joins, converts, and names
+    what is wrong."""
+    environ: dict[str, Any] = {}
+    keys = _CGI_KEYS
     left_out = 0
     key: str | None
     for name, value in headers.items():
@@ -130,7 +137,14 @@ def environ_from_multi_headers(headers: object, where: str = "multiValueHeaders"
             return environ
     except (KeyError, TypeError, ValueError):
         pass
-    environ = {}  # the loop that defaults, joins, converts, and names what is wrong
+    return _every_multi_header(headers, where)
+
+
+def _every_multi_header(headers: dict[str, Any], where: str) -> dict[str, Any]:
+    """``environ_from_multi_headers`` for any headers: the loop that defaults, joins, converts, and
+    names what is wrong."""
+    environ: dict[str, Any] = {}
+    keys = _CGI_KEYS
     left_out = 0
     key: str | None
     for name, values in headers.items():

@@ -58,11 +58,6 @@ def percent_decode_bytes(text: str) -> bytes:
     return b"".join(out)
 
 
-def asgi_path(raw: str) -> str:
-    """ASGI ``path``: percent-decoded, then read as UTF-8 (as uvicorn does)."""
-    return percent_decode_bytes(raw).decode("utf-8", "replace") if "%" in raw else raw
-
-
 def wsgi_path(raw: str) -> str:
     """PEP 3333 ``PATH_INFO``: the percent-decoded bytes, carried as latin-1 characters."""
     return percent_decode_bytes(raw).decode("latin-1") if "%" in raw else raw
@@ -76,11 +71,6 @@ def wsgi_str(text: str) -> str:
 def encode_path(decoded: str) -> str:
     """Percent-encode a path that arrived decoded, so that decoding it again is exact."""
     return decoded if _PATH_CHARS.issuperset(decoded) else _escaped(decoded, _PATH_CHARS)
-
-
-def encode_component(text: str) -> str:
-    """Percent-encode a query key or value: only unreserved characters stay literal."""
-    return text if _COMPONENT_CHARS.issuperset(text) else _escaped(text, _COMPONENT_CHARS)
 
 
 def encode_ascii(text: str) -> str:
@@ -174,6 +164,7 @@ _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabc
 _NAMES_SEEN: set[str] = set()  # names already found to be tokens (bounded)
 _NAMES_LIMIT = 512
 _VALUES_SEEN: set[str] = set()  # values already found clean: no CR or LF, no blanks around, ASCII (bounded)
+_VALUE_MEMO_MAX = 100  # longer values (tokens, one-off ETags) are checked each time, not kept
 _VALUES_LIMIT = 512
 # the app's text types -> content type -> is_text: a pure function's bounded memo (by text types
 # first: a look-up by the same frozenset, then by a string, costs less than by a tuple of both); an
@@ -300,8 +291,8 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
                 if checked is headers:
                     checked = list(headers)  # the app's own list stays as it was
                 checked[index] = (name, stripped)
-            elif len(_VALUES_SEEN) < _VALUES_LIMIT:
-                _VALUES_SEEN.add(value)
+            elif len(value) <= _VALUE_MEMO_MAX and len(_VALUES_SEEN) < _VALUES_LIMIT and name.lower() != "set-cookie":
+                _VALUES_SEEN.add(value)  # short, and no cookie: the memo keeps no session token
     except (TypeError, ValueError, AttributeError):
         raise InvalidResponse(f"response headers must be (str, str) pairs, got {headers!r}") from None
     return checked

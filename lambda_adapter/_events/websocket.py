@@ -112,9 +112,9 @@ def _close_code(value: object) -> int:
         return NO_STATUS
     if type(value) is int:
         return value or NO_STATUS
-    if type(value) is str and value.isdigit():  # hand-made events write numbers as strings
+    if type(value) is str and value.isascii() and value.isdigit():  # hand-made events write numbers as strings
         return int(value) or NO_STATUS
-    raise wrong_type("requestContext.disconnectStatusCode", value, "a number")
+    raise wrong_type("requestContext.disconnectStatusCode", value, "an integer")
 
 
 def _message_of(event: Event) -> str | bytes:

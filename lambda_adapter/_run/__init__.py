@@ -34,10 +34,13 @@ if TYPE_CHECKING:
     from .._typing import Event, LambdaContext, ResponseSink, Result, Sink
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
-# source -> the longest body under its limit whatever JSON escaping adds (6 bytes a character, 64 KB
-# for the rest: size_and_limit's test), so that such a body is not measured; Lambda@Edge's always is
-_UNMEASURED = {"alb": (_LIMITS["alb"] - 65536) // 6, "edge": -1}
-_UNMEASURED_ELSE = (RESULT_LIMIT - 65536) // 6
+# JSON (ensure_ascii, as Lambda's runtimes write results) escapes a character into at most 12 bytes:
+# a character beyond the BMP is a surrogate pair, \ud83d\ude00
+_ESCAPED_MAX = 12
+# source -> the longest body under its limit whatever JSON escaping adds (_ESCAPED_MAX a character,
+# 64 KB for the rest: size_and_limit's test), so that such a body is not measured; Lambda@Edge's always is
+_UNMEASURED = {"alb": (_LIMITS["alb"] - 65536) // _ESCAPED_MAX, "edge": -1}
+_UNMEASURED_ELSE = (RESULT_LIMIT - 65536) // _ESCAPED_MAX
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
 _new = object.__new__
 
@@ -166,8 +169,8 @@ def size_and_limit(result: Result, source: str, event: Any, translator: ModuleTy
     else:
         limit = _LIMITS.get(source, RESULT_LIMIT)
     size = len(result["body"])
-    # JSON escapes at most 6 bytes per character: only a body that could be over is serialised
-    if size * 6 + 65536 > limit:
+    # only a body that could be over once JSON escapes it is serialised
+    if size * _ESCAPED_MAX + 65536 > limit:
         import json
 
         if result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64":  # nothing to escape

@@ -173,9 +173,9 @@ class Container:
         (the common case, written in), again after a wait for the guard or a lifespan startup."""
         try:  # seconds_left's common case written in: a context that answers an int
             remaining = context.get_remaining_time_in_millis()
-        except Exception:  # absent, or failing: the rule's own answer (and its note)
-            remaining = None
-        left = remaining / 1000 - margin if type(remaining) is int else seconds_left(context, margin)
+            left = remaining / 1000 - margin if type(remaining) is int else seconds_left(context, margin)
+        except Exception:  # absent, failing, or an int too large for a float: the rule's own answer (and its note)
+            left = seconds_left(context, margin)
         if not GUARD.try_acquire():
             return self.enter(left), seconds_left(context, margin)
         loop = _LOOP[0] if _LOOP else None

@@ -160,7 +160,8 @@ def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, context: obje
                 first = False
             elif context is not None:
                 if deadline is None:
-                    deadline = time.monotonic() + (seconds_left(context, margin) or 0.0)
+                    left = seconds_left(context, margin)  # None: the context stopped telling, no deadline
+                    deadline = time.monotonic() + left if left is not None else float("inf")
                 if time.monotonic() > deadline:
                     raise DeadlineExceeded("the WSGI app was still sending its answer near the Lambda deadline")
             start.write(chunk)
@@ -212,9 +213,6 @@ class Watchdog:
         setitimer(ITIMER_REAL, seconds if seconds > 0.001 else 0.001)
         return True
 
-    def disarm(self) -> None:
-        setitimer(ITIMER_REAL, 0)
-
     def _install(self) -> bool:
         if self._taken or self._main is not None:  # taken, or installed and this is not the main thread
             return False
@@ -262,9 +260,9 @@ class WSGIRunner:
         # call fewer per event); anything else (a float, no context, a method that raises) takes the rule
         try:
             remaining = context.get_remaining_time_in_millis()
-        except Exception:
-            remaining = None
-        left = remaining / 1000 - self.margin if type(remaining) is int else seconds_left(context, self.margin)
+            left = remaining / 1000 - self.margin if type(remaining) is int else seconds_left(context, self.margin)
+        except Exception:  # the method raised, or an int too large for a float: the rule's own answer
+            left = seconds_left(context, self.margin)
         if left is None:
             armed = False
         elif WATCHDOG._main == get_ident():  # Watchdog.arm written in for where it is installed: a call fewer
@@ -281,7 +279,7 @@ class WSGIRunner:
             after_failure(answer, "the WSGI app failed", context)
         finally:
             if armed:
-                setitimer(ITIMER_REAL, 0)  # WATCHDOG.disarm() written in: a call fewer per event
+                setitimer(ITIMER_REAL, 0)  # disarmed
             if errors._pending or environ["wsgi.errors"] is not errors:  # nothing to flush: no call
                 environ["wsgi.errors"].flush()
 

@@ -74,3 +74,16 @@ def test_bodies() -> None:
     for bad in ("Hello from Lambda!", "aGk", "a\u00e9Gk="):
         with pytest.raises(BadRequest, match="not valid base64"):
             decode_body(bad, True)
+
+
+def test_the_clean_header_memo_keeps_no_cookie_and_no_long_value() -> None:
+    """Response header values found clean are remembered (bounded) to skip the check next time; a
+    Set-Cookie value (a session token) or a long one is checked every time and never kept."""
+    from lambda_adapter._events import encoding
+
+    secret, long_value = "session=s3cr3t-token-for-memo-test", "x" * 101
+    headers = [("Content-Type", "text/plain; memo-test"), ("Set-Cookie", secret), ("X-Long", long_value)]
+    assert encoding.checked_headers(headers) == headers
+    assert "text/plain; memo-test" in encoding._VALUES_SEEN
+    assert secret not in encoding._VALUES_SEEN and long_value not in encoding._VALUES_SEEN
+    assert encoding.checked_headers([("Set-Cookie", " " + secret)]) == [("Set-Cookie", secret)]  # still checked

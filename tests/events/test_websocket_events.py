@@ -156,54 +156,73 @@ def test_endpoint_from_domain_and_stage(context: dict[str, Any], endpoint: str) 
 
 
 # a part of the wrong type: a BadRequest naming the field (the runners answer 400); what identifies the
-# format missing: UnsupportedEvent; (change, error, what the message says)
+# format missing: UnsupportedEvent; (which reader, change, error, what the message says)
 MALFORMED = [
-    (lambda e: e["requestContext"].update(eventType="UPGRADE"), BadRequest, "unknown WebSocket eventType"),
-    (lambda e: e["requestContext"].update(eventType=7), BadRequest, "requestContext.eventType is int, not a string"),
-    (lambda e: e["requestContext"].update(connectionId=""), BadRequest, "requestContext.connectionId is empty"),
-    (lambda e: e["requestContext"].update(connectionId=["x"]), BadRequest, "connectionId is list, not a string"),
-    (lambda e: e["requestContext"].pop("connectionId"), UnsupportedEvent, "has no requestContext.connectionId"),
-    (lambda e: e["requestContext"].pop("eventType"), UnsupportedEvent, "has no requestContext.eventType"),
-    (lambda e: e.update(requestContext="ctx"), BadRequest, "requestContext is str, not an object"),
-    (lambda e: e["requestContext"].update(routeKey=5), BadRequest, "requestContext.routeKey is int"),
-    (lambda e: e["requestContext"].update(disconnectStatusCode="soon"), BadRequest, "disconnectStatusCode is str"),
-    (lambda e: e["requestContext"].update(disconnectReason=1), BadRequest, "disconnectReason is int"),
-    (lambda e: e["requestContext"].update(domainName=1), BadRequest, "requestContext.domainName is int"),
-    (lambda e: e["requestContext"].update(stage=[]), BadRequest, "requestContext.stage is list"),
-    (lambda e: e["requestContext"].update(identity="me"), BadRequest, "requestContext.identity is str"),
-    (lambda e: e["requestContext"].update(authorizer=3), BadRequest, "requestContext.authorizer is int"),
-    (lambda e: e.update(body="not base64!", isBase64Encoded=True), BadRequest, "base64"),
-    (lambda e: e.update(isBase64Encoded="yes"), BadRequest, "isBase64Encoded is str, not true or false"),
-    (lambda e: e.update(body=42), BadRequest, "body is int, not a string"),
-    (lambda e: e.update(headers=["h"]), BadRequest, "headers is list"),
-    (lambda e: e.update(queryStringParameters="a=1"), BadRequest, "queryStringParameters is str"),
+    ("frame", lambda e: e["requestContext"].update(eventType="UPGRADE"), BadRequest, "unknown WebSocket eventType"),
+    ("frame", lambda e: e["requestContext"].update(eventType=7), BadRequest, "eventType is int, not a string"),
+    (
+        "frame",
+        lambda e: e["requestContext"].update(connectionId=""),
+        BadRequest,
+        "requestContext.connectionId is empty",
+    ),
+    ("frame", lambda e: e["requestContext"].update(connectionId=["x"]), BadRequest, "connectionId is list, not a"),
+    (
+        "frame",
+        lambda e: e["requestContext"].pop("connectionId"),
+        UnsupportedEvent,
+        "has no requestContext.connectionId",
+    ),
+    ("frame", lambda e: e["requestContext"].pop("eventType"), UnsupportedEvent, "has no requestContext.eventType"),
+    ("frame", lambda e: e.update(requestContext="ctx"), BadRequest, "requestContext is str, not an object"),
+    ("frame", lambda e: e["requestContext"].update(routeKey=5), BadRequest, "requestContext.routeKey is int"),
+    ("frame", lambda e: e["requestContext"].update(disconnectStatusCode="soon"), BadRequest, "StatusCode is str"),
+    ("frame", lambda e: e["requestContext"].update(disconnectStatusCode="\u00b2"), BadRequest, "not an integer"),
+    ("frame", lambda e: e["requestContext"].update(disconnectStatusCode=4.5), BadRequest, "is float, not an integer"),
+    ("frame", lambda e: e["requestContext"].update(disconnectReason=1), BadRequest, "disconnectReason is int"),
+    ("frame", lambda e: e.update(body="not base64!", isBase64Encoded=True), BadRequest, "base64"),
+    ("frame", lambda e: e.update(isBase64Encoded="yes"), BadRequest, "isBase64Encoded is str, not true or false"),
+    ("frame", lambda e: e.update(body=42), BadRequest, "body is int, not a string"),
+    ("request", lambda e: e.update(requestContext="ctx"), BadRequest, "requestContext is str, not an object"),
+    ("request", lambda e: e["requestContext"].update(domainName=1), BadRequest, "requestContext.domainName is int"),
+    ("request", lambda e: e["requestContext"].update(stage=[]), BadRequest, "requestContext.stage is list"),
+    ("request", lambda e: e["requestContext"].update(identity="me"), BadRequest, "requestContext.identity is str"),
+    ("request", lambda e: e["requestContext"].update(authorizer=3), BadRequest, "requestContext.authorizer is int"),
+    ("request", lambda e: e.update(headers=["h"]), BadRequest, "headers is list"),
+    ("request", lambda e: e.update(queryStringParameters="a=1"), BadRequest, "queryStringParameters is str"),
 ]
 
 
-@pytest.mark.parametrize(("change", "error", "says"), MALFORMED)
-def test_malformed_events_raise_an_error_that_names_the_field(change: Any, error: type, says: str) -> None:
+@pytest.mark.parametrize(("reader", "change", "error", "says"), MALFORMED)
+def test_malformed_events_raise_an_error_that_names_the_field(reader: str, change: Any, error: type, says: str) -> None:
     event = websocket_event(event_type="MESSAGE", body="x")
     change(event)
     with pytest.raises(error, match=re.escape(says)):
-        to_request(event, Options())
-        Frame(event)
+        if reader == "frame":
+            Frame(event)
+        else:
+            to_request(event, Options())
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "close_code", "route_key"),
     [
-        lambda e: e["requestContext"].update(routeKey=None, disconnectStatusCode=None, disconnectReason=None),
-        lambda e: e["requestContext"].update(identity=None, authorizer=None, domainName=None, stage=None),
-        lambda e: e.update(headers=None, multiValueHeaders=None, queryStringParameters=None, body=None),
-        lambda e: e["requestContext"].update(disconnectStatusCode="4001"),
+        (lambda e: None, 4001, "$disconnect"),
+        (lambda e: e["requestContext"].update(routeKey=None, disconnectStatusCode=None, disconnectReason=None),
+         1005, ""),
+        (lambda e: e["requestContext"].update(identity=None, authorizer=None, domainName=None, stage=None),
+         4001, "$disconnect"),
+        (lambda e: e.update(headers=None, multiValueHeaders=None, queryStringParameters=None, body=None),
+         4001, "$disconnect"),
+        (lambda e: e["requestContext"].update(disconnectStatusCode="4002"), 4002, "$disconnect"),
     ],
-)
-def test_absent_or_null_parts_are_their_defaults(change: Any) -> None:
+)  # fmt: skip
+def test_absent_or_null_parts_are_their_defaults(change: Any, close_code: int, route_key: str) -> None:
     event = websocket_event(event_type="DISCONNECT", close_code=4001)
     change(event)
     frame = Frame(event)
+    assert (frame.close_code, frame.route_key) == (close_code, route_key)
     assert to_request(event, Options())["REQUEST_METHOD"] == "GET"
-    assert frame.close_code in (4001, 1005) and frame.route_key in ("", "$disconnect")
 
 
 @pytest.mark.parametrize(

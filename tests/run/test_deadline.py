@@ -75,15 +75,31 @@ def test_margin_up_to_900_seconds_is_taken() -> None:
 class ClockedContext(LambdaContext):
     """A Lambda context whose remaining time the test sets: the deadline comes when the test says."""
 
-    remaining_ms = 30_000
+    remaining_ms: float = 30_000
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+        return self.remaining_ms  # type: ignore[return-value]  # a float too: a context of any shape
 
 
-@pytest.mark.parametrize(("left_after_first_part", "status"), [(30_000, 200), (100, 504)])
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_remaining_time_too_large_for_a_float_is_no_deadline(interface: str) -> None:
+    context = ClockedContext()
+    context.remaining_ms = 10**400  # an int no float holds: its division raises OverflowError
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        return [b"done"]
+
+    result = adapt(wsgi if interface == "wsgi" else slow_asgi, lifespan="off")(event_for("http"), context)
+    assert (result["statusCode"], body_of(result)) == (200, b"done")
+
+
+@pytest.mark.parametrize(
+    ("left_after_first_part", "status"),
+    [(30_000, 200), (100, 504), (float("inf"), 200), (float("nan"), 200)],  # no number: no deadline, never "now"
+)
 def test_wsgi_parts_after_the_first_stop_at_the_deadline(
-    left_after_first_part: int, status: int, caplog: pytest.LogCaptureFixture
+    left_after_first_part: float, status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The first part is the answer the app made; a later one near the deadline is not waited for (504)."""
     context = ClockedContext()

@@ -268,7 +268,7 @@ def test_a_first_request_from_a_worker_thread_leaves_the_main_threads_watchdog_o
         worker.start()
         worker.join(10)
         armed.append(watchdog.arm(5, "from-main"))
-        watchdog.disarm()
+        signal.setitimer(signal.ITIMER_REAL, 0)  # disarmed, as the runner does
     finally:
         signal.signal(signal.SIGALRM, previous)
     assert armed == [False, True]
@@ -311,11 +311,14 @@ def test_a_wsgi_app_returning_a_coroutine_is_named_an_asgi_app(caplog: pytest.Lo
         ("http", "\x01" * 1_037_670, 200),  # 6,226,020 bytes once escaped, and the rest: under Lambda's 6,291,556
         ("http", "\x01" * 1_050_000, 500),  # 6,300,000: over
         ("http", "a" * 6_000_000, 200),
+        ("http", "\U0001f600" * 530_000, 500),  # 12 bytes a character once escaped (a surrogate pair): over
+        ("http", "\U0001f600" * 515_000, 200),  # 6,180,000 and the rest: under
+        ("alb", "\U0001f600" * 84_000, 500),  # 1,008,000 bytes once escaped: over ALB's limit
     ],
     ids=lambda value: value if isinstance(value, (str, int)) and len(str(value)) < 10 else "",
 )
 def test_the_size_limit_counts_the_body_as_lambda_serialises_it(format: str, body: str, status: int) -> None:
-    """A body is measured as JSON escapes it (up to 6 bytes a character) against its source's limit."""
+    """A body is measured as JSON escapes it (up to 12 bytes a character) against its source's limit."""
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         start_response("200 OK", [("Content-Type", "text/plain")])
