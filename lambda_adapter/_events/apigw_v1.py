@@ -18,6 +18,7 @@ from .cgi import (
     set_request,
     set_server,
     str_at,
+    user_of,
 )
 from .encoding import (
     decode_body,
@@ -145,14 +146,7 @@ def _user(context: Any) -> str | None:
     claims = authorizer.get("claims")
     if type(claims) is not dict:
         claims = object_at(authorizer, "claims", "requestContext.authorizer.claims")
-    principal = authorizer.get("principalId")
-    if principal is not None and type(principal) is not str:
-        str_at(authorizer, "principalId", "requestContext.authorizer.principalId")  # raises: not a string
-    sub = claims.get("sub")
-    if sub is not None and type(sub) is not str:
-        str_at(claims, "sub", "requestContext.authorizer.claims.sub")  # raises: not a string
-    user: str | None = principal or sub
-    return user
+    return user_of(authorizer, claims, "requestContext.authorizer.claims")
 
 
 def from_response(response: Response, event: Event, options: Options) -> Result:

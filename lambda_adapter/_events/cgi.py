@@ -283,6 +283,19 @@ def body_at(container: Any, key: str, flag: str) -> tuple[str | None, bool]:
     return body, is_base64
 
 
+def user_of(authorizer: dict[str, Any], claims: dict[str, Any], claims_where: str) -> str | None:
+    """``REMOTE_USER``: the authorizer's ``principalId``, else the claims' ``sub``; each checked inline,
+    the ``str_at`` helper only to name one that is not a string."""
+    principal = authorizer.get("principalId")
+    if principal is not None and type(principal) is not str:
+        str_at(authorizer, "principalId", "requestContext.authorizer.principalId")  # raises: not a string
+    sub = claims.get("sub")
+    if sub is not None and type(sub) is not str:
+        str_at(claims, "sub", f"{claims_where}.sub")  # raises: not a string
+    user: str | None = principal or sub
+    return user
+
+
 def query_params(event: Any, *keys: str) -> dict[str, Any] | None:
     """The first non-empty of the query maps ``keys`` (every one checked to be an object), or None."""
     found = None
