@@ -1,10 +1,14 @@
 """Settings of the Django sample: sessions live in signed cookies; the admin keeps its users in SQLite.
 
-The database file is DJANGO_SAMPLE_DB (default: /tmp/lambda-adapter-django-sample.sqlite3; on Lambda only
-/tmp is writable). Only the admin touches it: run ``python -m django migrate`` and ``createsuperuser`` first.
+The database file is DJANGO_SAMPLE_DB (default: lambda-adapter-django-sample.sqlite3 in the temporary
+folder, /tmp on Lambda, the only writable one there).
+Only the admin touches it: run ``python -m django migrate`` and ``createsuperuser`` first.
 """
 
 import os
+import tempfile
+
+_DB_FILE = "lambda-adapter-django-sample.sqlite3"
 
 SECRET_KEY = "sample-only-secret-key-not-for-production-000000000000"
 DEBUG = False
@@ -27,7 +31,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("DJANGO_SAMPLE_DB", "/tmp/lambda-adapter-django-sample.sqlite3"),
+        "NAME": os.environ.get("DJANGO_SAMPLE_DB") or os.path.join(tempfile.gettempdir(), _DB_FILE),
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
