@@ -46,6 +46,7 @@ plain function too) is answered buffered. Invariants:
 
 from __future__ import annotations
 
-from ._loop import main, serve
+from ._answer import serve
+from ._loop import main
 
 __all__ = ["main", "serve"]

@@ -11,9 +11,11 @@ called and its return value posted.
 from __future__ import annotations
 
 import logging
+import os
 
 from . import _log
 from ._api import Invocation, ResponseStream, RuntimeAPI, RuntimeAPIError, error_document, xray_cause
+from ._context import TRACE
 from ._payload import Fault, to_event, to_payload
 
 TYPE_CHECKING = False
@@ -169,3 +171,17 @@ class Posting:
         self._out.close()
         log.warning("the client went away after %d streamed bytes (request %s): %s; the app was stopped",
                     self._out.sent, self.request_id, exc)  # fmt: skip
+
+
+def serve(api: RuntimeAPI, handler: Callable[..., Any], streams: bool, limit: int | None = None) -> None:
+    """The loop: next invocation, the handler, its answer; ``limit`` invocations, or forever."""
+    served = 0
+    while limit is None or served < limit:
+        invocation = api.next()
+        # the managed runtimes set it per invocation; the X-Ray SDK reads it from the environment
+        if invocation.trace_id:
+            os.environ[TRACE] = invocation.trace_id
+        else:
+            os.environ.pop(TRACE, None)
+        answer(api, handler, streams, invocation)
+        served += 1

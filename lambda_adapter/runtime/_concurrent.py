@@ -31,9 +31,9 @@ import threading
 from http.client import HTTPException
 
 from . import _log
-from ._answer import answer
+from ._answer import answer, serve
 from ._api import RuntimeAPI, RuntimeAPIError
-from ._context import TRACE, per_invocation_trace_id
+from ._context import per_invocation_trace_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -143,14 +143,7 @@ def _forked(address: str, handler: Callable[..., Any], streams: bool, slots: int
             status = 1
             try:
                 _log.to_telemetry_socket()
-                api = RuntimeAPI(address)
-                while True:
-                    invocation = api.next()
-                    if invocation.trace_id:
-                        os.environ[TRACE] = invocation.trace_id
-                    else:
-                        os.environ.pop(TRACE, None)
-                    answer(api, handler, streams, invocation)
+                serve(RuntimeAPI(address), handler, streams)  # the one-at-a-time loop, in this process
             except (RuntimeAPIError, OSError, HTTPException) as exc:
                 log.error("the Runtime API at %s failed (%s); exiting", address, exc)
             finally:

@@ -9,9 +9,8 @@ from http.client import HTTPException
 
 from .._load import UsageError, load_handler, split_spec
 from . import _log
-from ._answer import answer
+from ._answer import serve
 from ._api import RuntimeAPI, RuntimeAPIError, error_document
-from ._context import TRACE
 from ._payload import Fault
 from ._snapstart import SNAPSTART, SNAPSTART_ENV, restore
 
@@ -117,17 +116,3 @@ def _streams(handler: Any, setting: str | None) -> bool:
         log.warning("%s=%s, but the handler cannot stream (not made by adapt(), or streaming='off'): buffered",
                     ENV_STREAMING, setting)  # fmt: skip
     return wanted and stream is not None
-
-
-def serve(api: RuntimeAPI, handler: Callable[..., Any], streams: bool, limit: int | None = None) -> None:
-    """The loop: next invocation, the handler, its answer; ``limit`` invocations, or forever."""
-    served = 0
-    while limit is None or served < limit:
-        invocation = api.next()
-        # the managed runtimes set it per invocation; the X-Ray SDK reads it from the environment
-        if invocation.trace_id:
-            os.environ[TRACE] = invocation.trace_id
-        else:
-            os.environ.pop(TRACE, None)
-        answer(api, handler, streams, invocation)
-        served += 1
