@@ -211,10 +211,12 @@ DIRECT_FIELDS = {
     "v2": ["requestContext", "requestContext.http", "requestContext.http.method", "requestContext.http.sourceIp",
            "requestContext.http.path", "requestContext.domainName", "requestContext.stage", "rawPath",
            "rawQueryString", "isBase64Encoded", "body", "headers", "cookies", "queryStringParameters",
-           "requestContext.authorizer", "requestContext.authorizer.jwt", "headers.host"],
+           "requestContext.authorizer", "requestContext.authorizer.jwt", "headers.host", "headers.x-forwarded-proto",
+           "headers.x-forwarded-port", "headers.cookie", "headers.transfer-encoding", "headers.content-length"],
 }  # fmt: skip
 _ABSENT = object()
-REPLACEMENTS = [_ABSENT, None, "", "/x y", 7, [], ["a", "b"], {}, {"x": 1}, True, "caf\u00e9"]
+REPLACEMENTS = [_ABSENT, None, "", "/x y", 7, [], ["a", "b"], {}, {"x": 1}, True, "caf\u00e9",
+                "http", "8443", "h.example:8443", "/a%2Fb", ["a=1", ""], ["c=\u00e9"], "1.2.3.4/32", "prod"]  # fmt: skip
 
 
 def _recorded(source: str) -> list[str]:
