@@ -220,7 +220,17 @@ def _user(context: Any) -> str | None:
 
 def from_response(response: Response, event: Event, options: Options) -> Result:
     """The result dict: Set-Cookie values in cookies[], other repeats joined with ``, ``."""
-    headers, cookies = split_cookies(response.headers)
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in response.headers:  # split_cookies written in: a call fewer per answer
+        name = name.lower()  # as HTTP/2 carries them, and as ASGI apps send them
+        if name in headers:
+            headers[name] = f"{headers[name]}, {value}"
+        elif name == "set-cookie":
+            if value not in cookies:  # no cookie twice
+                cookies.append(value)
+        else:
+            headers[name] = value
     body, is_base64 = encode_body(
         response.body, headers.get("content-type"), headers.get("content-encoding"), options.text_mime_types
     )

@@ -135,17 +135,22 @@ class Buffered(Answer):
         response.status = self._status
         response.headers = self._headers
         response.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        result = to_result(response, self._module, self._source, self._event, self._options, self._context)
+        source = self._source
+        result: Result = self._module.from_response(response, self._event, self._options)
+        # to_result called only when it has something to check (a call fewer per event): a body that may
+        # be over the source's limit once escaped (else under it, escaped or not), or one value per header name
+        if len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE) or source in _SINGLE_VALUE:
+            result = to_result(result, response, self._module, source, self._event, self._options, self._context)
         if self._sink is None:
             self.value = result
         else:
             self._sink.result(result)
 
 
-def to_result(response: Response, translator: ModuleType, source: str, event: Event, options: Options,
-              context: LambdaContext) -> Result:  # fmt: skip
-    """The source's result for ``response``; a 500 in its place when it is over the source's limit."""
-    result: Result = translator.from_response(response, event, options)
+def to_result(result: Result, response: Response, translator: ModuleType, source: str, event: Event,
+              options: Options, context: LambdaContext) -> Result:  # fmt: skip
+    """The result to send for ``response``: ``result`` (the source's translation of it), or a 500 in
+    its place when that is over the source's limit; values a single-value answer cannot carry logged."""
     if len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):  # else under the limit, escaped or not
         size, limit = size_and_limit(result, source, event, translator)
         if size > limit:
