@@ -59,11 +59,11 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
         body = event.get("body")
         if (
             not (method and domain and path)
-            or type(is_base64) is not bool
-            or (body is not None and type(body) is not str)
+            or is_base64.__class__ is not bool  # __class__, not type(): no call
+            or (body is not None and body.__class__ is not str)
         ):
             raise ValueError  # empty, or not what AWS sends
-        if "queryStringParameters" in event and type(event["queryStringParameters"]) is not dict:
+        if "queryStringParameters" in event and event["queryStringParameters"].__class__ is not dict:
             raise ValueError
         environ = environ_from_headers(event["headers"])
         if "cookies" in event:  # cookies[] holds the Cookie header's parts, split by AWS

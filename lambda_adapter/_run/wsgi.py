@@ -260,7 +260,7 @@ class WSGIRunner:
         # call fewer per event); anything else (a float, no context, a method that raises) takes the rule
         try:
             remaining = context.get_remaining_time_in_millis()
-            left = remaining / 1000 - self.margin if type(remaining) is int else seconds_left(context, self.margin)
+            left = remaining / 1000 - self.margin if remaining.__class__ is int else seconds_left(context, self.margin)
         except Exception:  # the method raised, or an int too large for a float: the rule's own answer
             left = seconds_left(context, self.margin)
         if left is None:
