@@ -8,6 +8,7 @@ Invariant: pure (see ``lambda_adapter._events``).
 from __future__ import annotations
 
 from .cgi import (
+    _CGI_KEYS,
     _USUAL_PORTS,
     body_at,
     environ_from_headers,
@@ -65,7 +66,16 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
             raise ValueError  # empty, or not what AWS sends
         if "queryStringParameters" in event and event["queryStringParameters"].__class__ is not dict:
             raise ValueError
-        environ = environ_from_headers(event["headers"])
+        headers, environ, keys = event["headers"], {}, _CGI_KEYS
+        try:  # environ_from_headers' common case written in (a call fewer): names known, values ASCII strings
+            for name, value in headers.items():
+                if value.__class__ is not str or not value.isascii():
+                    raise ValueError
+                environ[keys[name]] = value  # a KeyError for a name not yet seen (or holding "_")
+        except (KeyError, ValueError):
+            environ = {}
+        if len(environ) != len(headers):  # a new name, another value, two spellings of a name: the rules
+            environ = environ_from_headers(headers)
         if "cookies" in event:  # cookies[] holds the Cookie header's parts, split by AWS
             cookies = event["cookies"]
             if cookies.__class__ is list and cookies and "HTTP_COOKIE" not in environ and "" not in cookies:

@@ -99,11 +99,11 @@ class Buffered(Answer):
 
     def __init__(self, head: bool, options: Options, translator: ModuleType, source: str, event: Event,
                  context: LambdaContext, sink: Sink | None) -> None:  # fmt: skip
-        # Answer.__init__ written out: one call fewer per event on the hot path; _status, _headers
-        # and _chunks are set by start, which comes first (see the module docstring)
+        # Answer.__init__ written out: one call fewer per event on the hot path; _body_allowed,
+        # _status, _headers and _chunks are set by start, which comes first (see the module docstring)
         self._head = head
         self._exclude = options.exclude_headers
-        self.started = self.committed = self.ended = self._body_allowed = False
+        self.started = self.committed = self.ended = False
         self._options = options
         self._module = translator
         self._source = source

@@ -215,8 +215,8 @@ DIRECT_FIELDS = {
            "headers.x-forwarded-port", "headers.cookie", "headers.transfer-encoding", "headers.content-length"],
 }  # fmt: skip
 _ABSENT = object()
-REPLACEMENTS = [_ABSENT, None, "", "/x y", 7, [], ["a", "b"], {}, {"x": 1}, True, "caf\u00e9",
-                "http", "8443", "h.example:8443", "/a%2Fb", ["a=1", ""], ["c=\u00e9"], "1.2.3.4/32", "prod"]  # fmt: skip
+REPLACEMENTS = [_ABSENT, None, "", "/x y", 7, [], ["a", "b"], {}, {"x": 1}, True, "caf\u00e9", "http", "8443",
+                "h.example:8443", "/a%2Fb", ["a=1", ""], ["c=\u00e9"], "1.2.3.4/32", "prod"]  # fmt: skip
 
 
 def _recorded(source: str) -> list[str]:
