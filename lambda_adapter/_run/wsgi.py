@@ -146,7 +146,8 @@ def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, context: obje
     start = _Start()
     start.answer = answer
     result = app(environ, start.start_response)
-    if hasattr(result, "__await__"):  # an ASGI app behind a wrapper detection cannot see through
+    plain = result.__class__ is list  # neither awaitable nor closable: no hasattr() call for either
+    if not plain and hasattr(result, "__await__"):  # an ASGI app behind a wrapper detection cannot see through
         close_iterable(result, quietly=True)
         raise InvalidResponse(
             "the app returned an awaitable: it is an ASGI app; say so with adapt(app, interface='asgi')"
@@ -171,7 +172,7 @@ def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, context: obje
     except BaseException:
         close_iterable(result, quietly=True)  # the iteration's error is the one to report
         raise
-    if hasattr(result, "close"):  # a list has none: no call for it
+    if not plain and hasattr(result, "close"):
         close_iterable(result, quietly=False)
 
 
