@@ -139,43 +139,6 @@ def status_code(status: object) -> int:
     return code
 
 
-def run_wsgi(app: WSGIApp, environ: Environ, answer: ResponseSink, context: object = None, margin: float = 0.0) -> None:
-    """Run ``app`` on ``environ``, its answer through ``answer`` as it comes; ``close()`` always called,
-    after ``answer.end()``. Between parts, past the deadline ``context`` tells (less ``margin``; no
-    deadline without a context): ``DeadlineExceeded``."""
-    start = _Start()
-    start.answer = answer
-    result = app(environ, start.start_response)
-    plain = result.__class__ is list  # neither awaitable nor closable: no hasattr() call for either
-    if not plain and hasattr(result, "__await__"):  # an ASGI app behind a wrapper detection cannot see through
-        close_iterable(result, quietly=True)
-        raise InvalidResponse(
-            "the app returned an awaitable: it is an ASGI app; say so with adapt(app, interface='asgi')"
-        )
-    try:
-        first = True  # not enumerate(): a call fewer per answer
-        deadline = None  # read from the context at the second part: most answers have one
-        for chunk in result:
-            # the first part is the answer the app made; a further one past the deadline is not waited for
-            if first:
-                first = False
-            elif context is not None:
-                if deadline is None:
-                    left = seconds_left(context, margin)  # None: the context stopped telling, no deadline
-                    deadline = time.monotonic() + left if left is not None else float("inf")
-                if time.monotonic() > deadline:
-                    raise DeadlineExceeded("the WSGI app was still sending its answer near the Lambda deadline")
-            start.write(chunk)
-        if not start.sent:
-            start.send_headers()
-        answer.end()
-    except BaseException:
-        close_iterable(result, quietly=True)  # the iteration's error is the one to report
-        raise
-    if not plain and hasattr(result, "close"):
-        close_iterable(result, quietly=False)
-
-
 def close_iterable(result: Any, quietly: bool) -> None:
     """``close()`` the app's iterable (PEP 3333); once the answer is whole, a failure there is
     logged and the answer stands, as a real server has sent it by then."""
@@ -272,8 +235,38 @@ class WSGIRunner:
             armed = True
         else:  # the first request, or another thread
             armed = WATCHDOG.arm(left, context)
-        try:
-            run_wsgi(self.app, environ, answer, None if left is None else context, self.margin)
+        try:  # the app run (PEP 3333) here rather than in a function of its own: a call fewer per event
+            start = _Start()
+            start.answer = answer
+            result = self.app(environ, start.start_response)
+            plain = result.__class__ is list  # neither awaitable nor closable: no hasattr() call for either
+            if not plain and hasattr(result, "__await__"):  # an ASGI app behind a wrapper detection cannot see through
+                close_iterable(result, quietly=True)
+                raise InvalidResponse(
+                    "the app returned an awaitable: it is an ASGI app; say so with adapt(app, interface='asgi')"
+                )
+            try:
+                first = True  # not enumerate(): a call fewer per answer
+                deadline = None  # read from the context at the second part: most answers have one
+                for chunk in result:
+                    # the first part is the answer the app made; a further one past the deadline is not waited for
+                    if first:
+                        first = False
+                    elif left is not None:  # None: no deadline guard
+                        if deadline is None:
+                            now_left = seconds_left(context, self.margin)  # None: the context stopped telling
+                            deadline = time.monotonic() + now_left if now_left is not None else float("inf")
+                        if time.monotonic() > deadline:
+                            raise DeadlineExceeded("the WSGI app was still sending its answer near the Lambda deadline")
+                    start.write(chunk)
+                if not start.sent:
+                    start.send_headers()
+                answer.end()
+            except BaseException:
+                close_iterable(result, quietly=True)  # the iteration's error is the one to report
+                raise
+            if not plain and hasattr(result, "close"):
+                close_iterable(result, quietly=False)
         except DeadlineExceeded:
             after_failure(answer, "stopped the WSGI app near the Lambda deadline", context, timeout=True)
         except Exception:
