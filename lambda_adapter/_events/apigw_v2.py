@@ -22,7 +22,9 @@ from .cgi import (
     wrong_type,
 )
 from .encoding import (
+    _NONE_KNOWN,
     _PATH_CHARS,
+    _TEXT_MEMO,
     decode_body,
     encode_ascii,
     encode_body,
@@ -241,9 +243,15 @@ def from_response(response: Response, event: Event, options: Options) -> Result:
                 cookies.append(value)
         else:
             headers[name] = value
-    body, is_base64 = encode_body(
-        response.body, headers.get("content-type"), headers.get("content-encoding"), options.text_mime_types
-    )
+    raw, content_type, text_types = response.body, headers.get("content-type"), options.text_mime_types
+    # encode_body's common case written in (a call fewer): a body of a type is_text's memo knows as text, not encoded
+    if raw and "content-encoding" not in headers and _TEXT_MEMO.get(text_types, _NONE_KNOWN).get(content_type):
+        try:
+            body, is_base64 = raw.decode("utf-8"), False
+        except UnicodeDecodeError:  # claims text but is not UTF-8: encode_body's base64
+            body, is_base64 = encode_body(raw, content_type, None, text_types)
+    else:
+        body, is_base64 = encode_body(raw, content_type, headers.get("content-encoding"), text_types)
     result: Result = {
         "statusCode": response.status,
         "headers": headers,
