@@ -57,7 +57,7 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
         http = context["http"]
         method, client, fallback = http["method"], http["sourceIp"], http["path"]
         domain, stage, path, query = context["domainName"], context["stage"], event["rawPath"], event["rawQueryString"]
-        "".join((method, client, fallback, domain, stage, path, query))  # a TypeError unless all are strings
+        "".join((method, client, fallback, domain, stage, path))  # a TypeError unless all are strings
         is_base64 = event["isBase64Encoded"]
         body = event.get("body")
         if (
@@ -99,7 +99,7 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
             and not options.base_path
             and path[0] == "/"
             and _PATH_CHARS.issuperset(path)
-            and (query.isascii() and query.isprintable() and " " not in query)
+            and (query.isascii() and query.isprintable() and " " not in query)  # str only: query's type check
         ):  # no root, nothing to encode or decode (Function URLs and HTTP APIs alike)
             environ["SCRIPT_NAME"], environ["PATH_INFO"], environ["QUERY_STRING"] = "", path, query
             environ["RAW_URI"] = f"{path}?{query}" if query else path

@@ -101,8 +101,7 @@ class Buffered(Answer):
                  context: LambdaContext, sink: Sink | None) -> None:  # fmt: skip
         # Answer.__init__ written out: one call fewer per event on the hot path; _body_allowed,
         # _status, _headers and _chunks are set by start, which comes first (see the module docstring)
-        self._head = head
-        self._exclude = options.exclude_headers
+        self._head = head  # _exclude left unset: start reads the options' own (a store fewer)
         self.started = self.committed = self.ended = False
         self._options = options
         self._module = translator
@@ -118,8 +117,9 @@ class Buffered(Answer):
             raise InvalidResponse("the answer's status and headers were sent already")
         self.started = True
         self._body_allowed = not (self._head or status in NO_BODY or status < 200)
-        if self._exclude:
-            headers = [(name, value) for name, value in headers if name.lower() not in self._exclude]
+        exclude = self._options.exclude_headers
+        if exclude:
+            headers = [(name, value) for name, value in headers if name.lower() not in exclude]
         self._status = status
         self._headers = headers
         self._chunks: list[bytes] = []

@@ -110,8 +110,14 @@ class _Start:
                 raise InvalidResponse(f"the app's body must be an iterable of bytes, got {type(chunk).__name__}")
             chunk = bytes(chunk)
         if chunk:
-            if not self.sent:
-                self.send_headers()
+            if not self.sent:  # send_headers written in for its common case, a status seen before: a call fewer
+                pending = self.pending
+                code = _CODES.get(pending[0]) if pending is not None and pending[0].__class__ is str else None
+                if code is None:
+                    self.send_headers()
+                else:
+                    self.sent = True
+                    self.answer.start(code, checked_headers(pending[1]))  # type: ignore[index]  # code: a pair
             self.answer.body(chunk)
 
     def send_headers(self) -> None:
