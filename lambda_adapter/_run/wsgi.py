@@ -221,7 +221,7 @@ class WSGIRunner:
 
     def run(self, environ: Environ, body: bytes, event: Event, context: LambdaContext, answer: ResponseSink) -> None:
         # the wsgi.* keys, the body as wsgi.input, the event and context as aws.* (written here: a call fewer)
-        environ.update(TEMPLATE)
+        environ |= TEMPLATE
         environ["wsgi.input"] = BytesIO(body)
         environ["wsgi.errors"] = errors = ErrorStream()
         environ["aws.event"] = event
