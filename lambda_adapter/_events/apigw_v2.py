@@ -76,8 +76,8 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
                 environ[keys[name]] = value  # a KeyError for a name not yet seen (or holding "_")
         except (KeyError, ValueError):
             environ = {}
-        if len(environ) != len(headers):  # a new name, another value, two spellings of a name: the rules
-            environ = environ_from_headers(headers)
+        if len(environ) != len(headers) or headers.__class__ is not dict:  # a new name, another value, two
+            environ = environ_from_headers(headers)  # spellings of a name, not a dict: the rules
         if "cookies" in event:  # cookies[] holds the Cookie header's parts, split by AWS
             cookies = event["cookies"]
             if cookies.__class__ is list and cookies and "HTTP_COOKIE" not in environ and "" not in cookies:
