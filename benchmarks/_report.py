@@ -66,7 +66,8 @@ def _instructions(report: dict[str, Any]) -> list[str]:
         return [*lines, f"Cold start under callgrind: {counted['cold']}."]
     lines += [
         "Cold start: a fresh interpreter imports the sample's handler module and answers one REST event; the floor "
-        "calls the same app with a hand-built environ / scope. What each adds over the floor:",
+        "calls the same app with a hand-built environ / scope. Each count ends with the answer (`os._exit`): "
+        "interpreter exit, which a Lambda environment never runs, is not counted. What each adds over the floor:",
         "",
         "| sample | floor | ours adds | peer | peer adds | ratio | target |",
         "|---|---:|---:|---|---:|---:|---|",

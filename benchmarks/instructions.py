@@ -8,7 +8,8 @@ Per event: a subprocess handles N events, another handles 0; the difference over
 cost of one event, for our handler and the peer's, with the same trivial app and event.
 Cold start: a fresh interpreter imports the sample handler and answers one event, against the
 same app called with a hand-built environ / scope (the floor); what the adapter adds is the
-difference. Peers: apig-wsgi (Flask sample) and Mangum (FastAPI sample).
+difference. Peers: apig-wsgi (Flask sample) and Mangum (FastAPI sample). The count stops at the
+answer (``os._exit``): a Lambda environment never runs interpreter exit, so it is no part of a cold start.
 """
 
 from __future__ import annotations
