@@ -47,19 +47,20 @@ _NO_STATE: dict[str, Any] = {}  # the state of an app without lifespan; never wr
 class Cycle:
     """One request and its response: ``receive`` and ``send`` for the app."""
 
-    __slots__ = ("answer", "body", "done", "gone", "received", "state", "trailers")
+    __slots__ = ("answer", "body", "done", "gone", "state", "trailers")
 
     def __init__(self, body: bytes, answer: ResponseSink) -> None:
-        self.body = body
+        self.body: bytes | None = body  # None once received
         self.answer = answer
         self.state = START
-        self.trailers = self.received = self.gone = False
+        self.trailers = self.gone = False
         self.done: asyncio.Event | None = None
 
     async def receive(self) -> Message:
-        if not self.received:
-            self.received = True
-            return {"type": "http.request", "body": self.body, "more_body": False}
+        body = self.body
+        if body is not None:
+            self.body = None
+            return {"type": "http.request", "body": body, "more_body": False}
         if self.state != COMPLETE and not self.gone:  # the client stays until the response is complete
             if self.done is None:
                 self.done = asyncio.Event()

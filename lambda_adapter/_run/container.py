@@ -121,7 +121,6 @@ class EagerLoop(asyncio.SelectorEventLoop):
     """
 
     _captured: list[tuple[Any, Any, Any]] | None = None
-    _eager = False
     leftovers: set[asyncio.Task[Any]]
 
     def __init__(self) -> None:
@@ -138,9 +137,6 @@ class EagerLoop(asyncio.SelectorEventLoop):
                 return None  # type: ignore[return-value]  # asyncio's Task ignores it: no Handle made
             return asyncio.Handle(callback, args, self, context)  # a task factory's code may use it
         return super().call_soon(callback, *args, context=context)
-
-    def is_running(self) -> bool:
-        return self._eager or super().is_running()
 
     def run(self, coroutine: Any, timeout: float | None = None) -> None:
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
@@ -166,11 +162,11 @@ class EagerLoop(asyncio.SelectorEventLoop):
         hooks = _get_asyncgen_hooks()
         _set_asyncgen_hooks(*self._hooks)
         _set_running_loop(self)
-        self._eager = True  # eager_start asks is_running()
+        self._thread_id = _get_ident()  # as run_forever() sets it: is_running() says True (eager_start asks)
         try:
             return _Task(coroutine, loop=self, eager_start=True)  # type: ignore[call-arg]
         finally:
-            self._eager = False
+            self._thread_id = None  # type: ignore[assignment]
             _set_running_loop(None)
             _set_asyncgen_hooks(*hooks)
 
@@ -189,11 +185,11 @@ class EagerLoop(asyncio.SelectorEventLoop):
             hooks = _get_asyncgen_hooks()
             _set_asyncgen_hooks(*self._hooks)
             _set_running_loop(self)
-            self._eager = True
+            self._thread_id = _get_ident()
             try:
                 captured[0][2].run(captured[0][0])
             finally:
-                self._eager = False
+                self._thread_id = None  # type: ignore[assignment]
                 _set_running_loop(None)
                 _set_asyncgen_hooks(*hooks)
         else:  # the assumption does not hold on this Python: the steps go on the loop as asked
@@ -205,6 +201,7 @@ class EagerLoop(asyncio.SelectorEventLoop):
 _Task = asyncio.Task  # what run() makes: the canaries replace it to break the eager step's assumption
 _EAGER_START = sys.version_info >= (3, 12)  # Task(..., eager_start=True): the canaries turn it off
 _set_running_loop = asyncio._set_running_loop
+_get_ident = _thread.get_ident
 _get_asyncgen_hooks, _set_asyncgen_hooks = sys.get_asyncgen_hooks, sys.set_asyncgen_hooks
 
 
