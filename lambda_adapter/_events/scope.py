@@ -67,7 +67,7 @@ def to_scope(environ: Environ, state: dict[str, Any], event: Event, context: Any
         "query_string": encoded.pop(),
         "headers": list(zip(names, encoded)),  # noqa: B905  # one length by construction; strict= parses a keyword
         "client": (client, 0) if client else None,
-        "server": (environ["SERVER_NAME"], _PORTS[port] if port in _PORTS else int(port)),
+        "server": (environ["SERVER_NAME"], _PORTS.get(port) or int(port)),
         "state": state.copy() if state else {},
         "aws.event": event,
         "aws.context": context,

@@ -25,7 +25,7 @@ from .._events.encoding import checked_headers
 from .._events.scope import to_scope
 from .._model import DeadlineExceeded, InvalidResponse
 from . import after_failure, seconds_left
-from .container import _LOOP, GUARD, EagerLoop, Lifespan, container_loop, finish
+from .container import GUARD, EagerLoop, Lifespan, container_loop, finish
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,19 +47,20 @@ _NO_STATE: dict[str, Any] = {}  # the state of an app without lifespan; never wr
 class Cycle:
     """One request and its response: ``receive`` and ``send`` for the app."""
 
-    __slots__ = ("answer", "body", "done", "gone", "received", "state", "trailers")
+    __slots__ = ("answer", "body", "done", "gone", "state", "trailers")
 
     def __init__(self, body: bytes, answer: ResponseSink) -> None:
-        self.body = body
+        self.body: bytes | None = body  # None once received
         self.answer = answer
         self.state = START
-        self.trailers = self.received = self.gone = False
+        self.trailers = self.gone = False
         self.done: asyncio.Event | None = None
 
     async def receive(self) -> Message:
-        if not self.received:
-            self.received = True
-            return {"type": "http.request", "body": self.body, "more_body": False}
+        body = self.body
+        if body is not None:
+            self.body = None
+            return {"type": "http.request", "body": body, "more_body": False}
         if self.state != COMPLETE and not self.gone:  # the client stays until the response is complete
             if self.done is None:
                 self.done = asyncio.Event()
@@ -134,6 +135,7 @@ class Container:
         self.app = app
         self.mode = options.lifespan
         self.lifespan: Lifespan | None = None
+        self.ready: EagerLoop | None = None  # the container's loop, lifespan started on it (or "off")
         self._starting: asyncio.Task[None] | None = None  # startup under way on a running loop
 
     def ready_loop(self, timeout: float | None = None) -> EagerLoop:
@@ -144,6 +146,7 @@ class Container:
             lifespan = Lifespan(self.app, self.mode, loop)
             lifespan.start(timeout)  # raises LifespanFailure; the next event tries again
             self.lifespan = lifespan
+        self.ready = loop
         return loop
 
     async def aready(self, timeout: float | None = None) -> None:
@@ -164,6 +167,7 @@ class Container:
         lifespan = Lifespan(self.app, self.mode, loop)
         await lifespan.astart(timeout)
         self.lifespan = lifespan
+        self.ready = None  # the container's loop needs its own startup again
 
     def _stale(self, loop: asyncio.AbstractEventLoop) -> bool:
         return self.mode != "off" and (self.lifespan is None or self.lifespan.loop is not loop)
@@ -178,10 +182,8 @@ class Container:
             left = seconds_left(context, margin)
         if not GUARD.try_acquire():
             return self.enter(left), seconds_left(context, margin)
-        loop = _LOOP[0] if _LOOP else None
-        lifespan = self.lifespan
-        ready = self.mode == "off" or (lifespan is not None and lifespan.loop is loop)
-        if ready and loop is not None and not loop._closed:  # type: ignore[attr-defined]
+        loop = self.ready
+        if loop is not None and not loop._closed:  # type: ignore[attr-defined]
             return loop, left
         try:
             return self.ready_loop(left), seconds_left(context, margin)

@@ -121,7 +121,6 @@ class EagerLoop(asyncio.SelectorEventLoop):
     """
 
     _captured: list[tuple[Any, Any, Any]] | None = None
-    _eager = False
     leftovers: set[asyncio.Task[Any]]
 
     def __init__(self) -> None:
@@ -139,9 +138,6 @@ class EagerLoop(asyncio.SelectorEventLoop):
             return asyncio.Handle(callback, args, self, context)  # a task factory's code may use it
         return super().call_soon(callback, *args, context=context)
 
-    def is_running(self) -> bool:
-        return self._eager or super().is_running()
-
     def run(self, coroutine: Any, timeout: float | None = None) -> None:
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
         if self.leftovers:
@@ -157,48 +153,56 @@ class EagerLoop(asyncio.SelectorEventLoop):
         if self._closed:  # type: ignore[attr-defined]
             coroutine.close()
             raise RuntimeError("Event loop is closed")
-        if _EAGER_START and self._task_factory is None:  # type: ignore[attr-defined]
-            return self._eager_task(coroutine)
+        if self._task_factory is not None:  # type: ignore[attr-defined]
+            return self._captured_task(coroutine)
+        if not _EAGER_START:
+            return self._captured_task(coroutine)
+        # asyncio's own eager start (3.12+): no call_soon, and a task done in that step never joins
+        # the loop's registry
+        hooks = _get_asyncgen_hooks()
+        _set_asyncgen_hooks(*self._hooks)
+        _set_running_loop(self)
+        self._thread_id = _get_ident()  # as run_forever() sets it: is_running() says True (eager_start asks)
+        try:
+            return _Task(coroutine, loop=self, eager_start=True)  # type: ignore[call-arg]
+        finally:
+            self._thread_id = None  # type: ignore[assignment]
+            _set_running_loop(None)
+            _set_asyncgen_hooks(*hooks)
+
+    def _captured_task(self, coroutine: Any) -> asyncio.Task[Any]:
+        """The task, its first step captured from its ``call_soon`` and taken here (3.10, 3.11, a
+        task factory); when it asked for anything else, the steps go on the loop as asked."""
         captured: list[tuple[Any, Any, Any]] = []
         self._captured = captured
         try:
-            task = _Task(coroutine, loop=self) if self._task_factory is None else self.create_task(coroutine)  # type: ignore[attr-defined]
+            task: asyncio.Task[Any] = (
+                _Task(coroutine, loop=self) if self._task_factory is None else self.create_task(coroutine)  # type: ignore[attr-defined]
+            )
         finally:
             self._captured = None
         if len(captured) == 1 and not captured[0][1] and getattr(captured[0][0], "__self__", None) is task:
-            hooks = sys.get_asyncgen_hooks()
-            sys.set_asyncgen_hooks(*self._hooks)
+            hooks = _get_asyncgen_hooks()
+            _set_asyncgen_hooks(*self._hooks)
             _set_running_loop(self)
-            self._eager = True
+            self._thread_id = _get_ident()
             try:
                 captured[0][2].run(captured[0][0])
             finally:
-                self._eager = False
+                self._thread_id = None  # type: ignore[assignment]
                 _set_running_loop(None)
-                sys.set_asyncgen_hooks(*hooks)
+                _set_asyncgen_hooks(*hooks)
         else:  # the assumption does not hold on this Python: the steps go on the loop as asked
             for callback, args, context in captured:
                 super().call_soon(callback, *args, context=context)
         return task
 
-    def _eager_task(self, coroutine: Any) -> asyncio.Task[Any]:
-        """The task, its first step taken by asyncio's own eager start (Python 3.12+): no
-        ``call_soon``, and a task done in that step never joins the loop's registry."""
-        hooks = sys.get_asyncgen_hooks()
-        sys.set_asyncgen_hooks(*self._hooks)
-        _set_running_loop(self)
-        self._eager = True  # eager_start asks is_running()
-        try:
-            return _Task(coroutine, loop=self, eager_start=True)  # type: ignore[call-arg]
-        finally:
-            self._eager = False
-            _set_running_loop(None)
-            sys.set_asyncgen_hooks(*hooks)
-
 
 _Task = asyncio.Task  # what run() makes: the canaries replace it to break the eager step's assumption
 _EAGER_START = sys.version_info >= (3, 12)  # Task(..., eager_start=True): the canaries turn it off
 _set_running_loop = asyncio._set_running_loop
+_get_ident = _thread.get_ident
+_get_asyncgen_hooks, _set_asyncgen_hooks = sys.get_asyncgen_hooks, sys.set_asyncgen_hooks
 
 
 async def finish(task: asyncio.Task[Any], timeout: float | None, loop: EagerLoop | None = None) -> None:
