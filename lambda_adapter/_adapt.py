@@ -85,7 +85,8 @@ def _refuse_class(app: Any) -> None:
 class Handler:
     """The Lambda handler ``adapt()`` returns; see the module docstring for its four entries."""
 
-    __slots__ = ("_http", "_router", "_stream_allowed", "_websocket", "_ws_app", "options", "runner", "streaming")
+    __slots__ = ("_http", "_router", "_scoped", "_stream_allowed", "_websocket", "_ws_app", "options", "runner",
+                 "streaming")  # fmt: skip
 
     def __init__(self, app: Any, options: Options) -> None:
         self.options = options
@@ -105,6 +106,11 @@ class Handler:
             self._stream_allowed = options.streaming != "off"
         self.streaming = options.streaming  # "on": the runtime loop streams without being told
         self._http = self.runner  # what runs HTTP events: the runner, or it behind compression (made once)
+        self._scoped: Any = None  # source -> the reader of its scope, for an ASGI app run as it is
+        if self._ws_app is not None and self.runner.interface == "asgi" and not options.compress:
+            from ._events.scope import PLAIN_READERS
+
+            self._scoped = PLAIN_READERS
         if options.compress:
             from ._run.compression import CompressingRunner
 
@@ -133,6 +139,14 @@ class Handler:
             routed = sink.value
             return routed
         options = self.options
+        if self._scoped is not None:  # an ASGI app: the scope read straight from a plain event, if it is one
+            read = self._scoped.get(source)
+            made = read(event, options, context) if read is not None else None
+            if made is not None:
+                scope = made[0]
+                answer = Buffered(scope["method"] == "HEAD", options, module, source, event, context, None)
+                self.runner.run_scope(scope, made[1], context, answer)
+                return answer.value  # type: ignore[return-value]  # set by the answer's end
         try:
             environ, body = module.to_request(event, options)
         except UnsupportedEvent:

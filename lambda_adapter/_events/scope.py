@@ -1,14 +1,28 @@
-"""The ASGI HTTP scope (spec 2.3) derived from the neutral CGI environ.
+"""The ASGI HTTP scope (spec 2.3): derived from the neutral CGI environ (``to_scope``), or read
+straight from an HTTP API 2.0 / Function URL event (``v2_to_scope``) or a REST event
+(``v1_to_scope``) of the plain shape AWS sends.
 
-Invariants: pure (but for bounded memos of header names and environ layouts, invisible to
-callers); the same rules as the WSGI environ, so both interfaces see one request.
+Invariants: pure (but for bounded memos of header names and layouts, invisible to callers); the
+same rules as the WSGI environ, so both interfaces see one request.
 ``path`` includes ``root_path`` and ``raw_path`` is the target as sent, as uvicorn gives them.
 Headers come in the environ's order (the event's), values as the latin-1 bytes of the native strings.
+
+The direct readers skip the environ for the common case, and give exactly the scope
+``to_scope(to_request(event))`` gives (tests/events/test_scope.py holds them to it); for anything
+that is not plain they return None and the event takes that path: every event the environ path
+refuses (a 400, ``UnsupportedEvent``), and every rule they do not apply themselves (an authorizer,
+a stage or base path in the path, characters to encode or decode, values beyond ASCII, a header
+name that is no token, two spellings of a name, Transfer-Encoding, X-Lambda-Event-Source (which
+the pipeline removes), other ports or schemes, a Host with a port, a CIDR client...).
+Here, not in a module of their own: the WSGI path never imports this module, the ASGI path
+imports it anyway, and each module on the cold path costs an import (issue 17).
 """
 
 from __future__ import annotations
 
 from operator import itemgetter
+
+from .encoding import _PATH_CHARS, _TOKEN_CHARS, decode_body, query_from_decoded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,6 +32,10 @@ if TYPE_CHECKING:
     from .._typing import Environ, Event
 
     Layout = tuple[tuple[bytes, ...], Callable[[Environ], tuple[str, ...]]]
+    # ASGI names, where Content-Length stands (-1: nowhere), whether Cookie is there, where Host,
+    # X-Forwarded-Proto and X-Forwarded-Port stand (-1: nowhere)
+    PlainLayout = tuple[tuple[bytes, ...], int, bool, int, int, int]
+    from .._options import Options
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
 # CGI variable -> ASGI header name, b"" for the variables that are no header; the names seen are
@@ -34,6 +52,13 @@ _NAMES_LIMIT = 512
 _LAYOUTS: dict[tuple[str, ...], Layout] = {}
 _LAYOUTS_LIMIT = 64
 _PORTS = {"443": 443, "80": 80}
+# an event's header names in order -> what the direct readers need of them (see _plain_layout):
+# a service's events come in a few layouts (bounded, like _LAYOUTS; None: not plain)
+_PLAIN: dict[tuple[str, ...], PlainLayout | None] = {}
+_PLAIN_LIMIT = 64
+_NOT_PLAIN = frozenset(("transfer-encoding", "x-lambda-event-source"))  # rules of set_request and the pipeline
+_STR = frozenset((str,))  # a header value of a str subclass is a 400 on the environ path: not plain
+_LIST = frozenset((list,))
 
 
 def to_scope(environ: Environ, state: dict[str, Any], event: Event, context: Any) -> dict[str, Any]:
@@ -108,3 +133,172 @@ def _header_name(key: str) -> bytes:
 def _from_native(text: str) -> str:
     """A PEP 3333 native string (bytes as latin-1) back to text: UTF-8, as uvicorn decodes."""
     return text if text.isascii() else text.encode("latin-1").decode("utf-8", "replace")
+
+
+def v2_to_scope(event: Event, options: Options, context: Any) -> tuple[dict[str, Any], bytes] | None:
+    """The scope and body of an HTTP API 2.0 or Function URL event of the plain shape, else None.
+
+    ``apigw_v2.to_request``'s direct reading, for fewer shapes: stage ``$default``, no base path, a
+    path and query that need no encoding, no authorizer."""
+    try:
+        where = event["requestContext"]
+        http = where["http"]
+        method, client, domain, stage = http["method"], http["sourceIp"], where["domainName"], where["stage"]
+        path, query, headers = event["rawPath"], event["rawQueryString"], event["headers"]
+        "".join((method, client, http["path"], domain, stage, path, query))  # a TypeError unless all are strings
+        body, is_base64, params = event.get("body"), event["isBase64Encoded"], event.get("queryStringParameters")
+        if (
+            not (method and domain and path)
+            or is_base64.__class__ is not bool  # __class__, not type(): no call
+            or (body is not None and body.__class__ is not str)
+            or headers.__class__ is not dict
+            or (params is not None and params.__class__ is not dict)
+            or where.get("authorizer") is not None
+            or (stage != "$default" and stage)
+            or options.base_path
+            or path[0] != "/"
+            or not _PATH_CHARS.issuperset(path)
+        ):
+            return None
+        keys = tuple(headers)
+        layout = _PLAIN.get(keys) or _plain_layout(keys)
+        if layout is None:
+            return None
+        body_bytes = decode_body(body, is_base64) if body else b""
+        scope = _plain_scope(layout, [*headers.values(), query], event.get("cookies"), body_bytes,
+                             (method, client, domain, "", path), event, context)  # fmt: skip
+    except Exception:  # not the shape AWS sends: the environ path reads it, or names what is wrong
+        return None
+    return (scope, body_bytes) if scope is not None else None
+
+
+def v1_to_scope(event: Event, options: Options, context: Any) -> tuple[dict[str, Any], bytes] | None:
+    """The scope and body of a REST event of the plain shape, else None.
+
+    ``apigw_v1.to_request``'s reading, for fewer shapes: one value per header, the stage as the
+    root (execute-api hosts) or none, no base path, a path that needs no encoding, no authorizer."""
+    try:
+        where = event["requestContext"]
+        method, path, domain, stage = event["httpMethod"], event["path"], where["domainName"], where["stage"]
+        client = where["identity"]["sourceIp"]
+        "".join((method, path, domain, stage, client))  # a TypeError unless all are strings
+        body, is_base64 = event["body"], event["isBase64Encoded"]
+        multi, single = event.get("multiValueHeaders"), event.get("headers")
+        in_url = options.stage_in_url
+        if in_url is None:  # stage_prefix's rule
+            in_url = ".execute-api." in domain
+        root = "/" + stage if in_url and stage and stage != "$default" else ""
+        if (
+            not (method and path and domain)
+            or is_base64.__class__ is not bool
+            or (body is not None and body.__class__ is not str)
+            or multi.__class__ is not dict
+            or not multi
+            or (single is not None and single.__class__ is not dict)
+            or where.get("authorizer") is not None
+            or event.get("version") is not None  # HTTP API 1.0: its path rules
+            or (root and not _PATH_CHARS.issuperset(stage))
+            or (not root and options.base_path)
+            or path[0] != "/"
+            or not _PATH_CHARS.issuperset(path)
+            or not _LIST.issuperset(map(type, multi.values()))
+        ):
+            return None
+        keys = tuple(multi)
+        layout = _PLAIN.get(keys) or _plain_layout(keys)
+        if layout is None:
+            return None
+        values = [value for [value] in multi.values()]  # a ValueError unless one value each
+        body_bytes = decode_body(body, is_base64) if body else b""
+        scope = _plain_scope(layout, [*values, _v1_query(event)], None, body_bytes,
+                             (method, client, domain, root, path), event, context)  # fmt: skip
+    except Exception:  # not the shape AWS sends: the environ path reads it, or names what is wrong
+        return None
+    return (scope, body_bytes) if scope is not None else None
+
+
+def _v1_query(event: Event) -> str:
+    """``apigw_v1``'s query rule: the multi-value map, else the single one, values decoded; a map of
+    another type raises."""
+    multi, single = event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
+    if (multi is not None and multi.__class__ is not dict) or (single is not None and single.__class__ is not dict):
+        raise TypeError("not an object")
+    params = multi or single
+    return query_from_decoded(params) if params else ""
+
+
+def _plain_scope(layout: PlainLayout, values: list[str], cookies: object, body: bytes, request: tuple[str, ...],
+                 event: Event, context: Any) -> dict[str, Any] | None:  # fmt: skip
+    """The scope of a plain event: header ``values`` (the query last), in the order of ``layout``;
+    ``request`` is the method, client, domain, root and path. None when a value is not plain."""
+    names, length_at, has_cookie, host_at, proto_at, port_at = layout
+    method, client, host, root, path = request
+    if not _STR.issuperset(map(type, values)):
+        return None
+    # set_server's rules for what AWS sends: X-Forwarded-Proto and -Port, a Host without a port
+    scheme = "https" if proto_at < 0 else values[proto_at]
+    port = _PORTS.get(values[port_at]) if port_at >= 0 else 443 if scheme == "https" else 80
+    if host_at >= 0:
+        host = values[host_at] or host
+    if (scheme != "https" and scheme != "http") or port is None or ":" in host:
+        return None
+    # the values and the query encoded at once (to_scope's way); a value holding the separator is not plain
+    encoded = "\n".join(values).encode("ascii").split(b"\n")
+    if len(encoded) != len(values):
+        return None
+    query = encoded.pop()
+    headers = list(zip(names, encoded))  # noqa: B905  # one length by construction
+    if cookies is not None:  # cookies[] holds the Cookie header's parts, split by AWS
+        if cookies.__class__ is not list or (cookies and (has_cookie or "" in cookies)):
+            return None
+        if cookies:
+            headers.append((b"cookie", "; ".join(cookies).encode("ascii")))
+    if body or length_at >= 0:  # the decoded length, not what the event said, where the header stood
+        length = (b"content-length", str(len(body)).encode("ascii"))
+        if length_at >= 0:
+            headers[length_at] = length
+        else:
+            headers.append(length)
+    full = root + path
+    return {
+        "type": "http",
+        "asgi": _ASGI,
+        "http_version": "1.1",
+        "method": method,
+        "scheme": scheme,
+        "path": full,
+        "raw_path": full.encode("ascii"),
+        "root_path": root,
+        "query_string": query,
+        "headers": headers,
+        "client": (client, 0) if client else None,
+        "server": (host, port),
+        "state": {},
+        "aws.event": event,
+        "aws.context": context,
+    }
+
+
+def _plain_layout(keys: tuple[str, ...]) -> PlainLayout | None:
+    """What the direct readers need of an event's header names (remembered, bounded), or None when
+    one is not plain: not an HTTP token, holding "_", two spellings of a name, a name of ``_NOT_PLAIN``."""
+    if keys in _PLAIN:
+        return _PLAIN[keys]
+    layout: PlainLayout | None = None
+    lowered = [name.lower() if name.__class__ is str else "_" for name in keys]
+    if (
+        all(name and "_" not in name and _TOKEN_CHARS.issuperset(name) for name in lowered)
+        and len(set(lowered)) == len(lowered)
+        and _NOT_PLAIN.isdisjoint(lowered)
+    ):
+        at = {name: index for index, name in enumerate(lowered)}
+        names = tuple(name.encode("ascii") for name in lowered)
+        layout = (names, at.get("content-length", -1), "cookie" in at, at.get("host", -1),
+                  at.get("x-forwarded-proto", -1), at.get("x-forwarded-port", -1))  # fmt: skip
+    if len(_PLAIN) < _PLAIN_LIMIT:
+        _PLAIN[keys] = layout
+    return layout
+
+
+# source -> its direct reader (``Handler.__call__`` tries it first for an ASGI app)
+PLAIN_READERS = {"v2": v2_to_scope, "v1": v1_to_scope}

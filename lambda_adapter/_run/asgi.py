@@ -239,6 +239,27 @@ class ASGIRunner:
         finally:
             GUARD.release()
 
+    def run_scope(self, scope: dict[str, Any], body: bytes, context: LambdaContext, answer: ResponseSink) -> None:
+        """``run`` for a scope read straight from the event (``_events.scope``): the lifespan state put in."""
+        cycle = Cycle(body, answer)
+        loop, left = self.container.enter_timed(context, self.margin)
+        try:
+            lifespan = self.container.lifespan
+            if lifespan is not None and lifespan.state:
+                scope["state"] = lifespan.state.copy()
+            if self.direct:  # the app's own coroutine is the task's (no app code runs here)
+                loop.run(self.app(scope, cycle.receive, cycle.send), left)
+                if cycle.state != COMPLETE:
+                    raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
+            else:
+                loop.run(self._call_scope(cycle, scope), left)
+        except DeadlineExceeded:
+            self._timed_out(cycle, context)
+        except Exception:
+            self._failed(cycle, context)
+        finally:
+            GUARD.release()
+
     async def arun(self, environ: Environ, body: bytes, event: Event, context: LambdaContext,
                    answer: ResponseSink) -> None:  # fmt: skip
         """``run`` on the caller's running loop."""
@@ -255,6 +276,11 @@ class ASGIRunner:
     async def _call(self, cycle: Cycle, environ: Environ, event: Event, context: LambdaContext) -> None:
         lifespan = self.container.lifespan
         scope = to_scope(environ, lifespan.state if lifespan is not None else _NO_STATE, event, context)
+        await self.app(scope, cycle.receive, cycle.send)
+        if cycle.state != COMPLETE:
+            raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
+
+    async def _call_scope(self, cycle: Cycle, scope: dict[str, Any]) -> None:
         await self.app(scope, cycle.receive, cycle.send)
         if cycle.state != COMPLETE:
             raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
