@@ -152,12 +152,17 @@ def v2_to_scope(event: Event, options: Options, context: Any) -> tuple[dict[str,
             or is_base64.__class__ is not bool  # __class__, not type(): no call
             or (body is not None and body.__class__ is not str)
             or headers.__class__ is not dict
+            or where.__class__ is not dict  # a dict subclass is a 400 on the checked path (issue 15's rules)
+            or http.__class__ is not dict
             or (params is not None and params.__class__ is not dict)
             or where.get("authorizer") is not None
+            or "/" in client  # a CIDR suffix (test events): set_request's rule
             or (stage != "$default" and stage)
             or options.base_path
             or path[0] != "/"
             or not _PATH_CHARS.issuperset(path)
+            or " " in query
+            or not query.isprintable()  # (and ASCII, checked as it is encoded): nothing to escape
         ):
             return None
         keys = tuple(headers)
@@ -196,6 +201,7 @@ def v1_to_scope(event: Event, options: Options, context: Any) -> tuple[dict[str,
             or not multi
             or (single is not None and single.__class__ is not dict)
             or where.get("authorizer") is not None
+            or "/" in client  # a CIDR suffix (test events): set_request's rule
             or event.get("version") is not None  # HTTP API 1.0: its path rules
             or (root and not _PATH_CHARS.issuperset(stage))
             or (not root and options.base_path)
