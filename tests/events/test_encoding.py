@@ -87,3 +87,35 @@ def test_the_clean_header_memo_keeps_no_cookie_and_no_long_value() -> None:
     assert "text/plain; memo-test" in encoding._VALUES_SEEN
     assert secret not in encoding._VALUES_SEEN and long_value not in encoding._VALUES_SEEN
     assert encoding.checked_headers([("Set-Cookie", " " + secret)]) == [("Set-Cookie", secret)]  # still checked
+
+
+# (headers, body): a REST answer's every header rule and body rule
+REST_ANSWERS = [
+    ([("Content-Type", "text/plain")], b"Hello"),
+    ([("Content-Type", "application/json; charset=utf-8"), ("X-A", "1"), ("x-a", "2")], b'{"a": "\xc3\xa9"}'),
+    ([("Content-Type", "text/plain"), ("Content-Type", "image/png")], b"PNG"),  # the last one counts
+    ([("Content-Type", "text/plain")], b"\xff\xfe not UTF-8"),
+    ([("Content-Type", "text/plain"), ("Content-Encoding", "gzip")], b"UTF-8 bytes, encoded"),
+    ([("Content-Type", "text/html"), ("content-encoding", " Identity ")], b"<p>"),
+    ([("Set-Cookie", "a=1"), ("set-cookie", "a=1"), ("SET-COOKIE", "b=2")], b"no type"),
+    ([("Content-Type", "application/x-custom")], b"custom text"),
+    ([("Content-Type", "text/plain")], b""),
+    ([], b""),
+]
+
+
+@pytest.mark.parametrize("headers, body", REST_ANSWERS)
+def test_rest_answers_keep_the_rules_of_encode_multi_value(headers: list[tuple[str, str]], body: bytes) -> None:
+    """``apigw_v1.from_response`` writes ``encode_multi_value`` in: the same result for every answer,
+    whether ``is_text``'s memo knows the content type yet or not."""
+    from lambda_adapter._events import apigw_v1
+    from lambda_adapter._events.encoding import encode_multi_value
+    from lambda_adapter._model import Response
+    from lambda_adapter._options import Options
+
+    for options in (Options.from_keywords({}), Options.from_keywords({"text_mime_types": ["application/x-custom"]})):
+        for _ in range(2):  # the first answer of a content type and a later one
+            response = Response(200, headers, body)
+            grouped, text, is_base64 = encode_multi_value(response, options.text_mime_types)
+            expected = {"statusCode": 200, "multiValueHeaders": grouped, "body": text, "isBase64Encoded": is_base64}
+            assert apigw_v1.from_response(response, {}, options) == expected
