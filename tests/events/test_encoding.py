@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lambda_adapter._events.encoding import (
@@ -49,6 +51,27 @@ def test_stage_prefix(stage: object, domain: str, told: bool | None, expected: s
 def test_decoded_query_values_survive_the_round_trip() -> None:
     params = {"a": ["1", "2"], "b": ["x y"], "c": ["+"], "d": ["&"], "e": ["="], "f": ["\u2713"], "g": None}
     assert query_from_decoded(params) == "a=1&a=2&b=x%20y&c=%2B&d=%26&e=%3D&f=%E2%9C%93&g="
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": ["2"], "q": ["a b"]}, {"q": ["  "], "r": [" a+b "], "s": ["a b&c"], "t": ["caf\u00e9 au lait"]},
+        {"a b": ["1"], "c=d": "2", "e&f": None, "\u00e9": ["%"]}, {"k": "v w", "l": "x", "m": ["~-._"]},
+        {"a": []}, {"page": ["1", "two words", "3"]},
+    ],
+)  # fmt: skip
+def test_decoded_query_parts_are_escaped_as_urllib_does(params: dict[str, Any]) -> None:
+    """Each key and value percent-encoded as ``urllib.parse.quote`` does (the unreserved characters
+    kept), both when a parameter name is first seen and once it is remembered."""
+    from urllib.parse import quote
+
+    def values(value: Any) -> list[str]:
+        return value if isinstance(value, list) else [value or ""]
+
+    expected = "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, vs in params.items() for v in values(vs))
+    assert query_from_decoded(params) == expected
+    assert query_from_decoded(params) == expected
 
 
 def test_encoded_query_values_are_not_encoded_twice() -> None:
