@@ -9,6 +9,8 @@ Invariant: pure (see ``lambda_adapter._events``).
 from __future__ import annotations
 
 from .cgi import (
+    _CGI_KEYS,
+    _USUAL_PORTS,
     body_at,
     environ_from_event_headers,
     method_of,
@@ -21,15 +23,19 @@ from .cgi import (
     user_of,
 )
 from .encoding import (
+    _NONE_KNOWN,
+    _PATH_CHARS,
+    _TEXT_MEMO,
     decode_body,
     encode_ascii,
-    encode_multi_value,
+    encode_body,
     encode_path,
     framed_prelude,
     group_headers,
     query_from_decoded,
     split_root,
     stage_prefix,
+    wsgi_str,
 )
 
 TYPE_CHECKING = False
@@ -54,19 +60,61 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
         client = context["identity"]["sourceIp"]
         "".join((method, path, domain, stage, client))  # a TypeError unless all are strings
         body, is_base64 = event["body"], event["isBase64Encoded"]
+        params, single = event["multiValueQueryStringParameters"], event["queryStringParameters"]
+        multi, headers = event["multiValueHeaders"], event["headers"]
         if (
             not (method and path and domain)
-            or type(is_base64) is not bool
-            or (body is not None and type(body) is not str)
+            or is_base64.__class__ is not bool  # __class__, not type(): no call
+            or (body is not None and body.__class__ is not str)
+            or (params is not None and params.__class__ is not dict)
+            or (single is not None and single.__class__ is not dict)
+            or (headers is not None and headers.__class__ is not dict)
         ):
             raise ValueError  # empty, or not what AWS sends
-        environ = environ_from_event_headers(event)
-        set_server(environ, domain, "https")
-        root, path = _split_target(path, stage, domain, event.get("version"), options)  # not *args: a call
-        set_path(environ, root, path, _query(event))  # through CALL_FUNCTION_EX costs a C frame
+        environ, keys, isascii = {}, _CGI_KEYS, str.isascii
+        try:  # environ_from_multi_headers' common case written in: names known, one ASCII string each
+            for name, values in multi.items():
+                [value] = values  # a ValueError unless one value, a TypeError for null or a number
+                if values.__class__ is not list or not isascii(value):  # a TypeError unless a string
+                    raise ValueError
+                environ[keys[name]] = value  # a KeyError for a name not yet seen (or holding "_")
+        except (AttributeError, KeyError, TypeError, ValueError):
+            environ = {}
+        if not multi or multi.__class__ is not dict or len(environ) != len(multi):  # the rules: no multi-value
+            environ = environ_from_event_headers(event)  # headers, a repeat, a new name, two spellings...
+        # set_server, set_path and set_request written in for what AWS sends (a call fewer each):
+        # X-Forwarded-Proto and -Port, a Host without a port, a path needing no encoding, no base path
+        scheme, port = environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_X_FORWARDED_PORT")
+        host = environ.get("HTTP_HOST") or domain
+        if (scheme == "https" or scheme == "http") and port in _USUAL_PORTS and ":" not in host:
+            environ["wsgi.url_scheme"], environ["SERVER_NAME"], environ["SERVER_PORT"] = scheme, host, port
+        else:
+            set_server(environ, domain, "https")
+        params = params or single
+        query = query_from_decoded(params) if params else ""  # values arrive decoded
+        if "version" in event or options.base_path or path[0] != "/" or not _PATH_CHARS.issuperset(path + stage):
+            root, path = _split_target(path, stage, domain, event.get("version"), options)  # not *args: a call
+            set_path(environ, root, path, query)  # through CALL_FUNCTION_EX costs a C frame
+        else:  # REST: the path as sent; the stage is the root when the client's URL holds it
+            in_url = options.stage_in_url
+            if stage and stage != "$default" and (".execute-api." in domain if in_url is None else in_url):
+                root = "/" + stage
+            else:
+                root = ""
+            environ["SCRIPT_NAME"], environ["PATH_INFO"], environ["QUERY_STRING"] = root, path, query
+            environ["RAW_URI"] = f"{root}{path}?{query}" if query else root + path
         body_bytes = decode_body(body, is_base64) if body else b""
         user = _user(context) if context.get("authorizer") is not None else None
-        set_request(environ, method, client, user, body_bytes)
+        if "/" in client or "HTTP_TRANSFER_ENCODING" in environ:
+            set_request(environ, method, client, user, body_bytes)
+        else:
+            environ["REQUEST_METHOD"] = method
+            if client:
+                environ["REMOTE_ADDR"] = client
+            if user:
+                environ["REMOTE_USER"] = wsgi_str(user)
+            if body_bytes or "CONTENT_LENGTH" in environ:  # the decoded length, not what the event said
+                environ["CONTENT_LENGTH"] = str(len(body_bytes))
     except Exception:
         return checked_request(event, options)
     return environ, body_bytes
@@ -150,8 +198,28 @@ def _user(context: Any) -> str | None:
 
 
 def from_response(response: Response, event: Event, options: Options) -> Result:
-    """The result dict API Gateway expects: every header value kept in multiValueHeaders."""
-    headers, body, is_base64 = encode_multi_value(response, options.text_mime_types)
+    """The result dict API Gateway expects: every header value kept in multiValueHeaders.
+
+    ``encode_multi_value`` written in (a call fewer per answer): the headers grouped as ``group_headers``
+    does, the body of a type ``is_text``'s memo knows as text decoded here, any other by ``encode_body``.
+    """
+    headers: dict[str, list[str]] = {}
+    for name, value in response.headers:
+        name = name.lower()  # as HTTP/2 carries them, and as ASGI apps send them
+        if name in headers:
+            headers[name].append(value)
+        else:
+            headers[name] = [value]
+    raw, text_types = response.body, options.text_mime_types
+    content_type = headers["content-type"][-1] if "content-type" in headers else None
+    if raw and "content-encoding" not in headers and _TEXT_MEMO.get(text_types, _NONE_KNOWN).get(content_type):
+        try:
+            body, is_base64 = raw.decode("utf-8"), False
+        except UnicodeDecodeError:  # claims text but is not UTF-8: encode_body's base64
+            body, is_base64 = encode_body(raw, content_type, None, text_types)
+    else:
+        encoding = headers["content-encoding"][-1] if "content-encoding" in headers else None
+        body, is_base64 = encode_body(raw, content_type, encoding, text_types)
     return {"statusCode": response.status, "multiValueHeaders": headers, "body": body, "isBase64Encoded": is_base64}
 
 

@@ -126,11 +126,11 @@ def environ_from_multi_headers(headers: object, where: str = "multiValueHeaders"
     if type(headers) is not dict:
         raise wrong_type(where, headers, "an object")
     environ: dict[str, Any] = {}
-    keys = _CGI_KEYS
+    keys, isascii = _CGI_KEYS, str.isascii  # local names: this loop runs once per header of every event
     try:  # the common case in the fewest steps (__class__: no call): each name known, one ASCII value
         for name, values in headers.items():
             [value] = values  # a ValueError unless one value, a TypeError for null or a number
-            if values.__class__ is not list or value.__class__ is not str or not value.isascii():
+            if values.__class__ is not list or not isascii(value):  # a TypeError unless a string
                 raise ValueError
             environ[keys[name]] = value  # a KeyError for a name not yet seen (or holding "_")
         if len(environ) == len(headers):  # else two spellings of a name (Host, host)

@@ -3,9 +3,9 @@ the rule it applies. In: percent-encoding of paths and queries, request bodies, 
 base path makes. Out: the app's answer as text or base64, header grouping and checks. One module for
 both: every source needs both, and each module on the cold path costs an import (issue 17).
 
-Invariants: pure functions of their arguments (``is_text`` and ``checked_headers`` keep bounded
-memos, invisible to callers; ``_escaped`` its translate tables); nothing here is imported that costs
-start-up time (no urllib, base64, re or typing at run time).
+Invariants: pure functions of their arguments (``is_text``, ``checked_headers`` and ``query_from_decoded``
+keep bounded memos, invisible to callers; ``_escaped`` its translate tables); nothing here is imported
+that costs start-up time (no urllib, base64, re or typing at run time).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 # Plain literals, no tables built at import: every module's import is paid by every cold start.
 _UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 _COMPONENT_CHARS = frozenset(_UNRESERVED)
+_SAFE_KEYS: set[str] = set()  # query parameter names found to need no escaping (bounded)
+_SAFE_KEYS_LIMIT = 512
 # RFC 3986 pchar without "%": what may stand literally in an encoded path segment, plus "/".
 _PATH_CHARS = frozenset(_UNRESERVED + "!$&'()*+,;=:@/")
 _HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
@@ -83,17 +85,31 @@ def encode_ascii(text: str) -> str:
 def query_from_decoded(params: Mapping[str, Iterable[str] | str | None]) -> str:
     """Rebuild a query string from decoded values (API Gateway REST), so `+&= ` survive."""
     pairs = []
-    safe = _COMPONENT_CHARS.issuperset  # one loop, no call per value: it runs for every parameter
+    safe = _COMPONENT_CHARS.issuperset  # one loop, one call per value: it runs for every parameter
     for key, values in params.items():
-        if not safe(key):
-            key = _escaped(key, _COMPONENT_CHARS)
-        if type(values) is not list:
-            values = _values(values)
+        if key not in _SAFE_KEYS:
+            key = _safe_key(key)
+        if values.__class__ is not list:
+            values = (values,) if values.__class__ is str else _values(values)  # queryStringParameters: strings
         for value in values:
-            if type(value) is not str:
+            if value.__class__ is not str:
                 _values(values)  # raises the BadRequest that names the type
-            pairs.append(f"{key}={value}" if safe(value) else f"{key}={_escaped(value, _COMPONENT_CHARS)}")
+            if safe(value):
+                pairs.append(f"{key}={value}")
+            elif safe(value.replace(" ", "")):  # a space alone, the most common: no translate table
+                pairs.append(f"{key}={value.replace(' ', '%20')}")
+            else:
+                pairs.append(f"{key}={_escaped(value, _COMPONENT_CHARS)}")
     return "&".join(pairs)
+
+
+def _safe_key(key: str) -> str:
+    """A query parameter's name escaped; remembered when it needs no escaping (a bounded memo)."""
+    if not _COMPONENT_CHARS.issuperset(key):
+        return _escaped(key, _COMPONENT_CHARS)
+    if len(_SAFE_KEYS) < _SAFE_KEYS_LIMIT:
+        _SAFE_KEYS.add(key)
+    return key
 
 
 def query_from_encoded(params: Mapping[str, Iterable[str] | str | None]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lambda_adapter._events.encoding import (
@@ -51,6 +53,27 @@ def test_decoded_query_values_survive_the_round_trip() -> None:
     assert query_from_decoded(params) == "a=1&a=2&b=x%20y&c=%2B&d=%26&e=%3D&f=%E2%9C%93&g="
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": ["2"], "q": ["a b"]}, {"q": ["  "], "r": [" a+b "], "s": ["a b&c"], "t": ["caf\u00e9 au lait"]},
+        {"a b": ["1"], "c=d": "2", "e&f": None, "\u00e9": ["%"]}, {"k": "v w", "l": "x", "m": ["~-._"]},
+        {"a": []}, {"page": ["1", "two words", "3"]},
+    ],
+)  # fmt: skip
+def test_decoded_query_parts_are_escaped_as_urllib_does(params: dict[str, Any]) -> None:
+    """Each key and value percent-encoded as ``urllib.parse.quote`` does (the unreserved characters
+    kept), both when a parameter name is first seen and once it is remembered."""
+    from urllib.parse import quote
+
+    def values(value: Any) -> list[str]:
+        return value if isinstance(value, list) else [value or ""]
+
+    expected = "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, vs in params.items() for v in values(vs))
+    assert query_from_decoded(params) == expected
+    assert query_from_decoded(params) == expected
+
+
 def test_encoded_query_values_are_not_encoded_twice() -> None:
     assert query_from_encoded({"b": ["x%20y"], "c": "%2B", "d": None}) == "b=x%20y&c=%2B&d="
 
@@ -87,3 +110,35 @@ def test_the_clean_header_memo_keeps_no_cookie_and_no_long_value() -> None:
     assert "text/plain; memo-test" in encoding._VALUES_SEEN
     assert secret not in encoding._VALUES_SEEN and long_value not in encoding._VALUES_SEEN
     assert encoding.checked_headers([("Set-Cookie", " " + secret)]) == [("Set-Cookie", secret)]  # still checked
+
+
+# (headers, body): a REST answer's every header rule and body rule
+REST_ANSWERS = [
+    ([("Content-Type", "text/plain")], b"Hello"),
+    ([("Content-Type", "application/json; charset=utf-8"), ("X-A", "1"), ("x-a", "2")], b'{"a": "\xc3\xa9"}'),
+    ([("Content-Type", "text/plain"), ("Content-Type", "image/png")], b"PNG"),  # the last one counts
+    ([("Content-Type", "text/plain")], b"\xff\xfe not UTF-8"),
+    ([("Content-Type", "text/plain"), ("Content-Encoding", "gzip")], b"UTF-8 bytes, encoded"),
+    ([("Content-Type", "text/html"), ("content-encoding", " Identity ")], b"<p>"),
+    ([("Set-Cookie", "a=1"), ("set-cookie", "a=1"), ("SET-COOKIE", "b=2")], b"no type"),
+    ([("Content-Type", "application/x-custom")], b"custom text"),
+    ([("Content-Type", "text/plain")], b""),
+    ([], b""),
+]
+
+
+@pytest.mark.parametrize("headers, body", REST_ANSWERS)
+def test_rest_answers_keep_the_rules_of_encode_multi_value(headers: list[tuple[str, str]], body: bytes) -> None:
+    """``apigw_v1.from_response`` writes ``encode_multi_value`` in: the same result for every answer,
+    whether ``is_text``'s memo knows the content type yet or not."""
+    from lambda_adapter._events import apigw_v1
+    from lambda_adapter._events.encoding import encode_multi_value
+    from lambda_adapter._model import Response
+    from lambda_adapter._options import Options
+
+    for options in (Options.from_keywords({}), Options.from_keywords({"text_mime_types": ["application/x-custom"]})):
+        for _ in range(2):  # the first answer of a content type and a later one
+            response = Response(200, headers, body)
+            grouped, text, is_base64 = encode_multi_value(response, options.text_mime_types)
+            expected = {"statusCode": 200, "multiValueHeaders": grouped, "body": text, "isBase64Encoded": is_base64}
+            assert apigw_v1.from_response(response, {}, options) == expected

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from lambda_adapter import adapt
-from lambda_adapter.testing import LambdaContext, http_event
+from lambda_adapter.testing import LambdaContext, http_event, rest_event
 from tests.apps import asgi_echo, wsgi_echo
 from tests.conftest import EVENTS, load_event
 
@@ -219,6 +219,45 @@ REPLACEMENTS = [_ABSENT, None, "", "/x y", 7, [], ["a", "b"], {}, {"x": 1}, True
                 "h.example:8443", "/a%2Fb", ["a=1", ""], ["c=\u00e9"], "1.2.3.4/32", "prod"]  # fmt: skip
 
 
+# REST (v1) parts set whole, as AWS sends them or as hand-made events get them wrong: headers and
+# multiValueHeaders disagreeing, repeats, the query maps disagreeing, the stage in the path, a custom
+# domain, null parts
+REST_SHAPES: list[tuple[str, object]] = [
+    ("multiValueHeaders.Accept", ["a", "b"]), ("headers.Accept", "not the last value"),
+    ("multiValueHeaders.Accept", {"a": ["b"]}), ("multiValueHeaders.Accept", "x"), ("multiValueHeaders.Accept", [None]),
+    ("multiValueHeaders.Accept", ["caf\u00e9"]), ("multiValueHeaders.accept", ["twice"]),
+    ("multiValueHeaders.Cookie", ["a=1", "b=2"]), ("multiValueHeaders.X_Under", ["x"]),
+    ("multiValueHeaders.X-Forwarded-Proto", ["http"]), ("multiValueHeaders.X-Forwarded-Proto", ["http, https"]),
+    ("multiValueHeaders.X-Forwarded-Port", ["8443"]), ("multiValueHeaders.X-Forwarded-Port", None),
+    ("multiValueHeaders.Host", ["h.example:8443"]), ("multiValueHeaders.Host", ["[::1]"]),
+    ("multiValueHeaders.Transfer-Encoding", ["chunked"]), ("multiValueHeaders.Content-Length", ["99"]),
+    ("multiValueHeaders", {"Host": ["h.example"]}), ("headers", {"Host": "h.example"}),
+    ("multiValueQueryStringParameters", {"a": ["1", "2"], "b c": ["d&e=f"], "g": []}),
+    ("multiValueQueryStringParameters", {"a": "1", "b": None}), ("multiValueQueryStringParameters", {"a": [1]}),
+    ("multiValueQueryStringParameters", {"\u00e9=": ["\u2713 +%"]}), ("queryStringParameters", {"x": "y z"}),
+    ("path", "/prod/items/42"), ("path", "items"), ("path", "/%E2%9C%93"), ("path", "/caf\u00e9"), ("path", "/a b"),
+    ("requestContext.domainName", "api.example.com"), ("requestContext.domainName", "localhost:3000"),
+    ("requestContext.stage", "$default"), ("requestContext.stage", "a b"), ("requestContext.stage", "v1/beta"),
+    ("version", "1.0"), ("version", None), ("requestContext.identity.sourceIp", "::1"),
+    ("requestContext.authorizer", {"principalId": "me"}), ("requestContext.authorizer", {"claims": {"sub": "s"}}),
+    ("requestContext.authorizer", {"principalId": ""}), ("body", "eyJhIjoxfQ=="), ("body", "\u00e9"),
+]  # fmt: skip
+
+
+def _built(source: str) -> list[dict[str, Any]]:
+    """Events as AWS sends them, besides the recorded ones (which mostly carry ``version``)."""
+    if source == "v2":
+        return []
+    browser = {"Accept": "text/html", "Cookie": "a=1; b=2", "X-Forwarded-For": "203.0.113.7",
+               "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https", "User-Agent": "Mozilla/5.0"}  # fmt: skip
+    return [
+        rest_event(path="/items/42", query="page=2&q=a%20b", headers=browser),  # the stage in the client's URL
+        rest_event(path="/", query="a=1&a=2&b=", headers=browser, host="api.example.com"),  # a custom domain
+        rest_event(method="POST", path="/x/", body=b"\x00\xff", binary=True, stage="$default", headers=browser),
+        rest_event(path="/a", headers=browser, authorizer={"principalId": "me", "claims": {"sub": "s"}}),
+    ]
+
+
 def _recorded(source: str) -> list[str]:
     from lambda_adapter._events import detect
 
@@ -260,30 +299,45 @@ def test_the_direct_reading_agrees_with_the_checked_reading_on_every_shape(
 ) -> None:
     """``to_request`` reads the shape AWS sends directly and hands any other to ``checked_request``:
     for each recorded event and each of its fields absent, null, empty or of another type, both
-    give the same environ, or the same error."""
+    give the same environ, or the same error. What it writes in for the plain case (the header loop,
+    ``set_server``, ``set_path``, ``set_request``) is taken for many shapes, the events AWS sends among them."""
     from lambda_adapter._events import apigw_v1, apigw_v2
     from lambda_adapter._options import Options
 
     module: Any = apigw_v1 if source == "v1" else apigw_v2
     checked_request = module.checked_request
-    handed_over: list[bool] = []
+    called: list[str] = []  # the helpers to_request called, checked_request among them
 
-    def counted(event: Any, options: Any) -> Any:
-        handed_over.append(True)
-        return checked_request(event, options)
+    def counted(name: str, helper: Any) -> Any:
+        def call(*args: Any) -> Any:
+            called.append(name)
+            return helper(*args)
 
-    monkeypatch.setattr(module, "checked_request", counted)
+        return call
+
+    helpers = ("checked_request", "set_server", "set_path", "set_request", "environ_from_event_headers")
+    for name in helpers:
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, counted(name, getattr(module, name)))
     names = _recorded(source)
     assert len(names) >= 5, names
     option_sets = [Options.from_keywords({}), Options.from_keywords({"base_path": "/my", "stage_in_url": True})]
-    direct = 0
-    for name in names:
-        event = load_event(name)
+    if source == "v1":
+        option_sets.append(Options.from_keywords({"stage_in_url": False}))
+    direct = written_in = 0
+    for event in [load_event(name) for name in names] + _built(source):
         shapes = [event] + [_mutated(event, path, value) for path in DIRECT_FIELDS[source] for value in REPLACEMENTS]
+        shapes += [_mutated(event, path, value) for path, value in REST_SHAPES if source == "v1"]
         for shape in shapes:
             for options in option_sets:
-                handed_over.clear()
+                called.clear()
                 read = _outcome(module.to_request, shape, options)
-                direct += not handed_over
-                assert read == _outcome(checked_request, shape, options), (name, shape)
+                direct += "checked_request" not in called
+                written_in += not called
+                assert read == _outcome(checked_request, shape, options), shape
     assert direct > 20 * len(names)  # many shapes, the recorded events among them, were read directly
+    assert written_in > 10 * len(names)  # and many with no helper at all
+    for event in _built(source):  # the events AWS sends take no helper
+        called.clear()
+        module.to_request(event, option_sets[0])
+        assert not called, event
