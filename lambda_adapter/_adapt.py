@@ -143,9 +143,9 @@ class Handler:
             read = self._scoped.get(source)
             made = read(event, options, context) if read is not None else None
             if made is not None:
-                scope = made[0]
+                scope, body = made
                 answer = Buffered(scope["method"] == "HEAD", options, module, source, event, context, None)
-                self.runner.run_scope(scope, made[1], context, answer)
+                self.runner.run_scope(scope, body, context, answer)
                 return answer.value  # type: ignore[return-value]  # set by the answer's end
         try:
             environ, body = module.to_request(event, options)

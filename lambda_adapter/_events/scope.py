@@ -57,8 +57,8 @@ _PORTS = {"443": 443, "80": 80}
 _PLAIN: dict[tuple[str, ...], PlainLayout | None] = {}
 _PLAIN_LIMIT = 64
 _NOT_PLAIN = frozenset(("transfer-encoding", "x-lambda-event-source"))  # rules of set_request and the pipeline
-_STR = frozenset((str,))  # a header value of a str subclass is a 400 on the environ path: not plain
-_LIST = frozenset((list,))
+_SCHEMES = {b"https": "https", b"http": "http"}  # what X-Forwarded-Proto and -Port say, taken as they are
+_PORTS_SENT = {b"443": 443, b"80": 80}
 
 
 def to_scope(environ: Environ, state: dict[str, Any], event: Event, context: Any) -> dict[str, Any]:
@@ -169,9 +169,13 @@ def v2_to_scope(event: Event, options: Options, context: Any) -> tuple[dict[str,
         layout = _PLAIN.get(keys) or _plain_layout(keys)
         if layout is None:
             return None
+        # each value's ASCII bytes (a UnicodeEncodeError beyond ASCII); another type leaves one out
+        encoded = [value.encode("ascii") for value in headers.values() if value.__class__ is str]
+        if len(encoded) != len(headers):  # a value that is no str (a str subclass: a 400 on the environ path)
+            return None
         body_bytes = decode_body(body, is_base64) if body else b""
-        scope = _plain_scope(layout, [*headers.values(), query], event.get("cookies"), body_bytes,
-                             (method, client, domain, "", path), event, context)  # fmt: skip
+        scope = _plain_scope(layout, encoded, query.encode("ascii"), event.get("cookies"), body_bytes,
+                             method, client, domain, "", path, event, context)  # fmt: skip
     except Exception:  # not the shape AWS sends: the environ path reads it, or names what is wrong
         return None
     return (scope, body_bytes) if scope is not None else None
@@ -189,10 +193,7 @@ def v1_to_scope(event: Event, options: Options, context: Any) -> tuple[dict[str,
         "".join((method, path, domain, stage, client))  # a TypeError unless all are strings
         body, is_base64 = event["body"], event["isBase64Encoded"]
         multi, single = event.get("multiValueHeaders"), event.get("headers")
-        in_url = options.stage_in_url
-        if in_url is None:  # stage_prefix's rule
-            in_url = ".execute-api." in domain
-        root = "/" + stage if in_url and stage and stage != "$default" else ""
+        params, single_params = event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
         if (
             not (method and path and domain)
             or is_base64.__class__ is not bool
@@ -200,59 +201,54 @@ def v1_to_scope(event: Event, options: Options, context: Any) -> tuple[dict[str,
             or multi.__class__ is not dict
             or not multi
             or (single is not None and single.__class__ is not dict)
+            or (params is not None and params.__class__ is not dict)
+            or (single_params is not None and single_params.__class__ is not dict)
             or where.get("authorizer") is not None
             or "/" in client  # a CIDR suffix (test events): set_request's rule
-            or event.get("version") is not None  # HTTP API 1.0: its path rules
-            or (root and not _PATH_CHARS.issuperset(stage))
-            or (not root and options.base_path)
+            or "version" in event  # HTTP API 1.0: its path rules
             or path[0] != "/"
-            or not _PATH_CHARS.issuperset(path)
-            or not _LIST.issuperset(map(type, multi.values()))
+            or not _PATH_CHARS.issuperset(path + stage)  # nothing to encode or decode
         ):
             return None
+        in_url = options.stage_in_url
+        if stage and stage != "$default" and (".execute-api." in domain if in_url is None else in_url):
+            root = "/" + stage  # stage_prefix's rule: the client's URL holds the stage
+        elif options.base_path:
+            return None
+        else:
+            root = ""
         keys = tuple(multi)
         layout = _PLAIN.get(keys) or _plain_layout(keys)
         if layout is None:
             return None
-        values = [value for [value] in multi.values()]  # a ValueError unless one value each
+        # each header's one value, its ASCII bytes (a UnicodeEncodeError beyond ASCII); another shape leaves one out
+        encoded = [values[0].encode("ascii") for values in multi.values()
+                   if values.__class__ is list and len(values) == 1 and values[0].__class__ is str]  # fmt: skip
+        if len(encoded) != len(multi):  # not one str in a list: the rules of cgi
+            return None
+        params = params or single_params
+        query = query_from_decoded(params).encode("ascii") if params else b""  # values arrive decoded
         body_bytes = decode_body(body, is_base64) if body else b""
-        scope = _plain_scope(layout, [*values, _v1_query(event)], None, body_bytes,
-                             (method, client, domain, root, path), event, context)  # fmt: skip
+        scope = _plain_scope(layout, encoded, query, None, body_bytes, method, client, domain, root, path, event,
+                             context)  # fmt: skip
     except Exception:  # not the shape AWS sends: the environ path reads it, or names what is wrong
         return None
     return (scope, body_bytes) if scope is not None else None
 
 
-def _v1_query(event: Event) -> str:
-    """``apigw_v1``'s query rule: the multi-value map, else the single one, values decoded; a map of
-    another type raises."""
-    multi, single = event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
-    if (multi is not None and multi.__class__ is not dict) or (single is not None and single.__class__ is not dict):
-        raise TypeError("not an object")
-    params = multi or single
-    return query_from_decoded(params) if params else ""
-
-
-def _plain_scope(layout: PlainLayout, values: list[str], cookies: object, body: bytes, request: tuple[str, ...],
-                 event: Event, context: Any) -> dict[str, Any] | None:  # fmt: skip
-    """The scope of a plain event: header ``values`` (the query last), in the order of ``layout``;
-    ``request`` is the method, client, domain, root and path. None when a value is not plain."""
+def _plain_scope(layout: PlainLayout, encoded: list[bytes], query: bytes, cookies: object, body: bytes,
+                 method: str, client: str, host: str, root: str, path: str, event: Event,
+                 context: Any) -> dict[str, Any] | None:  # fmt: skip
+    """The scope of a plain event: header values ``encoded``, in the order of ``layout``; ``host`` is
+    the domain, the host without a Host header. None when what they say is not plain."""
     names, length_at, has_cookie, host_at, proto_at, port_at = layout
-    method, client, host, root, path = request
-    if not _STR.issuperset(map(type, values)):
-        return None
     # set_server's rules for what AWS sends: X-Forwarded-Proto and -Port, a Host without a port
-    scheme = "https" if proto_at < 0 else values[proto_at]
-    port = _PORTS.get(values[port_at]) if port_at >= 0 else 443 if scheme == "https" else 80
-    if host_at >= 0:
-        host = values[host_at] or host
-    if (scheme != "https" and scheme != "http") or port is None or ":" in host:
+    scheme = "https" if proto_at < 0 else _SCHEMES.get(encoded[proto_at])
+    port = _PORTS_SENT.get(encoded[port_at]) if port_at >= 0 else 443 if scheme == "https" else 80
+    if host_at >= 0 and encoded[host_at]:
+        host = encoded[host_at].decode()
+    if scheme is None or port is None or ":" in host:
         return None
-    # the values and the query encoded at once (to_scope's way); a value holding the separator is not plain
-    encoded = "\n".join(values).encode("ascii").split(b"\n")
-    if len(encoded) != len(values):
-        return None
-    query = encoded.pop()
     headers = list(zip(names, encoded))  # noqa: B905  # one length by construction
     if cookies is not None:  # cookies[] holds the Cookie header's parts, split by AWS
         if cookies.__class__ is not list or (cookies and (has_cookie or "" in cookies)):
@@ -260,7 +256,7 @@ def _plain_scope(layout: PlainLayout, values: list[str], cookies: object, body: 
         if cookies:
             headers.append((b"cookie", "; ".join(cookies).encode("ascii")))
     if body or length_at >= 0:  # the decoded length, not what the event said, where the header stood
-        length = (b"content-length", str(len(body)).encode("ascii"))
+        length = (b"content-length", str(len(body)).encode())
         if length_at >= 0:
             headers[length_at] = length
         else:
@@ -273,7 +269,7 @@ def _plain_scope(layout: PlainLayout, values: list[str], cookies: object, body: 
         "method": method,
         "scheme": scheme,
         "path": full,
-        "raw_path": full.encode("ascii"),
+        "raw_path": full.encode(),  # ASCII: _PATH_CHARS
         "root_path": root,
         "query_string": query,
         "headers": headers,

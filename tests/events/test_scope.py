@@ -125,6 +125,10 @@ def _odd_shapes(event: dict[str, Any]) -> list[dict[str, Any]]:
     for key in ("headers", "multiValueHeaders", "requestContext"):
         if isinstance(event.get(key), dict):
             shapes.append({**event, key: _Map(event[key])})
+    multi = event.get("multiValueHeaders")
+    if isinstance(multi, dict) and multi:  # the query maps absent: REST's direct reading hands over to the checked one
+        bare = {key: value for key, value in event.items() if "QueryString" not in key}
+        shapes += [{**bare, "multiValueHeaders": {**multi, name: [_Text("x")]}} for name in multi]
     for key in ("http", "identity"):
         where = event.get("requestContext")
         if isinstance(where, dict) and isinstance(where.get(key), dict):
@@ -145,7 +149,8 @@ def _header_mutations(event: dict[str, Any], key: str) -> list[dict[str, Any]]:
     shapes = []
     for name, old in headers.items():
         for replacement in (None, 7, value(None), value(7), value("caf\u00e9"), value("a\nb"), value(""),
-                            value(_Text("x")), ["a", "b"], (old,), "x", value("8443"), value("HTTP"),
+                            value(_Text("x")), ["a", "b"], (old,), tuple(old) if multi else old, "x", value("8443"),
+                            value("HTTP"),
                             value("h.example:8443"), value("https, http")):  # fmt: skip
             shapes.append({**event, key: {**headers, name: replacement}})
         for other in (name.upper(), name.lower(), name.title(), name.replace("-", "_"), name + "\u00e9",
@@ -236,3 +241,18 @@ def test_plain_layouts_beyond_the_memo_are_read_the_same(monkeypatch: pytest.Mon
         made = scope.v2_to_scope(event, options, None)
         assert made is not None and ("read", *made) == _pipeline(apigw_v2, event, options, None)
     assert len(scope._PLAIN) == scope._PLAIN_LIMIT
+
+
+@pytest.mark.parametrize("source", ["v1", "v2"])
+def test_a_header_value_of_a_str_subclass_is_declined(source: str) -> None:
+    """The environ path's rules refuse it (a 400); the direct readers leave it to that path."""
+    from lambda_adapter.testing import http_event, rest_event
+
+    event = rest_event(headers={"X-A": "1"}) if source == "v1" else http_event(headers={"x-a": "1"})
+    if source == "v1":
+        event["multiValueHeaders"]["X-A"] = [_Text("1")]
+    else:
+        event["headers"]["x-a"] = _Text("1")
+    options = Options.from_keywords({})
+    assert scope.PLAIN_READERS[source](json.loads(json.dumps(event)), options, None) is not None
+    assert scope.PLAIN_READERS[source](event, options, None) is None

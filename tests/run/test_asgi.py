@@ -391,3 +391,39 @@ def test_every_shape_of_app_runs_as_a_task_of_the_running_loop_in_a_context_of_i
     assert handler(event_for("http", path="/incomplete"), LambdaContext())["statusCode"] == 500
     assert ("before", "/one") not in seen and seen.count(("before", "none")) == 3  # nothing leaks between requests
     assert all(value is True for what, value in seen if what in ("task", "sync part")), seen
+
+
+def _echo_wrapped(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    """A plain function returning the app's coroutine (a middleware's shape): run inside a wrapper."""
+    return asgi_echo(scope, receive, send)
+
+
+@pytest.mark.parametrize("app", [asgi_echo, _echo_wrapped], ids=["async-def", "wrapped"])
+@pytest.mark.parametrize("format", ["http", "url", "rest"])
+@pytest.mark.parametrize("method", ["GET", "POST", "HEAD"])
+def test_a_plain_event_is_read_straight_into_the_scope_and_answered_as_by_the_environ_path(
+    app: Any, format: str, method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The events AWS sends take the direct reader (``to_request`` never runs) and the app sees,
+    and answers, what it would through the environ."""
+    from lambda_adapter._events import SOURCES, apigw_v1, apigw_v2, scope
+
+    headers = {"Accept": "*/*", "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Cookie": "a=1; b=2"}
+    body = b'{"a": 1}' if method == "POST" else b""
+    event = event_for(format, method=method, path="/items/42", query="q=a%20b", headers=headers, body=body)
+    event["requestContext"].pop("authorizer")  # as AWS sends it without one
+    through_environ = adapt(app, lifespan="off")
+    monkeypatch.setattr(through_environ, "_scoped", None)
+    expected = through_environ(event, LambdaContext())
+    SOURCES.update(v1=apigw_v1, v2=apigw_v2)
+
+    def refused(event: Any, options: Any) -> Any:
+        raise AssertionError("to_request ran")
+
+    handler = adapt(app, lifespan="off")
+    monkeypatch.setattr(apigw_v1, "to_request", refused)
+    monkeypatch.setattr(apigw_v2, "to_request", refused)
+    assert handler._scoped is scope.PLAIN_READERS
+    result = handler(event, LambdaContext())
+    assert result == expected and result["statusCode"] == 200
+    assert (result["body"] == "") == (method == "HEAD")
