@@ -272,11 +272,14 @@ def test_a_translator_bug_is_the_adapters_500_with_the_traceback_never_a_400(
     interface: str, error: Exception, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from lambda_adapter._events import apigw_v2
+    from lambda_adapter._events.scope import PLAIN_READERS
 
     def broken(event: Any) -> str:  # a bug in the translator, on a well-formed event
         raise error
 
     monkeypatch.setattr(apigw_v2, "_query", broken)
+    # an ASGI app's plain events are read straight into the scope: declined here, the event reaches to_request
+    monkeypatch.setitem(PLAIN_READERS, "v2", lambda event, options, context: None)
     result = HANDLERS[interface](event_for("http"), LambdaContext(request_id="r-7"))
     assert (status_of(result), body_of(result)) == (500, b"Internal Server Error")
     [record] = [record for record in caplog.records if "a bug in lambda-adapter" in record.getMessage()]

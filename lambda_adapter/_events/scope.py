@@ -29,13 +29,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from .._options import Options
     from .._typing import Environ, Event
 
     Layout = tuple[tuple[bytes, ...], Callable[[Environ], tuple[str, ...]]]
     # ASGI names, where Content-Length stands (-1: nowhere), whether Cookie is there, where Host,
     # X-Forwarded-Proto and X-Forwarded-Port stand (-1: nowhere)
     PlainLayout = tuple[tuple[bytes, ...], int, bool, int, int, int]
-    from .._options import Options
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
 # CGI variable -> ASGI header name, b"" for the variables that are no header; the names seen are
