@@ -75,7 +75,7 @@ def to_request(event: Event, options: Options) -> tuple[Environ, bytes]:
         try:  # environ_from_multi_headers' common case written in: names known, one ASCII string each
             for name, values in multi.items():
                 [value] = values  # a ValueError unless one value, a TypeError for null or a number
-                if values.__class__ is not list or not isascii(value):  # a TypeError unless a string
+                if values.__class__ is not list or value.__class__ is not str or not isascii(value):
                     raise ValueError
                 environ[keys[name]] = value  # a KeyError for a name not yet seen (or holding "_")
         except (AttributeError, KeyError, TypeError, ValueError):

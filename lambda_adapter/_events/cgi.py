@@ -13,7 +13,10 @@ A translator checks a field's type inline where the field is read and calls the 
 few calls on the hot path, the same rules everywhere.
 
 Invariants: pure but for a bounded memo of header names (invisible to callers); the rules of
-header joining, host and port, and the decoded content length live here and nowhere else.
+header joining, host and port, and the decoded content length live here. The REST and HTTP API
+translators (and ``scope``'s direct readers) write in their common case for the shape AWS sends,
+a call fewer per event; tests/events/test_translate.py and test_scope.py prove they agree with these.
+A str or dict subclass counts as a string or an object, as the direct readings take it.
 """
 
 from __future__ import annotations
@@ -130,7 +133,7 @@ def environ_from_multi_headers(headers: object, where: str = "multiValueHeaders"
     try:  # the common case in the fewest steps (__class__: no call): each name known, one ASCII value
         for name, values in headers.items():
             [value] = values  # a ValueError unless one value, a TypeError for null or a number
-            if values.__class__ is not list or not isascii(value):  # a TypeError unless a string
+            if values.__class__ is not list or value.__class__ is not str or not isascii(value):
                 raise ValueError
             environ[keys[name]] = value  # a KeyError for a name not yet seen (or holding "_")
         if len(environ) == len(headers):  # else two spellings of a name (Host, host)
@@ -255,7 +258,7 @@ def wrong_type(where: str, value: object, expected: str) -> BadRequest:
 def object_at(container: Any, key: str, where: str) -> dict[str, Any]:
     """``container[key]`` when it is an object; an empty one when absent or null."""
     value = container.get(key)
-    if type(value) is dict:
+    if type(value) is dict or isinstance(value, dict):  # a subclass too, as the direct readings take it
         return value
     if value is None:
         return _EMPTY
@@ -265,7 +268,7 @@ def object_at(container: Any, key: str, where: str) -> dict[str, Any]:
 def str_at(container: Any, key: str, where: str) -> str | None:
     """``container[key]`` when it is a string; None when absent or null."""
     value = container.get(key)
-    if value is None or type(value) is str:
+    if value is None or isinstance(value, str):  # a subclass too, as the direct readings take it
         return value
     raise wrong_type(where, value, "a string")
 
@@ -318,7 +321,7 @@ def method_of(value: object, source: str, key: str) -> str:
     """The request method: required; a string that is not empty."""
     if value is None:
         raise missing(source, key)
-    if type(value) is not str:
+    if not isinstance(value, str):  # a subclass is taken, as the direct readings take it
         raise wrong_type(key, value, "a string")
     if not value:
         raise BadRequest(f"the event's {key} is empty")

@@ -341,3 +341,47 @@ def test_the_direct_reading_agrees_with_the_checked_reading_on_every_shape(
         called.clear()
         module.to_request(event, option_sets[0])
         assert not called, event
+
+
+class _Text(str):
+    pass
+
+
+class _Object(dict):  # type: ignore[type-arg]
+    pass
+
+
+def _subclassed(event: dict[str, Any], path: str) -> dict[str, Any]:
+    """``event`` with the part at ``path`` made an instance of a str or dict subclass (hand-made events)."""
+    copy = json.loads(json.dumps(event))
+    *parents, last = path.split(".")
+    node = copy
+    for key in parents:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict) and last in node:
+        value = node[last]
+        node[last] = _Text(value) if isinstance(value, str) else _Object(value) if isinstance(value, dict) else value
+    return copy
+
+
+@pytest.mark.parametrize("source", ["v1", "v2"])
+def test_subclasses_of_str_and_dict_get_one_outcome_whatever_came_before(source: str) -> None:
+    """A hand-made event may hold a str or dict subclass: the direct reading and the checked reading
+    give the same outcome for it, and so does the direct reading before and after the header names
+    are known (the header loops' memo must not decide whether an event is refused)."""
+    from lambda_adapter._events import apigw_v1, apigw_v2, cgi
+    from lambda_adapter._options import Options
+
+    module: Any = apigw_v1 if source == "v1" else apigw_v2
+    options = Options.from_keywords({})
+    events = [load_event(name) for name in _recorded(source)] + _built(source)
+    paths = DIRECT_FIELDS[source] + ["multiValueHeaders.Accept", "headers.Accept", "headers.accept"]
+    for event in events:
+        for path in paths:
+            shape = _subclassed(event, path)
+            known = dict(cgi._CGI_KEYS)
+            cgi._CGI_KEYS.clear()  # no name seen yet: the loops take their rules
+            first = _outcome(module.to_request, shape, options)
+            cgi._CGI_KEYS.update(known)
+            assert _outcome(module.to_request, shape, options) == first, (path, shape)
+            assert _outcome(module.checked_request, shape, options) == first, (path, shape)
