@@ -106,11 +106,11 @@ class Handler:
             self._stream_allowed = options.streaming != "off"
         self.streaming = options.streaming  # "on": the runtime loop streams without being told
         self._http = self.runner  # what runs HTTP events: the runner, or it behind compression (made once)
+        self._scoped: Any = None  # source -> the reader of its scope, for an ASGI app run as it is
         if self._ws_app is not None and self.runner.interface == "asgi" and not options.compress:
             from ._events.scope import PLAIN_READERS
 
-            self._scoped = PLAIN_READERS  # source -> the reader of its scope
-            self.__class__ = _ScopedHandler  # its __call__ reads them: no test per event for the others
+            self._scoped = PLAIN_READERS
         if options.compress:
             from ._run.compression import CompressingRunner
 
@@ -139,6 +139,14 @@ class Handler:
             routed = sink.value
             return routed
         options = self.options
+        if self._scoped is not None:  # an ASGI app: the scope read straight from a plain event, if it is one
+            read = self._scoped.get(source)
+            made = read(event, options, context) if read is not None else None
+            if made is not None:
+                scope, body = made
+                answer = Buffered(scope["method"] == "HEAD", options, module, source, event, context, None)
+                self.runner.run_scope(scope, body, context, answer)
+                return answer.value  # type: ignore[return-value]  # set by the answer's end
         try:
             environ, body = module.to_request(event, options)
         except UnsupportedEvent:
@@ -255,31 +263,6 @@ class Handler:
 
                 self._websocket = make_handler(self.runner, self.options, path_of(app, self.options))
         return self._websocket  # type: ignore[no-any-return]
-
-
-class _ScopedHandler(Handler):
-    """The ``Handler`` of an ASGI app run as it is (not mounted, not compressed): ``handler(event,
-    context)`` reads the scope straight from a plain REST or HTTP API event (``_events.scope``'s
-    readers); any other event takes ``Handler.__call__``. ``Handler.__init__`` makes it one."""
-
-    __slots__ = ()
-    _scoped: dict[str, Any]
-
-    def __call__(self, event: Any, context: Any) -> Result:
-        try:
-            source = detect(event)
-        except UnsupportedEvent:
-            return Handler.__call__(self, event, context)
-        read = self._scoped.get(source)
-        module: Any = SOURCES.get(source)
-        made = read(event, self.options, context) if read is not None and module is not None else None
-        if made is None:  # another source, its first event (its module not loaded yet), or not plain
-            return Handler.__call__(self, event, context)
-        scope, body = made
-        answer = Buffered(scope["method"] == "HEAD", self.options, module, source, event, context, None)
-        self.runner.run_scope(scope, body, context, answer)
-        result: Result = answer.value  # type: ignore[assignment]  # set by the answer's end
-        return result
 
 
 class _Returned:
