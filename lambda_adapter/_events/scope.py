@@ -152,7 +152,7 @@ def v2_to_scope(event: Event, options: Options, context: Any) -> tuple[dict[str,
             or is_base64.__class__ is not bool  # __class__, not type(): no call
             or (body is not None and body.__class__ is not str)
             or headers.__class__ is not dict
-            or where.__class__ is not dict  # a dict subclass is a 400 on the checked path (issue 15's rules)
+            or where.__class__ is not dict  # a dict subclass: the environ path reads it (kept out of here)
             or http.__class__ is not dict
             or (params is not None and params.__class__ is not dict)
             or where.get("authorizer") is not None
