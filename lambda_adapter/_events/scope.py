@@ -287,7 +287,8 @@ def _plain_layout(keys: tuple[str, ...]) -> PlainLayout | None:
     if keys in _PLAIN:
         return _PLAIN[keys]
     layout: PlainLayout | None = None
-    lowered = [name.lower() if name.__class__ is str else "_" for name in keys]
+    # ASCII before lower(): "\u212a" (KELVIN SIGN) lowers to "k", a name cgi_key refuses
+    lowered = [name.lower() if name.__class__ is str and name.isascii() else "_" for name in keys]
     if (
         all(name and "_" not in name and _TOKEN_CHARS.issuperset(name) for name in lowered)
         and len(set(lowered)) == len(lowered)

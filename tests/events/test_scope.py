@@ -154,7 +154,7 @@ def _header_mutations(event: dict[str, Any], key: str) -> list[dict[str, Any]]:
                             value("h.example:8443"), value("https, http")):  # fmt: skip
             shapes.append({**event, key: {**headers, name: replacement}})
         for other in (name.upper(), name.lower(), name.title(), name.replace("-", "_"), name + "\u00e9",
-                      name + " ", ""):  # fmt: skip
+                      name + " ", "", name.replace("k", "\u212a")):  # fmt: skip  # KELVIN SIGN: lower() is "k"
             renamed = {other if each == name else each: each_value for each, each_value in headers.items()}
             shapes.append({**event, key: renamed})
             shapes.append({**event, key: {**headers, other: old}})  # two spellings, or one more name
