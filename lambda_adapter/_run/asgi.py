@@ -221,23 +221,13 @@ class ASGIRunner:
             GUARD.release()
 
     def run(self, environ: Environ, body: bytes, event: Event, context: LambdaContext, answer: ResponseSink) -> None:
-        cycle = Cycle(body, answer)
-        loop, left = self.container.enter_timed(context, self.margin)
+        """``run_scope`` with the scope derived from the environ (the lifespan state is put in there)."""
         try:
-            if self.direct:  # _call written in: the app's own coroutine is the task's (no app code runs here)
-                lifespan = self.container.lifespan
-                scope = to_scope(environ, lifespan.state if lifespan is not None else _NO_STATE, event, context)
-                loop.run(self.app(scope, cycle.receive, cycle.send), left)
-                if cycle.state != COMPLETE:
-                    raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
-            else:
-                loop.run(self._call(cycle, environ, event, context), left)
-        except DeadlineExceeded:
-            self._timed_out(cycle, context)
-        except Exception:
-            self._failed(cycle, context)
-        finally:
-            GUARD.release()
+            scope = to_scope(environ, _NO_STATE, event, context)
+        except Exception:  # the adapter's bug, not the app's: a 500 all the same, before anything went out
+            after_failure(answer, "the ASGI scope could not be made from the request", context)
+            return
+        self.run_scope(scope, body, context, answer)
 
     def run_scope(self, scope: dict[str, Any], body: bytes, context: LambdaContext, answer: ResponseSink) -> None:
         """``run`` for a scope read straight from the event (``_events.scope``): the lifespan state put in."""
@@ -266,19 +256,13 @@ class ASGIRunner:
         cycle = Cycle(body, answer)
         await self.container.aready(seconds_left(context, self.margin))
         try:
-            await finish(asyncio.ensure_future(self._call(cycle, environ, event, context)),
-                         seconds_left(context, self.margin))  # fmt: skip
+            lifespan = self.container.lifespan
+            scope = to_scope(environ, lifespan.state if lifespan is not None else _NO_STATE, event, context)
+            await finish(asyncio.ensure_future(self._call_scope(cycle, scope)), seconds_left(context, self.margin))
         except DeadlineExceeded:
             self._timed_out(cycle, context)
         except Exception:
             self._failed(cycle, context)
-
-    async def _call(self, cycle: Cycle, environ: Environ, event: Event, context: LambdaContext) -> None:
-        lifespan = self.container.lifespan
-        scope = to_scope(environ, lifespan.state if lifespan is not None else _NO_STATE, event, context)
-        await self.app(scope, cycle.receive, cycle.send)
-        if cycle.state != COMPLETE:
-            raise InvalidResponse(f"the ASGI app returned with the response at {cycle.state!r}")
 
     async def _call_scope(self, cycle: Cycle, scope: dict[str, Any]) -> None:
         await self.app(scope, cycle.receive, cycle.send)
