@@ -123,7 +123,7 @@ def callgrind(quick: bool) -> dict[str, Any]:
         return result
     result["cold"] = {}
     for framework, peers in (("flask", ["apig", "serverless"]), ("fastapi", ["mangum"])):
-        counts = {kind: instructions.cold(f"{framework}-{kind}") for kind in ["floor", "ours", *peers]}
+        counts = {kind: instructions.cold(f"{framework}-{kind}") for kind in ["floor", "ours", "bundled", *peers]}
         result["cold"][framework] = counts
         say(f"  callgrind cold start {framework}: {counts}")
     return result
