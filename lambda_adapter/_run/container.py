@@ -13,7 +13,8 @@ Invariants:
   step the loop is running, as ``is_running()`` says.
 - A task that outlives its deadline is cancelled, given ``CANCEL_GRACE`` and ``DeadlineExceeded``
   raised; one that ignores the cancel is logged, kept, cancelled again (logged) and waited for
-  before the next invocation runs anything.
+  before the next invocation runs anything
+  (``shutdown.recancel``, imported only then).
 - Lifespan startup runs at most once per loop, within the invocation's time left, its first step
   taken at once like a request's (a startup that waits on nothing needs no loop iteration); a
   failure in mode "on" (or a ``lifespan.startup.failed`` in any mode) raises ``LifespanFailure``; mode "auto"
@@ -140,7 +141,9 @@ class EagerLoop(asyncio.SelectorEventLoop):
 
     def run(self, coroutine: Any, timeout: float | None = None) -> None:
         """Run ``coroutine`` as a task to its end, or cancel it after ``timeout`` seconds."""
-        if self.leftovers:
+        if self.leftovers:  # only after a deadline an app ignored: its code is not on a cold start's path
+            from .shutdown import recancel
+
             self.run_until_complete(recancel(self.leftovers))
         task = self.begin(coroutine)
         if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
@@ -229,24 +232,6 @@ async def finish(task: asyncio.Task[Any], timeout: float | None, loop: EagerLoop
         raise DeadlineExceeded("the invocation had no time left before deadline_margin when the app started")
     raise DeadlineExceeded(f"the app was still running {timeout:.3f} s after it started, at deadline_margin "
                            "before the Lambda deadline")  # fmt: skip
-
-
-async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
-    """Before an invocation: cancel again the tasks of earlier ones that ignored their cancellation."""
-    for task in list(tasks):
-        if not task.done():
-            logger().warning("cancelling again a task an earlier invocation's deadline cancelled: %r", task)
-            task.cancel()
-    await asyncio.wait(tasks, timeout=CANCEL_GRACE)
-    for task in list(tasks):
-        if task.done():
-            tasks.discard(task)
-            if not task.cancelled() and task.exception() is not None:  # retrieved: reported once, here
-                logger().warning("a task an earlier invocation's deadline cancelled ended with %r", task.exception())
-    if tasks:
-        logger().error("%d task(s) of earlier invocations still ignore cancellation; this one runs beside them",
-                       len(tasks))  # fmt: skip
-        tasks.clear()  # said once: they are the app's to end
 
 
 _DONE: dict[str, Any] = {"type": "lambda_adapter.app_returned"}

@@ -1,8 +1,8 @@
 """The end of an ASGI app's life in the container: lifespan shutdown on SIGTERM, then the SIGTERM
-handler that was there before.
+handler that was there before; and the end of tasks that outlived their invocation's deadline.
 
-Imported when that comes (``container`` calls in here from the SIGTERM handler and
-``Lifespan.shutdown``): none of it is on a cold start's path.
+Imported when one of those comes (``container`` calls in here from the SIGTERM handler,
+``Lifespan.shutdown`` and ``EagerLoop.run`` when it has leftovers): none of it is on a cold start's path.
 Invariant: shutdown waits at most ``SHUTDOWN_TIMEOUT``; a second SIGTERM does nothing more.
 """
 
@@ -13,6 +13,7 @@ import os
 import signal
 
 from . import logger
+from .container import CANCEL_GRACE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -71,3 +72,21 @@ def _previous(previous: Any, signum: int, frame: Any) -> None:
     elif previous == signal.SIG_DFL:  # the default: end the process, as it would have
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
+    """Before an invocation: cancel again the tasks of earlier ones that ignored their cancellation."""
+    for task in list(tasks):
+        if not task.done():
+            logger().warning("cancelling again a task an earlier invocation's deadline cancelled: %r", task)
+            task.cancel()
+    await asyncio.wait(tasks, timeout=CANCEL_GRACE)
+    for task in list(tasks):
+        if task.done():
+            tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:  # retrieved: reported once, here
+                logger().warning("a task an earlier invocation's deadline cancelled ended with %r", task.exception())
+    if tasks:
+        logger().error("%d task(s) of earlier invocations still ignore cancellation; this one runs beside them",
+                       len(tasks))  # fmt: skip
+        tasks.clear()  # said once: they are the app's to end
