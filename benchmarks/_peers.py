@@ -103,20 +103,22 @@ async def echo_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"".join(chunks)})
 
 
+# what an HTTP API adds to every request it passes on (payload 2.0 examples of real requests carry them)
+FORWARDED = {"x-forwarded-for": "203.0.113.7", "x-forwarded-port": "443", "x-forwarded-proto": "https"}
+
+
 def get_event(path: str) -> dict[str, Any]:
-    """GET ``path`` over HTTP API v2, as AWS sends it (no authorizer key when there is none)."""
-    built = http_event(path=path, headers={"accept": "application/json", "user-agent": "curl/8.5.0"})
-    del built["requestContext"]["authorizer"]
-    return built
+    """GET ``path`` over HTTP API v2, as AWS sends it (the X-Forwarded-* headers HTTP APIs add)."""
+    return http_event(path=path, headers={"accept": "application/json", "user-agent": "curl/8.5.0", **FORWARDED})
 
 
 def body_event(size: int) -> dict[str, Any]:
     """POST /echo over HTTP API v2 with ``size`` binary bytes, base64 in the event."""
     data = bytes(range(256)) * (size // 256) + bytes(size % 256)
     built = http_event(
-        method="POST", path="/echo", body=data, binary=True, headers={"content-type": "application/octet-stream"}
-    )
-    del built["requestContext"]["authorizer"]
+        method="POST", path="/echo", body=data, binary=True,
+        headers={"content-type": "application/octet-stream", **FORWARDED},
+    )  # fmt: skip
     if not size:  # AWS sends no body at all then (serverless-wsgi fails on a null base64 body)
         built.pop("body", None)
         built["isBase64Encoded"] = False

@@ -144,7 +144,7 @@ class EagerLoop(asyncio.SelectorEventLoop):
         if self.leftovers:  # only after a deadline an app ignored: its code is not on a cold start's path
             from .shutdown import recancel
 
-            self.run_until_complete(recancel(self.leftovers))
+            self.run_until_complete(recancel(self.leftovers, CANCEL_GRACE))
         task = self.begin(coroutine)
         if not task.done() or self._ready:  # type: ignore[attr-defined]  # it waits, or scheduled work
             self.run_until_complete(finish(task, timeout, self))

@@ -13,7 +13,6 @@ import os
 import signal
 
 from . import logger
-from .container import CANCEL_GRACE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -74,13 +73,14 @@ def _previous(previous: Any, signum: int, frame: Any) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-async def recancel(tasks: set[asyncio.Task[Any]]) -> None:
-    """Before an invocation: cancel again the tasks of earlier ones that ignored their cancellation."""
+async def recancel(tasks: set[asyncio.Task[Any]], grace: float) -> None:
+    """Before an invocation: cancel again the tasks of earlier ones that ignored their cancellation,
+    and give them ``grace`` seconds."""
     for task in list(tasks):
         if not task.done():
             logger().warning("cancelling again a task an earlier invocation's deadline cancelled: %r", task)
             task.cancel()
-    await asyncio.wait(tasks, timeout=CANCEL_GRACE)
+    await asyncio.wait(tasks, timeout=grace)
     for task in list(tasks):
         if task.done():
             tasks.discard(task)

@@ -96,11 +96,11 @@ def _rest_context(
 def _http_context(
     method: str, raw_path: str, stage: str, domain: str, request_id: str | None, authorizer: Any, joined: Any, ip: str
 ) -> dict[str, Any]:
-    """An HTTP API 2.0 (and Function URL) event's ``requestContext``."""
+    """An HTTP API 2.0 (and Function URL) event's ``requestContext``: no authorizer key without one, as AWS sends it."""
     return {
         "accountId": "123456789012",
         "apiId": "abc123",
-        "authorizer": authorizer,
+        **({} if authorizer is None else {"authorizer": authorizer}),
         "domainName": domain,
         "domainPrefix": domain.split(".")[0],
         "http": {
@@ -202,13 +202,17 @@ def http_event(
         "rawPath": raw_path,
         "rawQueryString": query,
         "headers": joined,
-        "queryStringParameters": {k: ",".join(v) for k, v in _decoded_query(query).items()} or None,
         "requestContext": _http_context(
             method, raw_path, stage, domain_name, request_id, authorizer, joined, source_ip
         ),
-        "body": text or None,
         "isBase64Encoded": is_b64,
     }
+    # AWS leaves out queryStringParameters without a query and body without one, never null (as REST does)
+    params = {k: ",".join(v) for k, v in _decoded_query(query).items()}
+    if params:
+        event["queryStringParameters"] = params
+    if text:
+        event["body"] = text
     if cookies:
         event["cookies"] = cookies
     return event

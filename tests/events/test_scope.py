@@ -108,10 +108,10 @@ def _built(source: str) -> list[dict[str, Any]]:
         more = [rest_event(**kind, stage="$default") for kind in kinds[:2]] + [http1_event(**kind) for kind in kinds]
         return [rest_event(**kind) for kind in kinds] + more + [rest_event(**kinds[0], host="api.example.com")]
     events = [http_event(**kind) for kind in kinds] + [url_event(**kind) for kind in kinds if "stage" not in kind]
-    for event in events[:2]:  # AWS leaves the authorizer out when there is none
-        bare = json.loads(json.dumps(event))
-        del bare["requestContext"]["authorizer"]
-        events.append(bare)
+    for event in events[:2]:  # AWS leaves the authorizer out when there is none; hand-made events send null
+        nulled = json.loads(json.dumps(event))
+        nulled["requestContext"]["authorizer"] = None
+        events.append(nulled)
     return events
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from lambda_adapter import adapt
-from lambda_adapter.testing import LambdaContext, http_event, rest_event
+from lambda_adapter.testing import LambdaContext, http_event, rest_event, url_event
 from tests.apps import asgi_echo, wsgi_echo
 from tests.conftest import EVENTS, load_event
 
@@ -245,11 +245,18 @@ REST_SHAPES: list[tuple[str, object]] = [
 
 
 def _built(source: str) -> list[dict[str, Any]]:
-    """Events as AWS sends them, besides the recorded ones (which mostly carry ``version``)."""
-    if source == "v2":
-        return []
+    """Events as AWS sends them, besides the recorded ones (which mostly carry ``version``); for
+    HTTP API 2.0, one as test tools write it too (null where AWS leaves a key out)."""
     browser = {"Accept": "text/html", "Cookie": "a=1; b=2", "X-Forwarded-For": "203.0.113.7",
                "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https", "User-Agent": "Mozilla/5.0"}  # fmt: skip
+    if source == "v2":
+        nulled = http_event(path="/", headers=browser)
+        nulled["queryStringParameters"] = nulled["body"] = nulled["requestContext"]["authorizer"] = None
+        return [
+            http_event(path="/items/42", query="page=2&q=a%20b", headers=browser),
+            url_event(method="POST", path="/x/", body=b"\x00\xff", binary=True, headers=browser),
+            nulled,
+        ]
     return [
         rest_event(path="/items/42", query="page=2&q=a%20b", headers=browser),  # the stage in the client's URL
         rest_event(path="/", query="a=1&a=2&b=", headers=browser, host="api.example.com"),  # a custom domain
