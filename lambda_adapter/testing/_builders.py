@@ -73,15 +73,24 @@ def _encoded_query(query: str) -> dict[str, list[str]]:
     return _multi([(part.partition("=")[0], part.partition("=")[2]) for part in query.split("&") if part])
 
 
+# the caller fields of requestContext.identity, null unless an IAM or Cognito caller signed the request
+_NO_CALLER = ("accessKey", "accountId", "caller", "cognitoAuthenticationProvider", "cognitoAuthenticationType",
+              "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "user", "userArn")  # fmt: skip
+
+
 def _rest_context(
     method: str, url_path: str, stage: str, domain: str, request_id: str | None, authorizer: Any, pairs: Pairs, ip: str
 ) -> dict[str, Any]:
-    """A REST (and HTTP API 1.0) event's ``requestContext``."""
+    """A REST (and HTTP API 1.0) event's ``requestContext``: no authorizer key without one, as AWS sends it
+    (set-up-lambda-proxy-integrations.html: "no authorization type is specified, so no $context.authorizer.*")."""
+    user_agent = next((value for name, value in reversed(pairs) if name.lower() == "user-agent"), None)
     return {
         "accountId": "123456789012",
         "apiId": "abc123",
-        "authorizer": authorizer,
+        **({} if authorizer is None else {"authorizer": authorizer}),
         "domainName": domain,
+        "domainPrefix": domain.split(".")[0],
+        "extendedRequestId": str(uuid.uuid4()),
         "httpMethod": method,
         "path": url_path,
         "protocol": "HTTP/1.1",
@@ -89,7 +98,7 @@ def _rest_context(
         **_request_time("requestTime", "requestTimeEpoch"),
         "resourcePath": "/{proxy+}",
         "stage": stage,
-        "identity": {"sourceIp": ip, "userAgent": dict(pairs).get("User-Agent")},
+        "identity": {**dict.fromkeys(_NO_CALLER), "sourceIp": ip, "userAgent": user_agent},
     }
 
 
@@ -142,17 +151,21 @@ def rest_event(
     multi_query = _decoded_query(query)
     domain_name = domain_name or host
     url_path = path if stage == "$default" or ".execute-api." not in domain_name else f"/{stage}{path}"
+    context = _rest_context(method, url_path, stage, domain_name, request_id, authorizer, pairs, source_ip)
+    # /{proxy+} needs a segment: the root is the "/" resource's, with no path parameters (the docs' AWS_IAM example)
+    resource = "/" if path == "/" else "/{proxy+}"
+    context["resourcePath"] = resource
     return {
-        "resource": "/{proxy+}",
+        "resource": resource,
         "path": path,
         "httpMethod": method,
         "headers": {name: values[-1] for name, values in _multi(pairs).items()},
         "multiValueHeaders": _multi(pairs),
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": {"proxy": path.lstrip("/")},
+        "pathParameters": None if path == "/" else {"proxy": path.lstrip("/")},
         "stageVariables": None,
-        "requestContext": _rest_context(method, url_path, stage, domain_name, request_id, authorizer, pairs, source_ip),
+        "requestContext": context,
         "body": text or None,
         "isBase64Encoded": is_b64,
     }
@@ -167,6 +180,11 @@ def http1_event(**kwargs: Any) -> dict[str, Any]:
     in_url = stage != "$default" and ".execute-api." in event["requestContext"]["domainName"]
     event["path"] = f"/{stage}{path}" if in_url else path
     event["requestContext"]["path"] = event["path"]
+    # not documented for HTTP API 1.0 (a missing authorizer, the $default route's resource): kept as they were
+    event["requestContext"].setdefault("authorizer", None)
+    if event["resource"] == "/":
+        event["resource"] = event["requestContext"]["resourcePath"] = "/{proxy+}"
+        event["pathParameters"] = {"proxy": ""}
     return event
 
 
@@ -230,4 +248,6 @@ def url_event(
     event = http_event(host=host, stage="$default", domain_name=domain_name, **kwargs)
     event["rawPath"] = path
     event["requestContext"]["http"]["path"] = path
+    if "authorizer" not in event["requestContext"]:  # auth type NONE: AWS writes no account (a real capture:
+        event["requestContext"]["accountId"] = "anonymous"  # Powertools' lambdaFunctionUrlEvent.json)
     return event

@@ -19,6 +19,7 @@ from ._builders import (
     _encoded_query,
     _multi,
     _pairs,
+    _request_time,
     http1_event,
     http_event,
     rest_event,
@@ -150,15 +151,17 @@ def _websocket_context(
     event_type: str, route_key: str, stage: str, host: str, connection_id: str, source_ip: str
 ) -> dict[str, Any]:
     """A WebSocket event's ``requestContext``, without what only one event type carries."""
+    request_id = str(uuid.uuid4())  # API Gateway writes the same id twice (real captures in Powertools' events)
     return {
         "routeKey": route_key,
         "eventType": event_type,
+        "extendedRequestId": request_id,
         "messageDirection": "IN",
         "stage": stage,
         "connectedAt": int(time.time() * 1000) - 1000,
-        "requestTimeEpoch": int(time.time() * 1000),
+        **_request_time("requestTime", "requestTimeEpoch"),
         "identity": {"sourceIp": source_ip},
-        "requestId": str(uuid.uuid4()),
+        "requestId": request_id,
         "domainName": host,
         "connectionId": connection_id,
         "apiId": host.split(".")[0],
