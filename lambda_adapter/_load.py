@@ -39,7 +39,9 @@ def load_handler(spec: str, *, search_path: str | None = None) -> Callable[..., 
     if module_name.endswith(".py"):  # a file: its folder first on sys.path, its name the module
         folder, file_name = os.path.split(os.path.normpath(os.path.join(folder, module_name)))
         module_name = file_name[: -len(".py")]
-    if folder not in sys.path:
+    if not sys.path or sys.path[0] != folder:  # first, even when it is further down: a module of that name
+        if folder in sys.path:  # in a folder before it is not the one meant
+            sys.path.remove(folder)
         sys.path.insert(0, folder)
     try:
         module = importlib.import_module(module_name)

@@ -40,6 +40,21 @@ def test_loads_lambda_style_module_path(module_dir: Path) -> None:
     assert load_handler("cli_pkg/inner.handler", search_path=str(module_dir))({}, None) == "pkg"
 
 
+def test_the_search_path_comes_first_even_when_sys_path_holds_it_further_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same module name in a folder earlier on sys.path is not the one meant (found by a test
+    order in which another sample's folder, with its own app.py, came first)."""
+    meant, other = tmp_path / "meant", tmp_path / "other"
+    for folder, answer in ((meant, "meant"), (other, "other")):
+        folder.mkdir()
+        (folder / "cli_twin_mod.py").write_text(f"def handler(event, context):\n    return {answer!r}\n")
+    monkeypatch.setattr(sys, "path", [str(other), str(meant), *sys.path])
+    monkeypatch.delitem(sys.modules, "cli_twin_mod", raising=False)
+    assert load_handler("cli_twin_mod:handler", search_path=str(meant))({}, None) == "meant"
+    assert sys.path.count(str(meant)) == 1 and sys.path[0] == str(meant)
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [

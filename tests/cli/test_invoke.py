@@ -26,6 +26,7 @@ def event_file(tmp_path: Path) -> Path:
 def test_prints_the_result_of_a_sample(event_file: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     monkeypatch.chdir(FLASK)
+    monkeypatch.delitem(sys.modules, "app", raising=False)  # another test's sample of that name: not this one
     assert main(["invoke", "app:handler", str(event_file)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["statusCode"] == 200
