@@ -70,6 +70,25 @@ def test_import_and_a_wsgi_event_never_import_asyncio() -> None:
         assert heavy not in loaded, heavy
 
 
+def test_a_compressed_buffered_answer_never_imports_the_streaming_module() -> None:
+    loaded = _modules_after(
+        "from lambda_adapter import adapt\n"
+        "from lambda_adapter.testing import LambdaContext, http_event, url_event\n"
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'hi ' * 1000]\n"
+        "handler = adapt(app, compress=True)\n"
+        "result = handler(http_event(path='/', headers={'Accept-Encoding': 'gzip'}), LambdaContext())\n"
+        "assert result['headers']['content-encoding'] == 'gzip', result['headers']\n"
+        "out = []\n"
+        "import sys\n"
+        "streamed = 'lambda_adapter._run.streaming' in sys.modules\n"
+        "handler.stream(url_event(path='/', headers={'Accept-Encoding': 'gzip'}), LambdaContext(), out.append)\n"
+        "assert not streamed and b'content-encoding' in out[0].lower(), out[0]\n"
+    )
+    assert "lambda_adapter._run.compression" in loaded and "lambda_adapter._run.streaming" in loaded
+
+
 def test_type_only_declarations_are_never_imported() -> None:
     """``_typing`` is read by type checkers only: its byte code would cost every cold start."""
     loaded = _modules_after(

@@ -50,6 +50,7 @@ class Answer:
     excluded headers removed. Subclasses say where the parts go."""
 
     __slots__ = ("_body_allowed", "_exclude", "_head", "committed", "ended", "started")
+    streamed = False  # whether the parts go out as they come (``streaming.Streamed``)
 
     def __init__(self, head: bool, exclude: frozenset[str]) -> None:
         self._head = head

@@ -30,7 +30,6 @@ from .._events.compress import (
 )
 from .._model import InvalidResponse, Response
 from . import logger, request_id
-from .streaming import Streamed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -56,7 +55,8 @@ class CompressingRunner:
         await self._runner.arun(environ, body, event, context, self._compressing(environ, answer, context))
 
     def _compressing(self, environ: Environ, answer: ResponseSink, context: Any) -> ResponseSink:
-        kind = CompressingStream if isinstance(answer, Streamed) else CompressedWhole
+        # Answer.streamed, not isinstance(): a buffered function never imports the streaming module
+        kind = CompressingStream if getattr(answer, "streamed", False) else CompressedWhole
         # read before the app runs: a WSGI app may change its environ
         return kind(answer, environ["REQUEST_METHOD"], environ.get("HTTP_ACCEPT_ENCODING"), self._text_types, context)
 

@@ -35,6 +35,7 @@ class Streamed(Answer):
     """The answer written through the sink as it comes: the prelude once, then the body parts."""
 
     __slots__ = ("_prelude", "_sink", "sent")
+    streamed = True
 
     def __init__(self, head: bool, exclude: frozenset[str], sink: Sink, prelude: Prelude) -> None:
         super().__init__(head, exclude)
