@@ -45,11 +45,12 @@ def headers_of(result: Mapping[str, Any]) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers.setdefault(name.lower(), []).extend(values)
+    multi = {name: list(values) for name, values in headers.items()}
     for name, value in (result.get("headers") or {}).items():
         if isinstance(value, list):  # Lambda@Edge: [{"key": Name, "value": v}]
             headers.setdefault(name.lower(), []).extend(item["value"] for item in value)
-        elif value not in headers.get(name.lower(), []):  # API Gateway: a pair in both fields arrives once
-            headers.setdefault(name.lower(), []).append(value)
+        elif value not in multi.get(name.lower(), []):  # API Gateway: a pair in both fields arrives once;
+            headers.setdefault(name.lower(), []).append(value)  # ALB's case variants (set-cookie, Set-cookie) each
     if result.get("cookies"):
         headers.setdefault("set-cookie", []).extend(result["cookies"])
     return headers

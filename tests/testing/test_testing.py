@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lambda_adapter import adapt
-from lambda_adapter.testing import LambdaContext, alb_event, event_for, json_of, rest_event, url_event
+from lambda_adapter.testing import LambdaContext, alb_event, event_for, headers_of, json_of, rest_event, url_event
 from tests.apps import wsgi_echo
 
 
@@ -61,3 +63,16 @@ def test_request_time_in_both_shapes_api_gateway_writes_it() -> None:
                                  (url_event()["requestContext"], "timeEpoch", "time")]:  # fmt: skip
         written = datetime.strptime(context[text], "%d/%b/%Y:%H:%M:%S %z")  # 09/Apr/2015:12:34:56 +0000
         assert written == datetime.fromtimestamp(context[epoch] // 1000, timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("result", "cookies"),
+    [
+        ({"headers": {"set-cookie": "a=1", "Set-cookie": "a=1"}}, ["a=1", "a=1"]),  # ALB: each case variant arrives
+        ({"headers": {"set-cookie": "a=1", "Set-cookie": "b=2"}}, ["a=1", "b=2"]),
+        ({"headers": {"Set-Cookie": "a=1"}, "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}}, ["a=1", "b=2"]),
+        ({"headers": {"set-cookie": "a=1"}, "cookies": ["a=1"]}, ["a=1", "a=1"]),
+    ],
+)
+def test_headers_of_gives_every_header_the_client_receives(result: dict[str, Any], cookies: list[str]) -> None:
+    assert headers_of({"statusCode": 200, **result})["set-cookie"] == cookies

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from lambda_adapter import testing
+from lambda_adapter import adapt, testing
 from lambda_adapter.testing import AsyncLambdaTransport, LambdaTransport
+from tests.apps import asgi_echo, wsgi_echo
 from tests.servers import ROOT, serving
 
 SAMPLES = ["flask_sample", "django_sample", "django_asgi_sample", "fastapi_sample"]
@@ -46,6 +47,16 @@ def test_a_stage_is_the_first_segment_of_the_url(sample: Any, format: str) -> No
         assert seen.get("remote", seen.get("client")) == "198.51.100.4"
         answer = client.get("https://testserver/other/request")
         assert answer.status_code == (403 if format == "rest" else 404)
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "url", "alb", "alb-multi"])
+@pytest.mark.parametrize(("app", "value"), [(wsgi_echo, "Logroño"), (asgi_echo, "Logroño"), (asgi_echo, "☃ 𝄞")])
+def test_a_utf8_header_value_reaches_the_app_as_the_bytes_sent(app: Any, value: str, format: str) -> None:
+    with httpx.Client(transport=LambdaTransport(adapt(app), format=format), base_url="https://t") as client:
+        seen = client.get("/", headers={"X-City": value.encode()}).json()
+    headers = seen["headers"] if app is wsgi_echo else {"HTTP_X_CITY": dict(seen["headers"])["x-city"]}
+    # what werkzeug and uvicorn give the app: the bytes sent, as latin-1 (WSGI) or as they are (ASGI)
+    assert headers["HTTP_X_CITY"] == value.encode().decode("latin-1")
 
 
 def test_binary_both_ways_and_head(sample: Any) -> None:
