@@ -270,7 +270,7 @@ def framed_prelude(document: dict[str, object]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode() + PRELUDE_END
 
 
-def _text(native: str) -> str:
+def text_from_native(native: str) -> str:
     """A latin-1 native string back to the text its bytes spell in UTF-8 (else as it is)."""
     try:
         return native.encode("latin-1").decode("utf-8")
@@ -302,7 +302,7 @@ def checked_headers(headers: object) -> list[tuple[str, str]]:
                 raise InvalidResponse(f"the value of response header {name!r} holds CR or LF")
             stripped = value.strip(" \t")
             if not stripped.isascii():  # native strings carry bytes; the result dict carries text
-                stripped = _text(stripped)
+                stripped = text_from_native(stripped)
             if stripped is not value and stripped != value:
                 if checked is headers:
                     checked = list(headers)  # the app's own list stays as it was

@@ -34,6 +34,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .._events.encoding import text_from_native
 from ._builders_other import event_for
 from ._readers import LambdaContext
 from ._result import HOP_BY_HOP, JSON, Answer, failure, log, outside_stage, to_answer
@@ -63,7 +64,9 @@ def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[
     """The builder arguments (``event_for``) describing ``request``; ``path`` without the stage."""
     path, _, query = request.target.partition("?")
     host = next((value for name, value in request.headers if name.lower() == "host"), "localhost")
-    headers = [(name, event_text(value)) for name, value in request.headers if name.lower() != "host"]
+    # a value beyond ASCII as AWS puts it in the event: the text its UTF-8 bytes spell, not their latin-1 reading
+    # (an ALB event holds "Srīperumbūdūr" from a UTF-8 header: github.com/honojs/hono/issues/4432)
+    headers = [(name, text_from_native(value)) for name, value in request.headers if name.lower() != "host"]
     if not any(name.lower() == "x-amzn-trace-id" for name, _ in headers):  # every source adds an X-Ray trace id
         headers.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"))
     kwargs: dict[str, Any] = {"method": request.method, "path": path, "query": query, "body": request.body,
@@ -82,17 +85,6 @@ def request_kwargs(format: str, request: Request, *, stage: str | None) -> dict[
         kwargs["stage"] = stage or ("prod" if format == "rest" else "$default")
         kwargs["domain_name"] = STAGE_DOMAIN if stage else host  # without a stage: like a custom domain
     return kwargs
-
-
-def event_text(value: str) -> str:
-    """A header value as received (its bytes as latin-1) as the event carries it: AWS reads the bytes as
-    UTF-8 (an ALB event holds "Srīperumbūdūr" from a UTF-8 header: github.com/honojs/hono/issues/4432)."""
-    if value.isascii():
-        return value
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):  # not UTF-8 (or text already): as it came
-        return value
 
 
 def forwarded(headers: list[tuple[str, str]], client: str, scheme: str, port: int) -> list[tuple[str, str]]:
