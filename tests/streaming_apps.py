@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import sys
@@ -53,11 +54,29 @@ def answers(event: Any, context: Any) -> Any:
         return b"\x00raw bytes\xff"
     if kind == "large":
         return "x" * 7_000_000  # over Lambda's 6 MB: the Runtime API answers 413
+    if kind == "exact":  # DynamoDB keeps 38 digits; boto3 hands them over as Decimal, as written
+        return {"pi": Decimal("3.14159265358979323846264"), "price": Decimal("1.10"), "e": Decimal("1E+2"),
+                "zero": Decimal("-0"), "nan": Decimal("NaN")}  # fmt: skip
+    if kind == "bytes inside":  # b64encode() without .decode(): the managed runtime sends it as text
+        return {"body": base64.b64encode(b"\x00\xff"), "text": "caf\u00e9".encode(), "list": [b"a"]}
+    if kind == "bytes inside, no UTF-8":
+        return {"body": b"\xff"}
+    if kind == "unicode":
+        return {"text": "caf\u00e9 \u65e5\u672c \U0001f600"}
     return {"kind": kind}
 
 
 def failing(event: Any, context: Any) -> Any:
     raise ValueError("the handler broke on purpose")
+
+
+def failing_inside(event: Any, context: Any) -> Any:
+    """Fails inside an expression: Python 3.11+ can point at it (``~~^^^``) in a traceback."""
+    return _lookup({}, "cl\u00e9") + 1
+
+
+def _lookup(table: dict[str, int], key: str) -> int:
+    return table[key] * 2
 
 
 def unserialisable(event: Any, context: Any) -> Any:
