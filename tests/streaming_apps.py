@@ -35,6 +35,12 @@ def plain(event: Any, context: Any) -> dict[str, Any]:
     }
 
 
+def w3c(event: Any, context: Any) -> dict[str, Any]:
+    """The W3C trace context the managed runtime's ``context.w3c()`` gives, and the client context beside it."""
+    client = context.client_context
+    return {"w3c": context.w3c(), "custom": client and client.custom, "env": client and client.env}
+
+
 def vars_of(value: Any) -> Any:
     """The attributes of a context part (which has __slots__, as the managed runtime's have)."""
     return value and {name: getattr(value, name) for name in type(value).__slots__}

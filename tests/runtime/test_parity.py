@@ -39,7 +39,11 @@ def command(runtime: str, spec: str) -> list[str]:
 
 
 def served(
-    runtime: str, spec: str, events: list[Any], environment: dict[str, str] | None = None
+    runtime: str,
+    spec: str,
+    events: list[Any],
+    environment: dict[str, str] | None = None,
+    headers: dict[str, str] = TRACE,
 ) -> tuple[list[Answer], int | None]:
     """What ``runtime`` sent the Runtime API for each event (raw bytes for ``bytes``), and its exit status."""
     api = RuntimeAPIServer()
@@ -53,7 +57,7 @@ def served(
     try:
         for event in events:
             raw = event if isinstance(event, bytes) else None
-            answer = answer_of(api, process, api.submit(None if raw else event, raw=raw, headers=TRACE))
+            answer = answer_of(api, process, api.submit(None if raw else event, raw=raw, headers=headers))
             if answer is None:
                 break
             answers.append(answer)
@@ -141,6 +145,20 @@ def test_an_error_inside_an_expression_has_the_managed_runtimes_stack_trace() ->
     theirs, _ = compare("tests.streaming_apps:failing_inside", [{}])
     trace = json.loads(theirs[0].body)["stackTrace"]
     assert len(trace) == 2 and "_lookup" in trace[1]  # the user's frames, the runtime's left out
+
+
+def test_the_w3c_trace_context_of_a_client_context() -> None:
+    w3c = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "k=v", "baggage": 1,
+           "other": "x"}  # fmt: skip
+    contexts = [{"custom": {"a": 1}, "w3c": w3c}, {"w3c": "not an object"}, {"env": {"b": 2}}, None]
+    theirs, ours = [], []
+    for context in contexts:  # a process each: an event's headers are the same for all of a process's events
+        headers = {**TRACE, **({"Lambda-Runtime-Client-Context": json.dumps(context)} if context else {})}
+        for runtime, answers in (("awslambdaric", theirs), ("ours", ours)):
+            answers += served(runtime, "tests.streaming_apps:w3c", [{}], headers=headers)[0]
+    assert len(theirs) == len(ours) == len(contexts)
+    assert [normalised(answer) for answer in ours] == [normalised(answer) for answer in theirs]
+    assert json.loads(theirs[0].body)["w3c"] == {key: w3c[key] for key in ("traceparent", "tracestate")}
 
 
 def test_an_oversized_answer_is_the_same_bytes_refused_alike_and_only_ours_goes_on() -> None:
