@@ -69,6 +69,10 @@ def answers(event: Any, context: Any) -> Any:
         return {"body": b"\xff"}
     if kind == "unicode":
         return {"text": "caf\u00e9 \u65e5\u672c \U0001f600"}
+    if kind == "lone surrogate":  # half of a UTF-16 pair, as a careless slice of JSON text can leave it
+        return {"text": "caf\u00e9 \ud83d"}
+    if kind == "lone surrogate, failing":
+        raise ValueError("caf\u00e9 \ud83d")
     return {"kind": kind}
 
 

@@ -108,7 +108,10 @@ def _public_message(error: BaseException) -> str:
 
 
 def _json(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=ASCII_ONLY).encode()
+    try:
+        return json.dumps(document, ensure_ascii=ASCII_ONLY).encode()
+    except UnicodeEncodeError:  # a lone surrogate in a message has no UTF-8: escaped, as JSON can write it
+        return json.dumps(document).encode()
 
 
 class RuntimeAPI:

@@ -68,12 +68,18 @@ def to_payload(result: Any) -> tuple[bytes, str]:
     """The handler's result as the body and content type of ``/response``; ``Fault`` if it cannot be."""
     if isinstance(result, (bytes, bytearray)):
         return bytes(result), "application/unknown"
-    exact = _Exact()
     try:
-        text = json.dumps(result, default=exact, ensure_ascii=ASCII_ONLY)
+        try:
+            return _dumps(result, ASCII_ONLY).encode(), "application/json"
+        except UnicodeEncodeError:  # a lone surrogate has no UTF-8: escaped, as JSON can write it
+            return _dumps(result, True).encode(), "application/json"
     except (TypeError, ValueError, OverflowError) as exc:  # ValueError: bytes that are no UTF-8 too
         raise Fault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
-    return exact.written(text).encode(), "application/json"
+
+
+def _dumps(result: Any, ascii_only: bool) -> str:
+    exact = _Exact()
+    return exact.written(json.dumps(result, default=exact, ensure_ascii=ascii_only))
 
 
 class _Exact:
