@@ -116,6 +116,18 @@ def test_decimals_and_bytes_are_answered_as_the_managed_runtime_answers_them(
     assert raw.headers["content-type"] == "application/unknown"
 
 
+def test_text_with_no_utf_8_is_escaped_on_a_runtime_that_writes_utf_8(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")  # JSON text as UTF-8, as awslambdaric's
+    start_runtime("tests.streaming_apps:answers")
+    answer = api.invoke({"kind": "lone surrogate"})
+    assert answer.kind == "response" and answer.body == b'{"text": "caf\\u00e9 \\ud83d"}'
+    error = api.invoke({"kind": "lone surrogate, failing"})
+    assert error.kind == "error" and json.loads(error.body)["errorMessage"] == "caf\u00e9 \ud83d"
+    assert json.loads(api.invoke({"kind": "unicode"}).body) == {"text": "caf\u00e9 \u65e5\u672c \U0001f600"}
+
+
 @pytest.mark.parametrize(
     ("raw", "headers", "error_type"),
     [
