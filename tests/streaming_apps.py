@@ -188,6 +188,7 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
 
 
 asgi = adapt(asgi_app)
+NOT_CALLABLE = "a handler named by mistake"  # the runtime loop's init error names what it is
 asgi_buffered = adapt(asgi_app, streaming="off")
 asgi_on = adapt(asgi_app, streaming="on")
 wsgi = adapt(wsgi_app)

@@ -8,7 +8,7 @@ import os
 import sys
 from http.client import HTTPException
 
-from .._load import UsageError, load_handler, split_spec
+from .._load import NotCallable, UsageError, load_handler, split_spec
 from . import _log
 from ._answer import serve
 from ._api import RuntimeAPI, RuntimeAPIError, error_document
@@ -105,6 +105,8 @@ def _init_error(exc: BaseException, module: str, attribute: str) -> dict[str, An
         fault = Fault("Runtime.ImportModuleError", f"Unable to import module '{module}': {cause}")
     elif not module or not attribute:
         fault = Fault("Runtime.MalformedHandlerName", f"Bad handler: {exc}")
+    elif isinstance(exc, NotCallable):  # awslambdaric loads it, and each invocation fails calling it
+        fault = Fault("Runtime.HandlerNotFound", f"Handler '{attribute}' on module '{module}' is not callable")
     elif isinstance(exc, UsageError):
         fault = Fault("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module '{module}'")
     else:  # the module raised while it was imported: its own error

@@ -241,6 +241,8 @@ def test_every_event_format_gets_its_buffered_result_through_the_loop(
          "Unable to import module 'tests.broken_handlers.import_fails': No module named 'a_module_that_does_not"),
         ("tests.streaming_apps:no_such_handler", "Runtime.HandlerNotFound",
          "Handler 'no_such_handler' missing on module 'tests.streaming_apps'"),
+        ("tests.streaming_apps:NOT_CALLABLE", "Runtime.HandlerNotFound",
+         "Handler 'NOT_CALLABLE' on module 'tests.streaming_apps' is not callable"),
         ("tests.no_such_module:handler", "Runtime.ImportModuleError",
          "Unable to import module 'tests.no_such_module': No module named 'tests.no_such_module'"),
         ("syntax_error.handler", "Runtime.UserCodeSyntaxError", "Syntax error in module 'syntax_error': "),
