@@ -12,7 +12,8 @@ Invariants:
   back, size limit checked) and hands it to the invocation's sink; the streaming sink
   (``_run.streaming``) writes the prelude at ``start`` and each part at once.
 - A failure: before anything went out, the answer is replaced (500, 504); after ``end`` it stands
-  (logged); in between (a stream cut short) it is raised, and the runtime ends the stream.
+  (logged); in between (a stream cut short) it is raised, and the runtime ends the stream. A
+  translator that fails on the app's answer at ``Buffered.end`` is the adapter's bug: the 500 goes out.
 - The logger is imported only when something is logged: ``logging`` costs start-up time.
 """
 
@@ -138,12 +139,17 @@ class Buffered(Answer):
         response.headers = self._headers
         response.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         source = self._source
-        result: Result = self._module.from_response(response, self._event, self._options)
-        # to_result called only when it has something to check (a call fewer per event): a body that may
-        # be over the source's limit once escaped (else under it, escaped or not), one value per header name,
-        # or Lambda@Edge's answer (always measured)
-        if source in _ALWAYS_CHECKED or len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):
-            result = to_result(result, response, self._module, source, self._event, self._options, self._context)
+        try:
+            result: Result = self._module.from_response(response, self._event, self._options)
+            # to_result called only when it has something to check (a call fewer per event): a body that may be
+            # over the source's limit once escaped (else under it, escaped or not), one value per header name,
+            # or Lambda@Edge's answer (always measured)
+            if source in _ALWAYS_CHECKED or len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):
+                result = to_result(result, response, self._module, source, self._event, self._options, self._context)
+        except Exception:  # the adapter's bug, not the app's: the client gets the 500, never a null result
+            logger().error("lambda-adapter failed to translate the app's answer (request %s): a bug in lambda-adapter",
+                           request_id(self._context), exc_info=True)  # fmt: skip
+            result = self._module.from_response(server_error(), self._event, self._options)
         if self._sink is None:
             self.value = result
         else:
