@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .._typing import Event, LambdaContext, ResponseSink, Result, Sink
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
-# JSON (ensure_ascii, as Lambda's runtimes write results) escapes a character into at most 12 bytes:
+# JSON escapes a character into at most 12 bytes (with ensure_ascii, as runtimes before python3.12 write results):
 # a character beyond the BMP is a surrogate pair, \ud83d\ude00
 _ESCAPED_MAX = 12
 # source -> the longest body under its limit whatever JSON escaping adds (_ESCAPED_MAX a character,
@@ -183,13 +183,32 @@ def size_and_limit(result: Result, source: str, event: Any, translator: ModuleTy
     size = len(result.get("body", ""))
     # only a body that could be over once JSON escapes it is serialised
     if size * _ESCAPED_MAX + 65536 > limit:
-        import json
-
         if result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64":  # nothing to escape
-            size += len(json.dumps({**result, "body": ""}))
+            size += _json_size({**result, "body": ""})
         else:
-            size = len(json.dumps(result))
+            size = _json_size(result)
     return size, limit
+
+
+def _json_size(document: Result) -> int:
+    """The bytes of ``document`` as the runtime writes it: non-ASCII text escaped, or UTF-8."""
+    import json
+
+    if escapes_non_ascii():
+        return len(json.dumps(document))
+    try:
+        return len(json.dumps(document, ensure_ascii=False).encode())
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8: the runtime writes it escaped
+        return len(json.dumps(document))
+
+
+def escapes_non_ascii() -> bool:
+    """Whether the runtime writes results (JSON) with non-ASCII text escaped: awslambdaric does up to the
+    python3.11 runtimes, and writes UTF-8 from python3.12 on (``AWS_EXECUTION_ENV``); so does our loop."""
+    import os
+
+    version = os.environ.get("AWS_EXECUTION_ENV", "").partition("AWS_Lambda_python3.")[2]
+    return not (version.isdigit() and int(version) >= 12)
 
 
 def _warn_dropped_headers(response: Response, result: Result, source: str, context: Any) -> None:
