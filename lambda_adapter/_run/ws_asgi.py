@@ -101,7 +101,7 @@ class _Session:
                 self._close()
         elif kind == "websocket.http.response.start" and self.state == CONNECTING and self.denial is None:
             self.status = int(message["status"])
-            self.headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message["headers"]]
+            self.headers = _headers_of(message)
             self.denial = []
         elif kind == "websocket.http.response.body" and self.denial is not None and self.state == CONNECTING:
             self.denial.append(bytes(message.get("body", b"")))
@@ -117,7 +117,7 @@ class _Session:
             return  # the connection is open since its $connect: accepting again is the app's habit
         if self.state != CONNECTING or self.denial is not None:
             raise InvalidResponse(f"websocket.accept came when the WebSocket is {self.state!r}")
-        headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
+        headers = _headers_of(message)
         subprotocol = message.get("subprotocol")
         if subprotocol and any(name.lower() == "sec-websocket-protocol" for name, _ in headers):
             # ASGI: the server must raise; joined, the two would be one header clients refuse
@@ -155,6 +155,11 @@ class _Session:
     def response(self) -> Response:
         body = b"".join(self.denial or ())
         return Response(self.status, checked_headers(self.headers), body)
+
+
+def _headers_of(message: Message) -> list[tuple[str, str]]:
+    """The headers of an accept or a denial: optional in ASGI (an empty list when missing)."""
+    return [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
 
 
 def to_websocket_scope(request: Environ, state: dict[str, Any], event: Event, context: Any) -> dict[str, Any]:

@@ -188,6 +188,15 @@ def test_a_denial_response_refuses_with_its_status() -> None:
     assert handler(ws_event("CONNECT", "c1", query="deny"), LambdaContext()) == {"statusCode": 401}
 
 
+def test_a_denial_response_without_headers_refuses_with_its_status() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()  # ASGI: the denial's headers are optional, an empty list when missing (as uvicorn reads them)
+        await send({"type": "websocket.http.response.start", "status": 401})
+        await send({"type": "websocket.http.response.body", "body": b"who are you?"})
+
+    assert adapt(app, lifespan="off")(ws_event("CONNECT", "c1"), LambdaContext()) == {"statusCode": 401}
+
+
 def test_send_during_connect_is_dropped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     handler = adapt(raw_app, lifespan="off")
     with caplog.at_level(logging.WARNING, "lambda_adapter"):
