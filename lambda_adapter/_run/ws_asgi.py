@@ -245,7 +245,7 @@ def _outcome(error: Exception | None, session: _Session, context: Any) -> Respon
         logger().error("cancelled the ASGI app near the Lambda deadline (request %s): %s", request_id(context), error)
         return _FAILED
     # the app's own exception for the disconnect it was given (Starlette's WebSocketDisconnect) is no failure
-    if error is not None and not (session.ended and type(error).__name__ == "WebSocketDisconnect"):
+    if error is not None and not (session.ended and _is_disconnect(error)):
         logger().error("the ASGI app failed on a WebSocket event (request %s)", request_id(context), exc_info=error)
         return _FAILED
     try:
@@ -253,3 +253,12 @@ def _outcome(error: Exception | None, session: _Session, context: Any) -> Respon
     except InvalidResponse:
         logger().exception("the ASGI app sent invalid headers (request %s)", request_id(context))
         return _FAILED
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    """A framework's ``WebSocketDisconnect``, alone or as all that an exception group holds (a task
+    group's: anyio and ``asyncio.TaskGroup`` wrap what a reader task raised)."""
+    group = getattr(error, "exceptions", None) if type(error).__name__.endswith("ExceptionGroup") else None
+    if isinstance(group, tuple) and group:
+        return all(_is_disconnect(inner) for inner in group)
+    return type(error).__name__ == "WebSocketDisconnect"

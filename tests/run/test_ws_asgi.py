@@ -333,6 +333,36 @@ def test_an_endpoint_that_lets_websocket_disconnect_escape_is_fine(
     assert not [r for r in caplog.records if r.name == "lambda_adapter"], "the framework's WebSocketDisconnect"
 
 
+def test_a_websocket_disconnect_in_a_task_group_is_fine(endpoint: str, caplog: pytest.LogCaptureFixture) -> None:
+    import anyio
+
+    app = FastAPI()
+
+    @app.websocket("/")
+    async def echo(ws: WebSocket) -> None:  # a reader in a task group: the group wraps its WebSocketDisconnect
+        await ws.accept()
+
+        async def reader() -> None:
+            while True:
+                text = await ws.receive_text()
+                if text == "boom":
+                    raise RuntimeError("the reader broke")
+                await ws.send_text(text)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(reader)
+
+    handler = adapt(app)
+    cid = uuid.uuid4().hex
+    with caplog.at_level(logging.ERROR, "lambda_adapter"):
+        assert handler(ws_event("CONNECT", cid), LambdaContext()) == {"statusCode": 200}
+        assert handler(ws_event("MESSAGE", cid, body="again"), LambdaContext()) == {"statusCode": 200}
+        assert handler(ws_event("DISCONNECT", cid, close_code=1001), LambdaContext()) == {"statusCode": 200}
+    assert posted_to(cid) == b"again"
+    assert not [r for r in caplog.records if r.name == "lambda_adapter"], "a group of WebSocketDisconnect only"
+    assert handler(ws_event("MESSAGE", cid, body="boom"), LambdaContext()) == {"statusCode": 500}, "any other error"
+
+
 def test_accept_headers_with_a_line_break_refuse_the_connect() -> None:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await receive()
