@@ -3,7 +3,8 @@
 Per event the app runs from the start with the connect-time scope (kept in the connection
 store) and gets, from ``receive``:
 - CONNECT: ``websocket.connect``; ``websocket.accept`` makes it a 200 (with the subprotocol),
-  ``websocket.close``, a denial response or no accept refuse it (403, or the denial's status).
+  ``websocket.close``, a denial response or no accept refuse it (403, or the denial's status
+  unless a 2xx, which API Gateway would take for an accept).
 - MESSAGE: ``websocket.connect`` (its ``websocket.accept`` is a no-op: the connection is open),
   then ``websocket.receive`` with the message (``text``, or ``bytes`` for a base64 event).
 - DISCONNECT: ``websocket.connect``, then ``websocket.disconnect`` with the event's close code.
@@ -154,6 +155,11 @@ class _Session:
 
     def response(self) -> Response:
         body = b"".join(self.denial or ())
+        if self.denial is not None and 200 <= self.status < 300:
+            # API Gateway takes a 2xx from $connect for an accept (websocket-connect-route-subprotocol.html);
+            # uvicorn sends the 2xx, and the client's handshake fails without its 101: a refusal either way
+            logger().warning("a WebSocket denial response of status %d refuses the connect with a 403", self.status)
+            return Response(403, checked_headers(self.headers), body)
         return Response(self.status, checked_headers(self.headers), body)
 
 

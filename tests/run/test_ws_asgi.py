@@ -197,6 +197,23 @@ def test_a_denial_response_without_headers_refuses_with_its_status() -> None:
     assert adapt(app, lifespan="off")(ws_event("CONNECT", "c1"), LambdaContext()) == {"statusCode": 401}
 
 
+def test_a_denial_response_with_a_2xx_status_still_refuses(caplog: pytest.LogCaptureFixture) -> None:
+    from starlette.responses import PlainTextResponse
+
+    app = FastAPI()
+
+    @app.websocket("/")
+    async def endpoint(ws: WebSocket) -> None:
+        await ws.send_denial_response(PlainTextResponse("not today"))  # Starlette's default status: 200
+
+    store = MemoryStore()
+    with caplog.at_level(logging.WARNING, "lambda_adapter"):
+        result = adapt(app, lifespan="off", connection_store=store)(ws_event("CONNECT", "c1"), LambdaContext())
+    assert result == {"statusCode": 403}, "uvicorn answers the 200, and the client's handshake fails: no 101"
+    assert list(store.connections()) == []
+    assert "denial response of status 200" in caplog.text
+
+
 def test_send_during_connect_is_dropped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     handler = adapt(raw_app, lifespan="off")
     with caplog.at_level(logging.WARNING, "lambda_adapter"):
