@@ -62,9 +62,10 @@ class ConnectionClosed(OSError):
 class _Session:
     """One event's side of a WebSocket connection: ``receive`` and ``send`` for the app."""
 
-    def __init__(self, frame: Frame, endpoint: str) -> None:
+    def __init__(self, frame: Frame, endpoint: str, off_loop: bool = False) -> None:
         self.frame = frame
         self.endpoint = endpoint
+        self.off_loop = off_loop  # Management API calls in a worker thread: the loop is shared (ainvoke)
         self.state = CONNECTING if frame.event_type == CONNECT else OPEN
         self.inbox: list[Message] = [{"type": "websocket.connect"}]
         if frame.event_type == MESSAGE:
@@ -96,10 +97,10 @@ class _Session:
         if kind == "websocket.accept":
             self._accept(message)
         elif kind == "websocket.send" and self.state == OPEN:
-            self._send(message)
+            await self._call(self._send, message)
         elif kind == "websocket.close":
             if self.state != CLOSED:
-                self._close()
+                await self._call(self._close)
         elif kind == "websocket.http.response.start" and self.state == CONNECTING and self.denial is None:
             self.status = int(message["status"])
             self.headers = _headers_of(message)
@@ -112,6 +113,15 @@ class _Session:
             raise ConnectionClosed(f"WebSocket connection {self.frame.connection_id} is closed")
         else:
             raise InvalidResponse(f"ASGI message {kind!r} is out of order: the WebSocket is {self.state!r}")
+
+    async def _call(self, call: Callable[..., None], *args: Any) -> None:
+        """``call`` (a Management API request at most), in a worker thread when the loop is shared."""
+        if self.off_loop:
+            import asyncio
+
+            await asyncio.to_thread(call, *args)
+        else:
+            call(*args)
 
     def _accept(self, message: Message) -> None:
         if self.frame.event_type != CONNECT:
@@ -211,7 +221,9 @@ class ASGIWebSocket:
         """``__call__`` on the caller's running loop (``Handler.ainvoke``)."""
         import asyncio
 
-        prepared = self._prepare(event, context)
+        # the store's reads and writes and the Management API's requests block: in worker threads, so
+        # that the other invocations on the loop go on meanwhile
+        prepared = await asyncio.to_thread(self._prepare, event, context, True)
         if isinstance(prepared, dict):
             return prepared
         frame, request, scope, session = prepared
@@ -224,9 +236,10 @@ class ASGIWebSocket:
                          seconds_left(context, margin))  # fmt: skip
         except Exception as exc:
             error = exc
-        return self._settled(frame, request, _outcome(error, session, context))
+        return await asyncio.to_thread(self._settled, frame, request, _outcome(error, session, context))
 
-    def _prepare(self, event: Event, context: LambdaContext) -> Result | tuple[Frame, Environ, Message, _Session]:
+    def _prepare(self, event: Event, context: LambdaContext,
+                 off_loop: bool = False) -> Result | tuple[Frame, Environ, Message, _Session]:  # fmt: skip
         try:
             frame = Frame(event)
             request = request_for(frame, event, self.store, self.options, self.path)
@@ -235,7 +248,7 @@ class ASGIWebSocket:
         endpoint = _management.resolve_endpoint(frame.endpoint, self.options.websocket_endpoint)
         scope = to_websocket_scope(request, {}, event, context)
         scope["aws.websocket"] = frame.info(endpoint)
-        return frame, request, scope, _Session(frame, endpoint)
+        return frame, request, scope, _Session(frame, endpoint, off_loop)
 
     def _settled(self, frame: Frame, request: Environ, response: Response) -> Result:
         settle(frame, self.store, request, frame.event_type == CONNECT and response.status == 200)

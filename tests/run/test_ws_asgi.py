@@ -498,3 +498,56 @@ def test_an_accept_with_a_subprotocol_and_its_header_too_is_refused() -> None:
     assert handler(ws_event("CONNECT", "c1"), LambdaContext()) == {"statusCode": 500}
     accepted = handler(ws_event("CONNECT", "c2"), LambdaContext())
     assert accepted == {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v2"}}
+
+
+def test_ainvoke_makes_the_stores_and_the_management_apis_calls_off_the_shared_loop(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Managed Instances: every slot's invocation is a task of one loop; a blocking call there would hold up the rest
+    import threading
+
+    from lambda_adapter.websocket import _management
+
+    threads: list[tuple[str, bool]] = []
+
+    class Recording(MemoryStore):
+        def save(self, connection_id: str, request: Any) -> None:
+            threads.append(("save", threading.current_thread() is threading.main_thread()))
+            super().save(connection_id, request)
+
+        def load(self, connection_id: str) -> dict[str, str] | None:
+            threads.append(("load", threading.current_thread() is threading.main_thread()))
+            return super().load(connection_id)
+
+    post, delete = _management.post, _management.delete
+
+    def recorded(name: str, call: Any) -> Any:
+        def run(*args: Any) -> Any:
+            threads.append((name, threading.current_thread() is threading.main_thread()))
+            return call(*args)
+
+        return run
+
+    monkeypatch.setattr(_management, "post", recorded("post", post))
+    monkeypatch.setattr(_management, "delete", recorded("delete", delete))
+    seen: list[Any] = []
+    handler = adapt(fastapi_app(seen), connection_store=Recording(), websocket_path="/ws")
+
+    class Sink:
+        streams = False
+        value: Any = None
+
+        def result(self, result: Any) -> None:
+            self.value = result
+
+    async def invoke(event: dict[str, Any]) -> Any:  # on the loop of the main thread, as the runtime loop runs it
+        sink = Sink()
+        await handler.ainvoke(event, LambdaContext(), sink)  # type: ignore[arg-type]
+        return sink.value
+
+    cid = uuid.uuid4().hex
+    assert asyncio.run(invoke(ws_event("CONNECT", cid)))["statusCode"] == 200
+    assert asyncio.run(invoke(ws_event("MESSAGE", cid, body="hi"))) == {"statusCode": 200}
+    assert posted_to(cid) == b"echo 'hi'"
+    assert [name for name, _ in threads] == ["save", "load", "post"]
+    assert not any(on_loop for _, on_loop in threads), threads
