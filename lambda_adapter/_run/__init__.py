@@ -42,6 +42,7 @@ _ESCAPED_MAX = 12
 _UNMEASURED = {"alb": (_LIMITS["alb"] - 65536) // _ESCAPED_MAX, "edge": -1}
 _UNMEASURED_ELSE = (RESULT_LIMIT - 65536) // _ESCAPED_MAX
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
+_ALWAYS_CHECKED = _SINGLE_VALUE | {"edge"}  # and Lambda@Edge's, whose 204 has no body field to measure
 _new = object.__new__
 
 
@@ -139,8 +140,9 @@ class Buffered(Answer):
         source = self._source
         result: Result = self._module.from_response(response, self._event, self._options)
         # to_result called only when it has something to check (a call fewer per event): a body that may
-        # be over the source's limit once escaped (else under it, escaped or not), or one value per header name
-        if len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE) or source in _SINGLE_VALUE:
+        # be over the source's limit once escaped (else under it, escaped or not), one value per header name,
+        # or Lambda@Edge's answer (always measured)
+        if source in _ALWAYS_CHECKED or len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):
             result = to_result(result, response, self._module, source, self._event, self._options, self._context)
         if self._sink is None:
             self.value = result
@@ -152,7 +154,7 @@ def to_result(result: Result, response: Response, translator: ModuleType, source
               options: Options, context: LambdaContext) -> Result:  # fmt: skip
     """The result to send for ``response``: ``result`` (the source's translation of it), or a 500 in
     its place when that is over the source's limit; values a single-value answer cannot carry logged."""
-    if len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):  # else under the limit, escaped or not
+    if len(result.get("body", "")) > _UNMEASURED.get(source, _UNMEASURED_ELSE):  # else under the limit, escaped or not
         size, limit = size_and_limit(result, source, event, translator)
         if size > limit:
             logger().error(
@@ -169,12 +171,10 @@ def to_result(result: Result, response: Response, translator: ModuleType, source
 def size_and_limit(result: Result, source: str, event: Any, translator: ModuleType) -> tuple[int, int]:
     """The size of the result as Lambda serialises it, and the source's limit for it."""
     if source == "edge":  # CloudFront's limits are for the generated response's headers and body
-        kind = (event["Records"][0]["cf"].get("config") or {}).get("eventType") or "origin-request"
-        limits: dict[str, int] = translator.LIMITS
-        limit = limits.get(kind, limits["origin-request"])
+        limit: int = translator.LIMITS[translator.kind_of(event)]
     else:
         limit = _LIMITS.get(source, RESULT_LIMIT)
-    size = len(result["body"])
+    size = len(result.get("body", ""))
     # only a body that could be over once JSON escapes it is serialised
     if size * _ESCAPED_MAX + 65536 > limit:
         import json
