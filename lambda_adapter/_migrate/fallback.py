@@ -8,7 +8,9 @@ Invariants:
   origin's; the client's host, scheme and address go in ``X-Forwarded-Host/-Proto/-For``.
 - Redirects are not followed: the client gets them, as from any reverse proxy.
 - The path goes raw when the raw target shows it ("%2F" stays "%2F"), else re-encoded. A ``Location``
-  that points at the origin is rewritten to the client's host and root, as a reverse proxy does.
+  that points at the origin is rewritten to the client's host and root, as a reverse proxy does. A path
+  whose dot segments climb above the root ("/../admin", decoded "%2E%2E" and "..%2F" too) is a 400 and
+  is not sent, as nginx answers it: the origin would resolve it above its base path.
 - The origin gets only the client's headers and the forwarding ones: no ``Accept-Encoding: identity`` of
   ``http.client``'s own, no ``X-Forwarded-Prefix`` but the adapter's.
 - One deadline for the whole exchange: the smaller of the configured timeout and the Lambda time left
@@ -17,7 +19,8 @@ Invariants:
 - The answer is read up to the largest Lambda result; more is refused without reading on. Interim 1xx
   answers are skipped (no Lambda result carries them); an answer cut short of its ``Content-Length`` is
   a 502, never a shorter 200. Header values are checked as an app's (a UTF-8 value reaches the client as
-  the text its bytes spell; an obs-fold becomes spaces, RFC 9112 section 5.2), a malformed one is a 502.
+  the text its bytes spell; an obs-fold becomes spaces, RFC 9112 section 5.2); a malformed one, a header
+  line http.client cannot parse (it would drop the rest) or differing ``Content-Length`` values is a 502.
 - A failing origin is a 502, an origin too slow a 504, each with one log line that names the origin
   and the reason, never the request's content.
 """
@@ -77,6 +80,8 @@ def make_runner(url: str, timeout: float, margin: float) -> Runner:
         wait = timeout if left is None else min(timeout, left)
         if wait <= 0:
             return _failed(504, f"no time left before the Lambda deadline for {origin}", context)
+        if _climbs(environ["PATH_INFO"]):
+            return Response(400, [("Content-Type", "text/plain; charset=utf-8")], b"Bad Request")
         kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
         connection = kind(host, port, timeout=wait)
         deadline = time.monotonic() + wait
@@ -85,7 +90,7 @@ def make_runner(url: str, timeout: float, margin: float) -> Runner:
             connection.connect()
             watchdog = _Watchdog(connection.sock, deadline)
             _send(connection, environ["REQUEST_METHOD"], base + _target(environ), body, _headers(environ, host_header))
-            answer = _final(connection.getresponse())
+            answer = _checked(_final(connection.getresponse()))
             data = _read(answer, connection, deadline)
             if watchdog.fired:  # the socket was shut mid-answer: what came is not the whole answer
                 raise TimeoutError
@@ -148,6 +153,27 @@ def _final(answer: Any) -> Any:
         answer.headers = None  # begin() reads the next status line from the same stream
         answer.begin()
     return answer
+
+
+def _checked(answer: Any) -> Any:
+    """The answer, refused when its header section is malformed (RFC 9112 sections 5 and 6.3)."""
+    lengths = {value.strip() for line in answer.msg.get_all("Content-Length", ()) for value in line.split(",")}
+    if answer.msg.defects or len(lengths) > 1:
+        raise InvalidResponse("a line that is no header field, or differing Content-Length values")
+    return answer
+
+
+def _climbs(path: str) -> bool:
+    """Whether the decoded path's dot segments climb above its root (empty segments not counted)."""
+    depth = 0
+    for segment in path.split("/"):
+        if segment == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif segment not in ("", "."):
+            depth += 1
+    return False
 
 
 def _read(answer: Any, connection: Any, deadline: float) -> bytes:

@@ -82,6 +82,10 @@ class _Handler(socketserver.StreamRequestHandler):
         elif path == "/odd-headers":  # an obs-fold (RFC 9112 section 5.2) and a UTF-8 value
             self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nX-Name: caf\xc3\xa9\r\n")
             self.wfile.write(b"Content-Length: 2\r\n\r\nok")
+        elif path == "/no-colon":  # a broken header line: http.client would drop every header after it
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Broken : 1\r\nSet-Cookie: a=1\r\nContent-Length: 2\r\n\r\nok")
+        elif path == "/two-lengths":  # RFC 9112 section 6.3: a proxy answers 502 to differing Content-Lengths
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 10\r\n\r\nhelloworld")
         elif path == "/huge":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 8000000\r\n\r\n")
             with contextlib.suppress(OSError):
@@ -337,3 +341,22 @@ def test_the_origin_gets_no_header_the_client_did_not_send(echo_origin: str) -> 
     sent = json_of(migrated(echo_origin)(event, LambdaContext()))["headers"]
     assert "HTTP_X_FORWARDED_PREFIX" not in sent  # a client's claim would steer the origin's URLs
     assert "HTTP_ACCEPT_ENCODING" not in sent  # http.client's "identity" would forbid the origin to compress
+
+
+@pytest.mark.parametrize("path", ["/no-colon", "/two-lengths"])
+def test_a_malformed_header_section_is_a_502_not_a_partial_answer(
+    raw_origin: str, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="lambda_adapter"):
+        result = migrated(raw_origin, fallback_timeout=30)(event_for("http", path=path), LambdaContext())
+    assert (status_of(result), body_of(result)) == (502, b"Bad Gateway")
+    assert "malformed" in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/../admin", "/x/..%2F..%2Fadmin", "/%2E%2E/admin", "/x//../../admin"])
+def test_dot_segments_never_climb_above_the_origin_base_path(echo_origin: str, path: str) -> None:
+    handler = adapt({"/api/v2": asgi_echo}, fallback=f"{echo_origin}/legacy")
+    result = handler(event_for("url", path=path), LambdaContext())
+    assert (status_of(result), body_of(result)) == (400, b"Bad Request")  # nginx's answer too: no request is sent
+    inside = json_of(handler(event_for("url", path="/x/../y"), LambdaContext()))  # stays below the base: sent
+    assert inside["path_info"] == "/legacy/x/../y"
