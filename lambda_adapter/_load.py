@@ -18,6 +18,10 @@ class UsageError(Exception):
     """A mistake in what the user asked for; its message is all the user sees."""
 
 
+class NotCallable(UsageError):
+    """The handler named is there but cannot be called."""
+
+
 def split_spec(spec: str) -> tuple[str, str]:
     """MODULE and HANDLER of ``MODULE:HANDLER``, ``MODULE.HANDLER`` or ``path/to/module.handler``; a
     ``FILE.py:HANDLER`` keeps its file path as MODULE."""
@@ -56,5 +60,5 @@ def load_handler(spec: str, *, search_path: str | None = None) -> Callable[..., 
         except AttributeError:
             raise UsageError(f"module {module_name!r} has no attribute {attribute!r}") from None
     if not callable(target):
-        raise UsageError(f"{spec!r} is a {type(target).__name__}, not a callable handler")
+        raise NotCallable(f"{spec!r} is a {type(target).__name__}, not a callable handler")
     return target  # type: ignore[no-any-return]

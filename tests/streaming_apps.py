@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import sys
@@ -34,6 +35,12 @@ def plain(event: Any, context: Any) -> dict[str, Any]:
     }
 
 
+def w3c(event: Any, context: Any) -> dict[str, Any]:
+    """The W3C trace context the managed runtime's ``context.w3c()`` gives, and the client context beside it."""
+    client = context.client_context
+    return {"w3c": context.w3c(), "custom": client and client.custom, "env": client and client.env}
+
+
 def vars_of(value: Any) -> Any:
     """The attributes of a context part (which has __slots__, as the managed runtime's have)."""
     return value and {name: getattr(value, name) for name in type(value).__slots__}
@@ -53,11 +60,33 @@ def answers(event: Any, context: Any) -> Any:
         return b"\x00raw bytes\xff"
     if kind == "large":
         return "x" * 7_000_000  # over Lambda's 6 MB: the Runtime API answers 413
+    if kind == "exact":  # DynamoDB keeps 38 digits; boto3 hands them over as Decimal, as written
+        return {"pi": Decimal("3.14159265358979323846264"), "price": Decimal("1.10"), "e": Decimal("1E+2"),
+                "zero": Decimal("-0"), "nan": Decimal("NaN")}  # fmt: skip
+    if kind == "bytes inside":  # b64encode() without .decode(): the managed runtime sends it as text
+        return {"body": base64.b64encode(b"\x00\xff"), "text": "caf\u00e9".encode(), "list": [b"a"]}
+    if kind == "bytes inside, no UTF-8":
+        return {"body": b"\xff"}
+    if kind == "unicode":
+        return {"text": "caf\u00e9 \u65e5\u672c \U0001f600"}
+    if kind == "lone surrogate":  # half of a UTF-16 pair, as a careless slice of JSON text can leave it
+        return {"text": "caf\u00e9 \ud83d"}
+    if kind == "lone surrogate, failing":
+        raise ValueError("caf\u00e9 \ud83d")
     return {"kind": kind}
 
 
 def failing(event: Any, context: Any) -> Any:
     raise ValueError("the handler broke on purpose")
+
+
+def failing_inside(event: Any, context: Any) -> Any:
+    """Fails inside an expression: Python 3.11+ can point at it (``~~^^^``) in a traceback."""
+    return _lookup({}, "cl\u00e9") + 1
+
+
+def _lookup(table: dict[str, int], key: str) -> int:
+    return table[key] * 2
 
 
 def unserialisable(event: Any, context: Any) -> Any:
@@ -159,6 +188,7 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
 
 
 asgi = adapt(asgi_app)
+NOT_CALLABLE = "a handler named by mistake"  # the runtime loop's init error names what it is
 asgi_buffered = adapt(asgi_app, streaming="off")
 asgi_on = adapt(asgi_app, streaming="on")
 wsgi = adapt(wsgi_app)

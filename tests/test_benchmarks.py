@@ -41,3 +41,24 @@ def test_the_bundled_kind_refuses_a_stale_module_list(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode != 0
     assert "AssertionError" in done.stderr and "lambda_adapter._events.cgi" in done.stderr
+
+
+@pytest.mark.parametrize("framework", ["flask", "fastapi"])
+def test_the_cold_bound_writes_what_the_first_event_runs_and_it_loads(framework: str, tmp_path: Path) -> None:
+    # the code the trace finds is what answering an event needs, and the synthetic modules made of it import
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import cold_bound
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    ran = cold_bound.traced(framework)
+    assert ("_adapt.py", "Handler.__call__") in ran and ("_events/apigw_v1.py", "to_request") in ran
+    runner = ("_run/wsgi.py", "WSGIRunner.run") if framework == "flask" else ("_run/asgi.py", "ASGIRunner.run")
+    assert runner in ran
+    assert not {name for _, name in ran} & {"Handler.ainvoke", "too_large"}  # not run by a first event: left out
+    pieces = cold_bound.run_code(ran)
+    for count in (1, 3, 6):
+        names = cold_bound.write_package(tmp_path, f"bound{count}", pieces, count)
+        code = "import sys\nsys.path.insert(0, sys.argv[1])\nfor name in sys.argv[2:]:\n    __import__(name)\n"
+        done = subprocess.run([sys.executable, "-c", code, str(tmp_path), *names], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]

@@ -26,7 +26,11 @@ ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
 ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
 XRAY_CAUSE = "Lambda-Runtime-Function-XRay-Error-Cause"
 _RUNTIME = os.path.dirname(os.path.abspath(__file__))  # this package's frames stay out of stack traces
+_LOAD = os.path.join(os.path.dirname(_RUNTIME), "_load.py")  # ... and the handler loader's, at init
 _SMALL = 65536  # a chunk up to this size is framed in one copy and sent at once
+# awslambdaric writes JSON text as UTF-8 on the python3.12 runtimes and later, escaped to ASCII before
+_RUNTIME_VERSION = os.environ.get("AWS_EXECUTION_ENV", "").partition("AWS_Lambda_python3.")[2]
+ASCII_ONLY = not (_RUNTIME_VERSION.isdigit() and int(_RUNTIME_VERSION) >= 12)
 
 
 class RuntimeAPIError(RuntimeError):
@@ -68,7 +72,8 @@ def error_document(exc: BaseException, request_id: str = "") -> dict[str, Any]:
     """The error as awslambdaric posts it: errorMessage, errorType, requestId, stackTrace (the runtime's own
     frames left out, each frame as ``traceback.format_list`` writes it)."""
     frames = _user_frames(exc)
-    trace = traceback.format_list(frames)
+    # as plain tuples, as awslambdaric formats them: no ``^^^`` lines under the code (Python 3.11+)
+    trace = traceback.format_list([(frame.filename, frame.lineno or 0, frame.name, frame.line) for frame in frames])
     return {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": request_id, "stackTrace": trace}
 
 
@@ -88,8 +93,8 @@ def xray_cause(exc: BaseException | None, message: str, kind: str) -> str:
 
 def _user_frames(exc: BaseException) -> list[traceback.FrameSummary]:
     frames = traceback.extract_tb(exc.__traceback__)
-    for index, frame in enumerate(frames):  # from the first frame that is not the runtime's
-        if _RUNTIME not in frame.filename:
+    for index, frame in enumerate(frames):  # from the first frame that is not the runtime's (nor the loader's)
+        if _RUNTIME not in frame.filename and frame.filename != _LOAD:
             return frames[index:]
     return list(frames)
 
@@ -100,6 +105,13 @@ def _public_message(error: BaseException) -> str:
     if type(error).__module__.startswith("lambda_adapter."):
         return str(error)[:1000]
     return "the app failed after its first bytes; its error is in the function's log"
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    try:
+        return json.dumps(document, ensure_ascii=ASCII_ONLY).encode()
+    except UnicodeEncodeError:  # a lone surrogate in a message has no UTF-8: escaped, as JSON can write it
+        return json.dumps(document).encode()
 
 
 class RuntimeAPI:
@@ -124,10 +136,10 @@ class RuntimeAPI:
         headers = {"Content-Type": "application/json", ERROR_TYPE: error_type}
         if cause:
             headers[XRAY_CAUSE] = cause
-        self._post(f"{BASE}/invocation/{request_id}/error", json.dumps(error).encode(), headers)
+        self._post(f"{BASE}/invocation/{request_id}/error", _json(error), headers)
 
     def init_error(self, error: dict[str, Any], error_type: str) -> None:
-        self._post(f"{BASE}/init/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
+        self._post(f"{BASE}/init/error", _json(error), {ERROR_TYPE: error_type})
 
     def restore_next(self) -> None:
         """SnapStart: the snapshot is taken while this waits; it returns in a restored copy."""
@@ -137,7 +149,7 @@ class RuntimeAPI:
             raise RuntimeAPIError(f"/restore/next answered {response.status}: {body[:200]!r}", response.status)
 
     def restore_error(self, error: dict[str, Any], error_type: str) -> None:
-        self._post(f"{BASE}/restore/error", json.dumps(error).encode(), {ERROR_TYPE: error_type})
+        self._post(f"{BASE}/restore/error", _json(error), {ERROR_TYPE: error_type})
 
     def close(self) -> None:
         self._connection.close()

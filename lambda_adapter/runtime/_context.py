@@ -9,6 +9,8 @@ handler written for the managed runtime reads the same values here:
   ``memory_limit_in_mb`` are the ``AWS_LAMBDA_*`` environment values as they are: strings (the memory
   size too), None when unset.
 - ``get_remaining_time_in_millis()`` counts down to ``Lambda-Runtime-Deadline-Ms``, never below 0.
+- ``w3c()`` is the client context's ``w3c`` object, its ``traceparent``, ``tracestate`` and ``baggage``
+  strings only (awslambdaric 4.2's allowlist); ``{}`` when there is none.
 - ``trace_id`` (ours, not awslambdaric's) is the invocation's X-Ray trace header. The managed runtime
   sets ``_X_AMZN_TRACE_ID`` per invocation, one at a time per process; when invocations share the
   process (Managed Instances), ``per_invocation_trace_id()`` makes ``os.environ`` answer that key
@@ -79,6 +81,7 @@ class Context:
         self.tenant_id = tenant_id
         self.trace_id = trace_id
         self.invoked_function_arn = function_arn
+        self._w3c = _w3c_of(client_context)
         self.client_context = ClientContext(client_context) if isinstance(client_context, dict) else None
         self.identity = CognitoIdentity(identity)
         self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
@@ -91,10 +94,21 @@ class Context:
     def get_remaining_time_in_millis(self) -> int:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
+    def w3c(self) -> dict[str, str]:
+        """The W3C trace context the caller passed (``traceparent``, ``tracestate``, ``baggage``), as awslambdaric's."""
+        return dict(self._w3c)
+
     def log(self, message: object) -> None:
         """Write ``message`` to the function's log, as ``context.log`` does in the managed runtime."""
         sys.stdout.write(str(message))
         sys.stdout.flush()
+
+
+def _w3c_of(client_context: Any) -> dict[str, str]:
+    """The string fields awslambdaric allows of the client context's ``w3c`` object (its own key, not a field)."""
+    document = client_context.get("w3c") if isinstance(client_context, dict) else None
+    fields = document if isinstance(document, dict) else {}
+    return {key: fields[key] for key in ("traceparent", "tracestate", "baggage") if isinstance(fields.get(key), str)}
 
 
 TRACE = "_X_AMZN_TRACE_ID"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from http.client import HTTPException
 
-from .._load import UsageError, load_handler, split_spec
+from .._load import NotCallable, UsageError, load_handler, split_spec
 from . import _log
 from ._answer import serve
 from ._api import RuntimeAPI, RuntimeAPIError, error_document
@@ -81,6 +82,8 @@ def _load(api: RuntimeAPI, spec: str) -> Callable[..., Any] | None:
     except UsageError:
         module = attribute = ""  # reported below as Runtime.MalformedHandlerName
     try:
+        if module.partition(".")[0] in sys.builtin_module_names:  # awslambdaric refuses it before importing
+            raise Fault("Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module} as a handler module")
         return load_handler(spec, search_path=os.environ.get("LAMBDA_TASK_ROOT"))
     except Exception as exc:
         log.exception("cannot load the handler %r", spec)
@@ -92,12 +95,18 @@ def _load(api: RuntimeAPI, spec: str) -> Callable[..., Any] | None:
 def _init_error(exc: BaseException, module: str, attribute: str) -> dict[str, Any]:
     """The error document the managed Python runtime posts for the same failure: type, message."""
     cause = exc.__cause__ if isinstance(exc, UsageError) and exc.__cause__ is not None else exc
-    if isinstance(cause, SyntaxError):
+    if isinstance(exc, Fault):
+        return exc.document()
+    if isinstance(cause, SyntaxError):  # awslambdaric's one-frame trace: the file, the line and its code
+        trace = [f'  File "{cause.filename}" Line {cause.lineno}\n    {cause.text}']
         fault = Fault("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module}': {cause}")
-    elif isinstance(cause, ImportError):
+        return {**fault.document(), "stackTrace": trace}
+    if isinstance(cause, ImportError):
         fault = Fault("Runtime.ImportModuleError", f"Unable to import module '{module}': {cause}")
     elif not module or not attribute:
         fault = Fault("Runtime.MalformedHandlerName", f"Bad handler: {exc}")
+    elif isinstance(exc, NotCallable):  # awslambdaric loads it, and each invocation fails calling it
+        fault = Fault("Runtime.HandlerNotFound", f"Handler '{attribute}' on module '{module}' is not callable")
     elif isinstance(exc, UsageError):
         fault = Fault("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module '{module}'")
     else:  # the module raised while it was imported: its own error

@@ -4,8 +4,11 @@ Invariants:
 - The event is the invocation's JSON; one that is no JSON is a ``Runtime.UnmarshalError`` of that
   invocation, a Client-Context or Cognito-Identity header that is no JSON a
   ``Runtime.LambdaContextUnmarshalError``: reported to ``/invocation/{id}/error``, never a crash of the loop.
-- The result is sent as JSON; ``Decimal`` (what boto3 gives for DynamoDB numbers) is a JSON number;
-  ``bytes`` go out as they are (``application/unknown``). Anything else is a ``Runtime.MarshalError``.
+- The result is sent as JSON, written as awslambdaric's simplejson writes it: a ``Decimal`` (what boto3
+  gives for DynamoDB numbers) is the number as written, every digit kept; ``bytes`` inside the result
+  are UTF-8 text; text is UTF-8 on the python3.12 runtimes and later, escaped to ASCII before
+  (``ASCII_ONLY``). A result that is ``bytes`` goes out as it is (``application/unknown``). Anything
+  else is a ``Runtime.MarshalError``.
 - A ``Fault`` is the runtime's own error: its ``Runtime.*`` type goes in the header and the document,
   with no stack trace (the user's code is not at fault in a way a trace would show).
 """
@@ -13,7 +16,9 @@ Invariants:
 from __future__ import annotations
 
 import json
+import os
 
+from ._api import ASCII_ONLY
 from ._context import Context
 
 TYPE_CHECKING = False
@@ -64,16 +69,43 @@ def to_payload(result: Any) -> tuple[bytes, str]:
     if isinstance(result, (bytes, bytearray)):
         return bytes(result), "application/unknown"
     try:
-        return json.dumps(result, default=_number).encode(), "application/json"
-    except (TypeError, ValueError, OverflowError) as exc:
+        try:
+            return _dumps(result, ASCII_ONLY).encode(), "application/json"
+        except UnicodeEncodeError:  # a lone surrogate has no UTF-8: escaped, as JSON can write it
+            return _dumps(result, True).encode(), "application/json"
+    except (TypeError, ValueError, OverflowError) as exc:  # ValueError: bytes that are no UTF-8 too
         raise Fault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
 
 
-def _number(value: object) -> object:
-    from decimal import Decimal
+def _dumps(result: Any, ascii_only: bool) -> str:
+    exact = _Exact()
+    return exact.written(json.dumps(result, default=exact, ensure_ascii=ascii_only))
 
-    if not isinstance(value, Decimal):
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-    if value.is_finite() and value == value.to_integral_value():
-        return int(value)  # exact, however many digits
-    return float(value)
+
+class _Exact:
+    """``default`` of ``json.dumps`` for what simplejson writes and json does not: bytes as UTF-8 text, a
+    Decimal as written (json has no raw numbers: a placeholder no result can hold, replaced after)."""
+
+    def __init__(self) -> None:
+        self.numbers: list[str] = []
+        self.mark = ""
+
+    def __call__(self, value: object) -> object:
+        from decimal import Decimal
+
+        if isinstance(value, bytes):
+            return value.decode()
+        if not isinstance(value, Decimal):
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        if value.is_nan():
+            return float("nan")
+        self.mark = self.mark or os.urandom(12).hex()  # unguessable: no text of the result is taken for it
+        self.numbers.append(str(value))
+        return f"{self.mark}:{len(self.numbers) - 1}"
+
+    def written(self, text: str) -> str:
+        if not self.numbers:
+            return text
+        import re
+
+        return re.sub(f'"{self.mark}:([0-9]+)"', lambda match: self.numbers[int(match[1])], text)

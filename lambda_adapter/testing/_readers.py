@@ -27,6 +27,10 @@ class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
+    def w3c(self) -> dict[str, str]:
+        """The caller's W3C trace context (awslambdaric 4.2): none, as for an invocation without a client context."""
+        return {}
+
 
 def body_of(result: Mapping[str, Any]) -> bytes:
     """The bytes the client receives from a handler's result."""

@@ -10,6 +10,7 @@ ours goes on with the next invocation.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -37,11 +38,18 @@ def command(runtime: str, spec: str) -> list[str]:
     return [sys.executable, "-m", "lambda_adapter.runtime", spec]
 
 
-def served(runtime: str, spec: str, events: list[Any]) -> tuple[list[Answer], int | None]:
+def served(
+    runtime: str,
+    spec: str,
+    events: list[Any],
+    environment: dict[str, str] | None = None,
+    headers: dict[str, str] = TRACE,
+) -> tuple[list[Answer], int | None]:
     """What ``runtime`` sent the Runtime API for each event (raw bytes for ``bytes``), and its exit status."""
     api = RuntimeAPIServer()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_LAMBDA_", "LAMBDA_ADAPTER"))}
-    env.update(AWS_LAMBDA_RUNTIME_API=api.address, PYTHONPATH=str(ROOT))
+    env.pop("AWS_EXECUTION_ENV", None)
+    env.update(AWS_LAMBDA_RUNTIME_API=api.address, PYTHONPATH=str(ROOT), **(environment or {}))
     process = subprocess.Popen(
         command(runtime, spec), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -49,7 +57,7 @@ def served(runtime: str, spec: str, events: list[Any]) -> tuple[list[Answer], in
     try:
         for event in events:
             raw = event if isinstance(event, bytes) else None
-            answer = answer_of(api, process, api.submit(None if raw else event, raw=raw, headers=TRACE))
+            answer = answer_of(api, process, api.submit(None if raw else event, raw=raw, headers=headers))
             if answer is None:
                 break
             answers.append(answer)
@@ -77,9 +85,11 @@ def normalised(answer: Answer) -> tuple[str, int, dict[str, str], bytes]:
     return answer.kind, answer.status, headers, answer.body.replace(answer.request_id.encode(), b"<request id>")
 
 
-def compare(spec: str, events: list[Any]) -> tuple[list[Answer], list[Answer]]:
-    theirs, _ = served("awslambdaric", spec, events)
-    ours, _ = served("ours", spec, events)
+def compare(
+    spec: str, events: list[Any], environment: dict[str, str] | None = None
+) -> tuple[list[Answer], list[Answer]]:
+    theirs, _ = served("awslambdaric", spec, events, environment)
+    ours, _ = served("ours", spec, events, environment)
     assert len(theirs) == len(ours) == len(events)
     for number, (their, our) in enumerate(zip(theirs, ours, strict=True)):
         assert normalised(our) == normalised(their), f"event {number}: {events[number]!r:.200}"
@@ -111,6 +121,46 @@ def test_a_result_that_is_no_json() -> None:
     compare("tests.streaming_apps:unserialisable", [{}])
 
 
+def test_results_json_alone_would_write_otherwise() -> None:
+    """Decimals to the last digit as written, bytes inside a result as UTF-8 text: simplejson's way."""
+    events = [{"kind": "exact"}, {"kind": "bytes inside"}, {"kind": "bytes inside, no UTF-8"}]
+    theirs, ours = compare("tests.streaming_apps:answers", events)
+    assert [answer.kind for answer in theirs] == ["response", "response", "error"]
+    assert b"3.14159265358979323846264" in ours[0].body and b'"AP8="' in ours[1].body
+
+
+@pytest.mark.parametrize("runtime", ["AWS_Lambda_python3.11", "AWS_Lambda_python3.12", "AWS_Lambda_python3.13"])
+def test_text_is_utf_8_or_escaped_as_the_managed_runtime_of_that_version_writes_it(runtime: str) -> None:
+    environment = {"AWS_EXECUTION_ENV": runtime}
+    theirs, _ = compare("tests.streaming_apps:answers", [{"kind": "unicode"}], environment)
+    utf_8 = "caf\u00e9".encode() in theirs[0].body
+    assert utf_8 == (runtime != "AWS_Lambda_python3.11")  # 3.12 on: UTF-8 as it is, escaped before
+    theirs, _ = served("awslambdaric", "tests.streaming_apps:failing_inside", [{}], environment)
+    ours, _ = served("ours", "tests.streaming_apps:failing_inside", [{}], environment)
+    assert normalised(ours[0])[3] == normalised(theirs[0])[3]  # the error document; its X-Ray header stays ASCII
+    assert ("cl\u00e9".encode() in theirs[0].body) == utf_8
+
+
+def test_an_error_inside_an_expression_has_the_managed_runtimes_stack_trace() -> None:
+    theirs, _ = compare("tests.streaming_apps:failing_inside", [{}])
+    trace = json.loads(theirs[0].body)["stackTrace"]
+    assert len(trace) == 2 and "_lookup" in trace[1]  # the user's frames, the runtime's left out
+
+
+def test_the_w3c_trace_context_of_a_client_context() -> None:
+    w3c = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "k=v", "baggage": 1,
+           "other": "x"}  # fmt: skip
+    contexts = [{"custom": {"a": 1}, "w3c": w3c}, {"w3c": "not an object"}, {"env": {"b": 2}}, None]
+    theirs, ours = [], []
+    for context in contexts:  # a process each: an event's headers are the same for all of a process's events
+        headers = {**TRACE, **({"Lambda-Runtime-Client-Context": json.dumps(context)} if context else {})}
+        for runtime, answers in (("awslambdaric", theirs), ("ours", ours)):
+            answers += served(runtime, "tests.streaming_apps:w3c", [{}], headers=headers)[0]
+    assert len(theirs) == len(ours) == len(contexts)
+    assert [normalised(answer) for answer in ours] == [normalised(answer) for answer in theirs]
+    assert json.loads(theirs[0].body)["w3c"] == {key: w3c[key] for key in ("traceparent", "tracestate")}
+
+
 def test_an_oversized_answer_is_the_same_bytes_refused_alike_and_only_ours_goes_on() -> None:
     events = [{"kind": "large"}, {"kind": "after"}]
     theirs, their_status = served("awslambdaric", "tests.streaming_apps:answers", events)
@@ -137,6 +187,36 @@ def test_a_handler_that_cannot_be_imported_is_the_same_init_error() -> None:
     assert answers["ours"].body == answers["awslambdaric"].body
     assert answers["ours"].headers["lambda-runtime-function-error-type"] == "Runtime.ImportModuleError"
     assert answers["awslambdaric"].headers["lambda-runtime-function-error-type"] == "Runtime.ImportModuleError"
+
+
+INIT_FAILURES = {  # a module in the task root: its source, and the handler setting that names it
+    "syntax error": ("broken", "def handler(event, context)\n    return 1\n"),
+    "raises while imported": ("broken", "def load():\n    raise RuntimeError('no config')\n\n\nload()\n"),
+    "a built-in module's name": ("time", "def handler(event, context):\n    return 1\n"),
+}
+
+
+@pytest.mark.parametrize("failure", INIT_FAILURES)
+def test_a_handler_that_cannot_be_loaded_is_the_same_init_error(failure: str, tmp_path: Path) -> None:
+    module, source = INIT_FAILURES[failure]
+    (tmp_path / f"{module}.py").write_text(source)
+    answers = {}
+    for runtime in ("awslambdaric", "ours"):
+        api = RuntimeAPIServer()
+        env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_LAMBDA_")}
+        env.update(AWS_LAMBDA_RUNTIME_API=api.address, PYTHONPATH=str(ROOT), LAMBDA_TASK_ROOT=str(tmp_path))
+        process = subprocess.Popen(command(runtime, f"{module}:handler"), cwd=tmp_path, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            answers[runtime] = api.wait("init")
+            assert process.wait(STOP_GRACE) == 1
+        finally:
+            assert stop(process) is None
+            api.close()
+    theirs, ours = answers["awslambdaric"], answers["ours"]
+    assert ours.body == theirs.body, failure
+    kind = "lambda-runtime-function-error-type"
+    assert ours.headers[kind] == theirs.headers[kind] == json.loads(theirs.body)["errorType"]
 
 
 def records() -> list[logging.LogRecord]:

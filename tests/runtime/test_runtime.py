@@ -116,6 +116,18 @@ def test_decimals_and_bytes_are_answered_as_the_managed_runtime_answers_them(
     assert raw.headers["content-type"] == "application/unknown"
 
 
+def test_text_with_no_utf_8_is_escaped_on_a_runtime_that_writes_utf_8(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")  # JSON text as UTF-8, as awslambdaric's
+    start_runtime("tests.streaming_apps:answers")
+    answer = api.invoke({"kind": "lone surrogate"})
+    assert answer.kind == "response" and answer.body == b'{"text": "caf\\u00e9 \\ud83d"}'
+    error = api.invoke({"kind": "lone surrogate, failing"})
+    assert error.kind == "error" and json.loads(error.body)["errorMessage"] == "caf\u00e9 \ud83d"
+    assert json.loads(api.invoke({"kind": "unicode"}).body) == {"text": "caf\u00e9 \u65e5\u672c \U0001f600"}
+
+
 @pytest.mark.parametrize(
     ("raw", "headers", "error_type"),
     [
@@ -229,6 +241,8 @@ def test_every_event_format_gets_its_buffered_result_through_the_loop(
          "Unable to import module 'tests.broken_handlers.import_fails': No module named 'a_module_that_does_not"),
         ("tests.streaming_apps:no_such_handler", "Runtime.HandlerNotFound",
          "Handler 'no_such_handler' missing on module 'tests.streaming_apps'"),
+        ("tests.streaming_apps:NOT_CALLABLE", "Runtime.HandlerNotFound",
+         "Handler 'NOT_CALLABLE' on module 'tests.streaming_apps' is not callable"),
         ("tests.no_such_module:handler", "Runtime.ImportModuleError",
          "Unable to import module 'tests.no_such_module': No module named 'tests.no_such_module'"),
         ("syntax_error.handler", "Runtime.UserCodeSyntaxError", "Syntax error in module 'syntax_error': "),

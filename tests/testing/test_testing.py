@@ -76,3 +76,12 @@ def test_request_time_in_both_shapes_api_gateway_writes_it() -> None:
 )
 def test_headers_of_gives_every_header_the_client_receives(result: dict[str, Any], cookies: list[str]) -> None:
     assert headers_of({"statusCode": 200, **result})["set-cookie"] == cookies
+
+
+def test_the_test_context_answers_what_the_runtimes_context_answers_without_a_client_context() -> None:
+    # a handler written for the managed runtime (awslambdaric 4.2) may call context.w3c(); the loop's context
+    # gives {} for an invocation without a client context, and so does the one tests pass
+    from lambda_adapter.runtime._context import Context
+
+    runtime = Context("r-1", "arn:aws:lambda:us-east-1:123456789012:function:app", 0)
+    assert LambdaContext().w3c() == runtime.w3c() == {}
