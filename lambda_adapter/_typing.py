@@ -42,6 +42,8 @@ class ResponseSink(Protocol):
     part, ``end`` after the last part: before the app's remaining work (ASGI code after its last
     send, background tasks, WSGI ``close()``) runs."""
 
+    streamed: bool  # the parts go out as they come (the runner may then await ``drained()`` after each)
+
     @property
     def committed(self) -> bool:
         """Part of the answer went out: a failure can only cut it short (read-only for runners)."""

@@ -103,7 +103,8 @@ async def _start(send: Any, content_type: bytes = b"text/plain") -> None:
 
 
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Routes: /gated?gate=&wait= (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail.
+    """Routes: /gated?gate=&wait= (waits for the test between chunks), /slow (n chunks, delay apart), /endless, /fail,
+    /flood?parts= (256 KiB parts as fast as it can).
     Lifespan: startup and shutdown are printed."""
     if scope["type"] == "lifespan":
         while (await receive())["type"] != "lifespan.shutdown":
@@ -141,6 +142,11 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     elif path == "/midstream":
         await send({"type": "http.response.body", "body": b"partial", "more_body": True})
         raise RuntimeError("the app broke after its first chunk")
+    elif path == "/flood":  # as fast as it can: 256 KiB parts, never waiting on anything of its own
+        part = b"x" * 262_144
+        for _ in range(int(query.get("parts", "256"))):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b"end\n"})
     elif path == "/unfinished":  # returns with more body promised: the app broke the ASGI protocol
         await send({"type": "http.response.body", "body": b"partial", "more_body": True})
 

@@ -13,6 +13,8 @@ Invariants:
   ``InvalidResponse`` raised into the app. Each part goes to the sink as the app sends it (the
   sink buffers or streams); the sink's ``end`` comes with the last body part, before the app's
   code after it (and its background tasks) runs.
+- A streamed answer's part waits (``drained``) while its sink holds more than it may: the task
+  waits, not the loop (Managed Instances: one loop serves every slot).
 - A sink write that fails (a streamed answer's client is gone) raises into the app, and
   ``receive`` answers ``http.disconnect`` from then on, so a streaming app stops.
 """
@@ -91,6 +93,8 @@ class Cycle:
                 chunk = message.get("body", b"")
                 if chunk:
                     self.answer.body(chunk if type(chunk) is bytes else bytes(chunk))
+                    if self.answer.streamed:  # the task waits while the sink holds too much, never the loop
+                        await self.answer.drained()  # type: ignore[attr-defined]  # Streamed's, or its compressor's
                 if not message.get("more_body", False):
                     if self.trailers:
                         self.state = TRAILERS

@@ -65,6 +65,7 @@ class _Compressing:
     """A ``ResponseSink`` in front of the answer: what is committed and ended is the answer's."""
 
     __slots__ = ("_accept", "_answer", "_context", "_method", "_text_types")
+    streamed = False  # as Answer.streamed: whether the parts go out as they come
 
     def __init__(self, answer: ResponseSink, method: str, accept_encoding: str | None, text_types: frozenset[str],
                  context: Any) -> None:  # fmt: skip
@@ -127,6 +128,7 @@ class CompressingStream(_Compressing):
     ``end`` ends the coding stream before the answer ends."""
 
     __slots__ = ("_compressor",)
+    streamed = True
 
     def __init__(self, answer: ResponseSink, method: str, accept_encoding: str | None, text_types: frozenset[str],
                  context: Any) -> None:  # fmt: skip
@@ -158,6 +160,9 @@ class CompressingStream(_Compressing):
         if chunk and self._compressor is not None:
             chunk = self._compressor.chunk(chunk)  # a failure here ends the stream, as an app's would
         self._answer.body(chunk)
+
+    async def drained(self) -> None:
+        await self._answer.drained()  # type: ignore[attr-defined]  # the Streamed answer's
 
     def end(self) -> None:
         compressor, self._compressor = self._compressor, None

@@ -56,6 +56,13 @@ class Streamed(Answer):
     def _end(self) -> None:
         self._sink.end()
 
+    async def drained(self) -> None:
+        """Until the sink can take more: a sink that posts in another thread (the runtime loop's one-loop
+        slots) says when; any other takes each part at once."""
+        drained = getattr(self._sink, "drained", None)
+        if drained is not None:
+            await drained()
+
 
 def streamable(source: str, event: Event) -> bool:
     """Whether an event of ``source`` comes from what can take a streamed answer: a Function URL (not an

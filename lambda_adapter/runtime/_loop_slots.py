@@ -7,9 +7,10 @@ all slots. Invariants:
 
 - The loop thread never waits on the Runtime API: the task's sink (``Handoff``) queues each part of
   the answer for the slot's thread, which posts it, and the task goes on. Only when more than
-  ``BACKLOG`` bytes of a streamed answer wait to be sent does a write wait for them (back-pressure,
-  so a fast app's answer is not held whole in memory). A write that failed (the client is gone) is
-  raised into the app at its next write, so it stops.
+  ``BACKLOG`` bytes of a streamed answer wait to be sent does the task wait for them (``drained``,
+  awaited by the ASGI cycle after each part: back-pressure, so a fast app's answer is not held whole
+  in memory), and the loop serves the other slots meanwhile. A write that failed (the client is
+  gone) is raised into the app at its next write, so it stops.
 - The slot asks for its next invocation only when the task is over: the app's work after its answer
   (background tasks, code after the last send) is done or was cancelled at the deadline.
 - SIGTERM runs the lifespan's shutdown on the loop, then ends the process (``container.FOREVER``);
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
     from ._answer import Posting
 
-BACKLOG = 1 << 20  # bytes of a streamed answer that may wait for the slot's thread before a write waits
+BACKLOG = 1 << 20  # bytes of a streamed answer that may wait for the slot's thread before the task waits
 _DONE = object()
 
 
@@ -84,7 +85,8 @@ class Handoff:
         self.streams = posting.streams
         self._actions: queue.SimpleQueue[tuple[Any, Any]] = queue.SimpleQueue()
         self._backlog = 0
-        self._drained = threading.Condition()
+        self._lock = threading.Lock()
+        self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None  # a task in drained()
         self._gone: OSError | None = None
 
     def result(self, result: Any) -> None:
@@ -93,10 +95,21 @@ class Handoff:
     def write(self, data: bytes) -> None:
         if self._gone is not None:
             raise ConnectionError(f"the client is gone: {self._gone}")
-        with self._drained:
-            self._drained.wait_for(lambda: self._backlog <= BACKLOG or self._gone is not None)
+        with self._lock:
             self._backlog += len(data)
         self.put(self._write, data)
+
+    async def drained(self) -> None:
+        """Until at most ``BACKLOG`` bytes wait for the slot's thread, or the client is gone: the task
+        waits, and the loop serves the other slots meanwhile."""
+        while self._backlog > BACKLOG and self._gone is None:
+            loop = asyncio.get_running_loop()
+            waiter: asyncio.Future[None] = loop.create_future()
+            with self._lock:
+                if self._backlog <= BACKLOG or self._gone is not None:
+                    return
+                self._waiter = (loop, waiter)
+            await waiter
 
     def end(self) -> None:
         self.put(self.posting.end, _DONE)
@@ -122,9 +135,19 @@ class Handoff:
         except OSError as exc:
             self._gone = exc
         finally:
-            with self._drained:
+            with self._lock:
                 self._backlog -= len(data)
-                self._drained.notify_all()
+                waiter = self._waiter if self._backlog <= BACKLOG or self._gone is not None else None
+                if waiter is not None:
+                    self._waiter = None
+            if waiter is not None:
+                loop, future = waiter
+                loop.call_soon_threadsafe(_wake, future)
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():  # cancelled meanwhile (the deadline)
+        future.set_result(None)
 
 
 def _drain(wake: socket.socket) -> None:

@@ -289,3 +289,31 @@ def test_snapstart_runs_the_adapters_warm_up_before_the_snapshot(
     start_runtime("warmed:handler", task_root=tmp_path)
     api.invoke({})
     assert api.restore_checks == [True]
+
+
+def test_a_streamed_answer_the_runtime_api_is_slow_to_take_holds_up_its_task_not_the_other_slots(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past 1 MiB waiting to be posted, the flooding task waits; the loop answers the other slot meanwhile."""
+    monkeypatch.setenv("AWS_LAMBDA_MAX_CONCURRENCY", "2")
+    start_runtime("tests.streaming_apps:asgi", streaming="1")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(index: int, data: bytes) -> None:  # the Runtime API stops reading the flood after its first part
+        if index == 1:
+            holding.set()
+            release.wait(30)
+
+    flood = api.submit(url_event(path="/flood", query="parts=256"), on_chunk=hold)  # 64 MiB
+    try:
+        assert holding.wait(30)
+        small = api.submit(url_event(path="/slow", query="n=2&delay=0"))
+        answer = api.wait(small, timeout=15)  # the loop went on while the flood waited
+        assert answer.kind == "response" and answer.body.partition(b"\0" * 8)[2].count(b"chunk") == 2
+        assert api.in_flight == 1  # the flood still waits for its reader
+    finally:
+        release.set()
+    whole = api.wait(flood, timeout=60)
+    assert whole.kind == "response" and whole.trailers == {}
+    body = whole.body.partition(b"\0" * 8)[2]
+    assert len(body) == 256 * 262_144 + 4 and body.endswith(b"end\n")
