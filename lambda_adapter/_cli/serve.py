@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     handler = reloaded_handler(args.handler) if serving.is_running_from_reloader() else load_handler(args.handler)
     function = LocalFunction(handler, format=args.format, stage=args.stage)
     if not serving.is_running_from_reloader():
-        _check_port(args.host, args.port)
+        _check_port(args.host, args.port, serving.select_address_family(args.host, args.port))
         root = f"/{args.stage}/" if args.stage else "/"
         print(f"lambda-adapter: {args.handler} as {args.format} events on http://{args.host}:{args.port}{root}",
               file=sys.stderr, flush=True)  # fmt: skip
@@ -87,9 +87,10 @@ def _werkzeug_serving() -> Any:
     return werkzeug.serving
 
 
-def _check_port(host: str, port: int) -> None:
+def _check_port(host: str, port: int, family: socket.AddressFamily) -> None:
+    """``UsageError`` unless werkzeug can listen there (``family``: the one werkzeug picks, IPv6 for ``::1``)."""
     try:
-        with socket.create_server((host, port)):
+        with socket.create_server((host, port), family=family):
             pass
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:

@@ -187,6 +187,21 @@ def test_the_server_hands_over_headers_and_target_as_received() -> None:
     assert event["multiValueHeaders"]["X-Forwarded-For"] == ["127.0.0.1"]
 
 
+def ipv6_loopback() -> bool:
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback")
+def test_an_ipv6_listen_address_is_served_as_werkzeug_serves_it() -> None:
+    with serving("app:handler", cwd=FLASK, format="http", host="::1") as base:
+        answer = httpx.get(f"{base}/request?x=1", timeout=30)
+    assert answer.status_code == 200 and answer.json()["remote"] == "::1"
+
+
 def test_serve_without_werkzeug_says_which_extra(monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     monkeypatch.setitem(sys.modules, "werkzeug.serving", None)  # what an environment without werkzeug sees
