@@ -5,7 +5,7 @@ Invariants:
   when this command runs.
 - Every request goes through ``_local.LocalFunction`` (the translation the httpx transport shares): the
   headers exactly as received (repeats and spelling kept), the target as sent (bytes beyond ASCII
-  percent-encoded, as browsers send them).
+  percent-encoded, as browsers send them); the answer's header values go out as UTF-8 bytes.
 - A wrong ``MODULE:HANDLER``, a port in use, a stage with a format that has none: a ``UsageError``,
   found before the server starts. With ``--reload``, a module that stops importing after an edit fails
   every request (502) until it is fixed; the server stays up.
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from .._events.encoding import wsgi_str
 from .._load import UsageError, load_handler
 from ..testing._local import LOCAL_FORMATS, STAGE_FORMATS, LocalFunction, Request
 
@@ -113,7 +114,8 @@ def to_wsgi(function: LocalFunction) -> Callable[[dict[str, Any], Any], Iterable
             port=int(environ["SERVER_PORT"]),
         )
         answer = function.answer(request)
-        start_response(f"{answer.status} {_phrase(answer.status)}", answer.headers)
+        # header values on the wire as the UTF-8 bytes of the result's text (werkzeug writes latin-1)
+        start_response(f"{answer.status} {_phrase(answer.status)}", [(n, wsgi_str(v)) for n, v in answer.headers])
         return [answer.body]
 
     return app

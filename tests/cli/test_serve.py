@@ -240,6 +240,16 @@ def test_raw_non_ascii_bytes_in_the_target_reach_the_handler_percent_encoded() -
     assert (event["rawPath"], event["rawQueryString"]) == ("/café", "q=%C3%BC")  # as httpx sends it
 
 
+@pytest.mark.parametrize("format", ["rest", "http", "alb"])
+def test_a_utf8_header_value_goes_out_as_its_utf8_bytes(format: str) -> None:
+    """What the app put in the result as text reaches the client as the UTF-8 bytes uvicorn would send."""
+    result = {"statusCode": 200, "headers": {"Content-Disposition": 'attachment; filename="€-Łódź.txt"'}, "body": ""}
+    with in_process(LocalFunction(lambda event, context: result, format=format)) as port:
+        answer = raw_request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert 'content-disposition: attachment; filename="€-Łódź.txt"\r\n'.encode() in answer
+
+
 def test_reload_survives_a_module_that_fails_to_import_until_it_is_fixed(tmp_path: Path) -> None:
     module = tmp_path / "reloaded_app.py"
     answer = "def handler(event, context):\n    return {'statusCode': 200, 'body': %r}\n"
