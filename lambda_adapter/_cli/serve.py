@@ -48,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--stage goes with --format {'|'.join(STAGE_FORMATS)}, not {args.format}")
     if args.stage is not None and (not args.stage or "/" in args.stage):
         raise UsageError(f"--stage must be one path segment, got {args.stage!r}")
+    if args.stage == "$default":
+        raise UsageError("--stage $default is the stage without a segment: leave --stage out")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, got {args.port}")
     handler = reloaded_handler(args.handler) if serving.is_running_from_reloader() else load_handler(args.handler)
     function = LocalFunction(handler, format=args.format, stage=args.stage)
     if not serving.is_running_from_reloader():

@@ -148,12 +148,15 @@ FLASK = ROOT / "samples" / "flask_app"
         (["app:handler", "--format", "url", "--stage", "dev"], "--stage goes with --format rest|http|http1, not url"),
         (["app:handler", "--stage", "a/b"], "--stage must be one path segment"),
         (["app:handler", "--host", "192.0.2.1"], "cannot listen on 192.0.2.1:"),
+        (["app:handler", "--stage", "$default"], "--stage $default is the stage without a segment: leave --stage out"),
+        (["app:handler", "--port", "65536"], "--port must be 0 to 65535, got 65536"),
+        (["app:handler", "--port", "-1"], "--port must be 0 to 65535, got -1"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(argv: list[str], message: str, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     monkeypatch.chdir(FLASK)
-    assert main(["serve", *argv, "--port", str(free_port())]) == 2
+    assert main(["serve", "--port", str(free_port()), *argv]) == 2  # a --port in argv comes last and wins
     error = capsys.readouterr().err
     assert error.startswith("lambda-adapter serve: error: ") and message in error and error.count("\n") == 1
 
