@@ -285,3 +285,31 @@ def test_a_translator_bug_is_the_adapters_500_with_the_traceback_never_a_400(
     [record] = [record for record in caplog.records if "a bug in lambda-adapter" in record.getMessage()]
     assert record.exc_info is not None and record.exc_info[1] is error
     assert "(request r-7)" in record.getMessage()
+
+
+@pytest.mark.parametrize("interface", sorted(HANDLERS))
+@pytest.mark.parametrize(("format", "translator"), [("http", "apigw_v2"), ("rest", "apigw_v1"), ("alb", "alb"),
+                                                    ("edge", "edge")])  # fmt: skip
+def test_an_answer_the_translator_fails_on_is_the_adapters_500_never_a_null_result(
+    interface: str, format: str, translator: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import importlib
+
+    module = importlib.import_module(f"lambda_adapter._events.{translator}")
+    from_response = module.from_response
+    error = ValueError("x")
+
+    def broken(response: Any, *args: Any) -> Any:  # a bug in the translator, for the app's answer only
+        if response.status == 200:
+            raise error
+        return from_response(response, *args)
+
+    monkeypatch.setattr(module, "from_response", broken)
+    handler = HANDLERS[interface]
+    result = handler(event_for(format), LambdaContext(request_id="r-8"))
+    assert (status_of(result), body_of(result)) == (500, b"Internal Server Error")
+    [record] = [record for record in caplog.records if "a bug in lambda-adapter" in record.getMessage()]
+    assert record.exc_info is not None and record.exc_info[1] is error
+    assert "(request r-8)" in record.getMessage() and "the app's answer" in record.getMessage()
+    monkeypatch.undo()  # the next invocation is answered as ever
+    assert status_of(handler(event_for(format), LambdaContext())) == 200

@@ -29,13 +29,23 @@ if TYPE_CHECKING:
     from .._options import Options
     from .._typing import Environ, Event, Response, Result
 
-# CloudFront answers 502 to a generated response carrying these: disallowed or read-only headers
+# CloudFront answers 502 to a generated response carrying these: disallowed headers (ten named X-Amzn-*,
+# not the prefix) and those read-only in every request event (edge-function-restrictions-all.html)
 _DROPPED = frozenset(
     ("connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
      "trailer", "upgrade", "x-accel-buffering", "x-accel-charset", "x-accel-limit-rate", "x-accel-redirect",
+     "x-amzn-auth", "x-amzn-cf-billing", "x-amzn-cf-id", "x-amzn-cf-xff", "x-amzn-errortype", "x-amzn-fle-profile",
+     "x-amzn-header-count", "x-amzn-header-order", "x-amzn-lambda-integration-tag", "x-amzn-requestid",
      "x-cache", "x-forwarded-proto", "x-real-ip", "content-length", "transfer-encoding", "via")
 )  # fmt: skip
-_DROPPED_PREFIXES = ("x-amz-cf-", "x-amzn-", "x-edge-")
+_DROPPED_PREFIXES = ("x-amz-cf-", "x-edge-")
+# and those read-only in the event type's own list (kind_of)
+_READ_ONLY = {
+    "viewer-request": frozenset(("host",)),
+    "origin-request": frozenset(
+        ("accept-encoding", "if-modified-since", "if-none-match", "if-range", "if-unmodified-since")
+    ),
+}
 # the largest response a function may generate, headers and body (CloudFront quotas)
 LIMITS = {"viewer-request": 40 * 1024, "origin-request": 1024 * 1024}
 
@@ -102,12 +112,21 @@ def _body(body: Any) -> bytes:
     return decode_body(data, encoding == "base64")
 
 
+def kind_of(event: Event) -> str:
+    """The request event's type, for its limits and read-only headers: origin-request (the larger limit)
+    when the event does not say, or says it wrongly (the 400 for such an event is answered too)."""
+    config = event["Records"][0]["cf"].get("config")
+    kind = config.get("eventType") if type(config) is dict else None
+    return kind if type(kind) is str and kind in LIMITS else "origin-request"
+
+
 def from_response(response: Response, event: Event, options: Options) -> Result:
     """The generated response: status as a string, every header value kept, forbidden ones removed."""
     headers: dict[str, list[dict[str, str]]] = {}
+    read_only = _READ_ONLY[kind_of(event)]
     for name, value in response.headers:
         lower = name.lower()
-        if lower in _DROPPED or lower.startswith(_DROPPED_PREFIXES):
+        if lower in _DROPPED or lower in read_only or lower.startswith(_DROPPED_PREFIXES):
             continue
         headers.setdefault(lower, []).append({"key": lower, "value": value})  # lower-case, as elsewhere
     content_type = headers.get("content-type")
@@ -120,10 +139,8 @@ def from_response(response: Response, event: Event, options: Options) -> Result:
     )
     from .alb import reason  # one reason-phrase table
 
-    return {
-        "status": str(response.status),
-        "statusDescription": reason(response.status),
-        "headers": headers,
-        "body": body,
-        "bodyEncoding": "base64" if is_base64 else "text",
-    }
+    result: Result = {"status": str(response.status), "statusDescription": reason(response.status), "headers": headers}
+    if response.status != 204:  # a 204 with a body field, even "", is a 502 (lambda-generating-http-responses.html)
+        result["body"] = body
+        result["bodyEncoding"] = "base64" if is_base64 else "text"
+    return result

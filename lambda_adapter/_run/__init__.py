@@ -12,7 +12,8 @@ Invariants:
   back, size limit checked) and hands it to the invocation's sink; the streaming sink
   (``_run.streaming``) writes the prelude at ``start`` and each part at once.
 - A failure: before anything went out, the answer is replaced (500, 504); after ``end`` it stands
-  (logged); in between (a stream cut short) it is raised, and the runtime ends the stream.
+  (logged); in between (a stream cut short) it is raised, and the runtime ends the stream. A
+  translator that fails on the app's answer at ``Buffered.end`` is the adapter's bug: the 500 goes out.
 - The logger is imported only when something is logged: ``logging`` costs start-up time.
 """
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from .._typing import Event, LambdaContext, ResponseSink, Result, Sink
 
 _LIMITS = {"alb": 1_000_000}  # ALB caps a Lambda answer at 1 MB
-# JSON (ensure_ascii, as Lambda's runtimes write results) escapes a character into at most 12 bytes:
+# JSON escapes a character into at most 12 bytes (with ensure_ascii, as runtimes before python3.12 write results):
 # a character beyond the BMP is a surrogate pair, \ud83d\ude00
 _ESCAPED_MAX = 12
 # source -> the longest body under its limit whatever JSON escaping adds (_ESCAPED_MAX a character,
@@ -42,6 +43,7 @@ _ESCAPED_MAX = 12
 _UNMEASURED = {"alb": (_LIMITS["alb"] - 65536) // _ESCAPED_MAX, "edge": -1}
 _UNMEASURED_ELSE = (RESULT_LIMIT - 65536) // _ESCAPED_MAX
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
+_ALWAYS_CHECKED = _SINGLE_VALUE | {"edge"}  # and Lambda@Edge's, whose 204 has no body field to measure
 _new = object.__new__
 
 
@@ -137,11 +139,17 @@ class Buffered(Answer):
         response.headers = self._headers
         response.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         source = self._source
-        result: Result = self._module.from_response(response, self._event, self._options)
-        # to_result called only when it has something to check (a call fewer per event): a body that may
-        # be over the source's limit once escaped (else under it, escaped or not), or one value per header name
-        if len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE) or source in _SINGLE_VALUE:
-            result = to_result(result, response, self._module, source, self._event, self._options, self._context)
+        try:
+            result: Result = self._module.from_response(response, self._event, self._options)
+            # to_result called only when it has something to check (a call fewer per event): a body that may be
+            # over the source's limit once escaped (else under it, escaped or not), one value per header name,
+            # or Lambda@Edge's answer (always measured)
+            if source in _ALWAYS_CHECKED or len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):
+                result = to_result(result, response, self._module, source, self._event, self._options, self._context)
+        except Exception:  # the adapter's bug, not the app's: the client gets the 500, never a null result
+            logger().error("lambda-adapter failed to translate the app's answer (request %s): a bug in lambda-adapter",
+                           request_id(self._context), exc_info=True)  # fmt: skip
+            result = self._module.from_response(server_error(), self._event, self._options)
         if self._sink is None:
             self.value = result
         else:
@@ -152,7 +160,7 @@ def to_result(result: Result, response: Response, translator: ModuleType, source
               options: Options, context: LambdaContext) -> Result:  # fmt: skip
     """The result to send for ``response``: ``result`` (the source's translation of it), or a 500 in
     its place when that is over the source's limit; values a single-value answer cannot carry logged."""
-    if len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):  # else under the limit, escaped or not
+    if len(result.get("body", "")) > _UNMEASURED.get(source, _UNMEASURED_ELSE):  # else under the limit, escaped or not
         size, limit = size_and_limit(result, source, event, translator)
         if size > limit:
             logger().error(
@@ -169,21 +177,38 @@ def to_result(result: Result, response: Response, translator: ModuleType, source
 def size_and_limit(result: Result, source: str, event: Any, translator: ModuleType) -> tuple[int, int]:
     """The size of the result as Lambda serialises it, and the source's limit for it."""
     if source == "edge":  # CloudFront's limits are for the generated response's headers and body
-        kind = (event["Records"][0]["cf"].get("config") or {}).get("eventType") or "origin-request"
-        limits: dict[str, int] = translator.LIMITS
-        limit = limits.get(kind, limits["origin-request"])
+        limit: int = translator.LIMITS[translator.kind_of(event)]
     else:
         limit = _LIMITS.get(source, RESULT_LIMIT)
-    size = len(result["body"])
+    size = len(result.get("body", ""))
     # only a body that could be over once JSON escapes it is serialised
     if size * _ESCAPED_MAX + 65536 > limit:
-        import json
-
         if result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64":  # nothing to escape
-            size += len(json.dumps({**result, "body": ""}))
+            size += _json_size({**result, "body": ""})
         else:
-            size = len(json.dumps(result))
+            size = _json_size(result)
     return size, limit
+
+
+def _json_size(document: Result) -> int:
+    """The bytes of ``document`` as the runtime writes it: non-ASCII text escaped, or UTF-8."""
+    import json
+
+    if escapes_non_ascii():
+        return len(json.dumps(document))
+    try:
+        return len(json.dumps(document, ensure_ascii=False).encode())
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8: the runtime writes it escaped
+        return len(json.dumps(document))
+
+
+def escapes_non_ascii() -> bool:
+    """Whether the runtime writes results (JSON) with non-ASCII text escaped: awslambdaric does up to the
+    python3.11 runtimes, and writes UTF-8 from python3.12 on (``AWS_EXECUTION_ENV``); so does our loop."""
+    import os
+
+    version = os.environ.get("AWS_EXECUTION_ENV", "").partition("AWS_Lambda_python3.")[2]
+    return not (version.isdigit() and int(version) >= 12)
 
 
 def _warn_dropped_headers(response: Response, result: Result, source: str, context: Any) -> None:

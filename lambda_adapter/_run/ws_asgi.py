@@ -3,7 +3,8 @@
 Per event the app runs from the start with the connect-time scope (kept in the connection
 store) and gets, from ``receive``:
 - CONNECT: ``websocket.connect``; ``websocket.accept`` makes it a 200 (with the subprotocol),
-  ``websocket.close``, a denial response or no accept refuse it (403, or the denial's status).
+  ``websocket.close``, a denial response or no accept refuse it (403, or the denial's status
+  unless a 2xx, which API Gateway would take for an accept).
 - MESSAGE: ``websocket.connect`` (its ``websocket.accept`` is a no-op: the connection is open),
   then ``websocket.receive`` with the message (``text``, or ``bytes`` for a base64 event).
 - DISCONNECT: ``websocket.connect``, then ``websocket.disconnect`` with the event's close code.
@@ -61,9 +62,10 @@ class ConnectionClosed(OSError):
 class _Session:
     """One event's side of a WebSocket connection: ``receive`` and ``send`` for the app."""
 
-    def __init__(self, frame: Frame, endpoint: str) -> None:
+    def __init__(self, frame: Frame, endpoint: str, off_loop: bool = False) -> None:
         self.frame = frame
         self.endpoint = endpoint
+        self.off_loop = off_loop  # Management API calls in a worker thread: the loop is shared (ainvoke)
         self.state = CONNECTING if frame.event_type == CONNECT else OPEN
         self.inbox: list[Message] = [{"type": "websocket.connect"}]
         if frame.event_type == MESSAGE:
@@ -95,13 +97,13 @@ class _Session:
         if kind == "websocket.accept":
             self._accept(message)
         elif kind == "websocket.send" and self.state == OPEN:
-            self._send(message)
+            await self._call(self._send, message)
         elif kind == "websocket.close":
             if self.state != CLOSED:
-                self._close()
+                await self._call(self._close)
         elif kind == "websocket.http.response.start" and self.state == CONNECTING and self.denial is None:
             self.status = int(message["status"])
-            self.headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message["headers"]]
+            self.headers = _headers_of(message)
             self.denial = []
         elif kind == "websocket.http.response.body" and self.denial is not None and self.state == CONNECTING:
             self.denial.append(bytes(message.get("body", b"")))
@@ -112,12 +114,21 @@ class _Session:
         else:
             raise InvalidResponse(f"ASGI message {kind!r} is out of order: the WebSocket is {self.state!r}")
 
+    async def _call(self, call: Callable[..., None], *args: Any) -> None:
+        """``call`` (a Management API request at most), in a worker thread when the loop is shared."""
+        if self.off_loop:
+            import asyncio
+
+            await asyncio.to_thread(call, *args)
+        else:
+            call(*args)
+
     def _accept(self, message: Message) -> None:
         if self.frame.event_type != CONNECT:
             return  # the connection is open since its $connect: accepting again is the app's habit
         if self.state != CONNECTING or self.denial is not None:
             raise InvalidResponse(f"websocket.accept came when the WebSocket is {self.state!r}")
-        headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
+        headers = _headers_of(message)
         subprotocol = message.get("subprotocol")
         if subprotocol and any(name.lower() == "sec-websocket-protocol" for name, _ in headers):
             # ASGI: the server must raise; joined, the two would be one header clients refuse
@@ -154,7 +165,17 @@ class _Session:
 
     def response(self) -> Response:
         body = b"".join(self.denial or ())
+        if self.denial is not None and 200 <= self.status < 300:
+            # API Gateway takes a 2xx from $connect for an accept (websocket-connect-route-subprotocol.html);
+            # uvicorn sends the 2xx, and the client's handshake fails without its 101: a refusal either way
+            logger().warning("a WebSocket denial response of status %d refuses the connect with a 403", self.status)
+            return Response(403, checked_headers(self.headers), body)
         return Response(self.status, checked_headers(self.headers), body)
+
+
+def _headers_of(message: Message) -> list[tuple[str, str]]:
+    """The headers of an accept or a denial: optional in ASGI (an empty list when missing)."""
+    return [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers", ())]
 
 
 def to_websocket_scope(request: Environ, state: dict[str, Any], event: Event, context: Any) -> dict[str, Any]:
@@ -200,7 +221,9 @@ class ASGIWebSocket:
         """``__call__`` on the caller's running loop (``Handler.ainvoke``)."""
         import asyncio
 
-        prepared = self._prepare(event, context)
+        # the store's reads and writes and the Management API's requests block: in worker threads, so
+        # that the other invocations on the loop go on meanwhile
+        prepared = await asyncio.to_thread(self._prepare, event, context, True)
         if isinstance(prepared, dict):
             return prepared
         frame, request, scope, session = prepared
@@ -213,9 +236,10 @@ class ASGIWebSocket:
                          seconds_left(context, margin))  # fmt: skip
         except Exception as exc:
             error = exc
-        return self._settled(frame, request, _outcome(error, session, context))
+        return await asyncio.to_thread(self._settled, frame, request, _outcome(error, session, context))
 
-    def _prepare(self, event: Event, context: LambdaContext) -> Result | tuple[Frame, Environ, Message, _Session]:
+    def _prepare(self, event: Event, context: LambdaContext,
+                 off_loop: bool = False) -> Result | tuple[Frame, Environ, Message, _Session]:  # fmt: skip
         try:
             frame = Frame(event)
             request = request_for(frame, event, self.store, self.options, self.path)
@@ -224,7 +248,7 @@ class ASGIWebSocket:
         endpoint = _management.resolve_endpoint(frame.endpoint, self.options.websocket_endpoint)
         scope = to_websocket_scope(request, {}, event, context)
         scope["aws.websocket"] = frame.info(endpoint)
-        return frame, request, scope, _Session(frame, endpoint)
+        return frame, request, scope, _Session(frame, endpoint, off_loop)
 
     def _settled(self, frame: Frame, request: Environ, response: Response) -> Result:
         settle(frame, self.store, request, frame.event_type == CONNECT and response.status == 200)
@@ -240,7 +264,7 @@ def _outcome(error: Exception | None, session: _Session, context: Any) -> Respon
         logger().error("cancelled the ASGI app near the Lambda deadline (request %s): %s", request_id(context), error)
         return _FAILED
     # the app's own exception for the disconnect it was given (Starlette's WebSocketDisconnect) is no failure
-    if error is not None and not (session.ended and type(error).__name__ == "WebSocketDisconnect"):
+    if error is not None and not (session.ended and _is_disconnect(error)):
         logger().error("the ASGI app failed on a WebSocket event (request %s)", request_id(context), exc_info=error)
         return _FAILED
     try:
@@ -248,3 +272,12 @@ def _outcome(error: Exception | None, session: _Session, context: Any) -> Respon
     except InvalidResponse:
         logger().exception("the ASGI app sent invalid headers (request %s)", request_id(context))
         return _FAILED
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    """A framework's ``WebSocketDisconnect``, alone or as all that an exception group holds (a task
+    group's: anyio and ``asyncio.TaskGroup`` wrap what a reader task raised)."""
+    group = getattr(error, "exceptions", None) if type(error).__name__.endswith("ExceptionGroup") else None
+    if isinstance(group, tuple) and group:
+        return all(_is_disconnect(inner) for inner in group)
+    return type(error).__name__ == "WebSocketDisconnect"

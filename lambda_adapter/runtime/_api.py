@@ -16,6 +16,8 @@ import os
 import time
 import traceback
 
+from .._run import escapes_non_ascii
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -28,9 +30,7 @@ XRAY_CAUSE = "Lambda-Runtime-Function-XRay-Error-Cause"
 _RUNTIME = os.path.dirname(os.path.abspath(__file__))  # this package's frames stay out of stack traces
 _LOAD = os.path.join(os.path.dirname(_RUNTIME), "_load.py")  # ... and the handler loader's, at init
 _SMALL = 65536  # a chunk up to this size is framed in one copy and sent at once
-# awslambdaric writes JSON text as UTF-8 on the python3.12 runtimes and later, escaped to ASCII before
-_RUNTIME_VERSION = os.environ.get("AWS_EXECUTION_ENV", "").partition("AWS_Lambda_python3.")[2]
-ASCII_ONLY = not (_RUNTIME_VERSION.isdigit() and int(_RUNTIME_VERSION) >= 12)
+ASCII_ONLY = escapes_non_ascii()  # JSON text as awslambdaric writes it on this runtime: UTF-8 from python3.12
 
 
 class RuntimeAPIError(RuntimeError):

@@ -63,7 +63,7 @@ def answering(status: str, headers: list[tuple[str, str]], body: bytes) -> Any:
 def test_generated_response_keeps_repeats_and_drops_what_cloudfront_refuses() -> None:
     app = answering("201 Created", [
         ("Content-Type", "text/plain"), ("Content-Length", "2"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
-        ("Connection", "keep-alive"), ("X-Amz-Cf-Id", "x"), ("X-Amzn-Trace-Id", "y"), ("Transfer-Encoding", "chunked"),
+        ("Connection", "keep-alive"), ("X-Amz-Cf-Id", "x"), ("X-Amzn-RequestId", "y"), ("Transfer-Encoding", "chunked"),
         ("Via", "1.1 app"), ("X-Edge-Thing", "z"), ("Vary", "Accept"), ("Vary", "Cookie"),
     ], b"hi")  # fmt: skip
     result = adapt(app)(edge_event(), LambdaContext())
@@ -75,6 +75,56 @@ def test_generated_response_keeps_repeats_and_drops_what_cloudfront_refuses() ->
         {"key": "set-cookie", "value": "b=2"},
     ]
     assert headers_of(result)["vary"] == ["Accept", "Cookie"]
+
+
+# AWS "Restrictions on all edge functions" (edge-function-restrictions-all.html): a generated response
+# that adds a disallowed header, or one read-only for its event type, fails validation (a 502 to the
+# viewer: Mangum issue 262, Content-Length in an origin-request answer); the disallowed X-Amzn-*
+# headers are ten named ones, not the whole prefix. (header, event type, kept)
+EDGE_HEADERS = [
+    ("X-Amzn-Trace-Id", "origin-request", True),  # not among the disallowed X-Amzn-* headers
+    ("X-Amzn-Remapped-Date", "viewer-request", True),
+    ("X-Amzn-RequestId", "origin-request", False),
+    ("X-Amzn-ErrorType", "viewer-request", False),
+    ("X-Amz-Cf-Pop", "viewer-request", False),
+    ("Accept-Encoding", "origin-request", False),  # read-only in origin-request events
+    ("If-None-Match", "origin-request", False),
+    ("If-Modified-Since", "origin-request", False),
+    ("If-Range", "origin-request", False),
+    ("If-Unmodified-Since", "origin-request", False),
+    ("Accept-Encoding", "viewer-request", True),  # read-only only in origin-request events
+    ("Host", "viewer-request", False),  # read-only in viewer-request events
+    ("Host", "origin-request", True),
+    ("Content-Length", "viewer-request", False),
+    ("Warning", "viewer-request", True),  # read-only only in viewer-response events
+]
+
+
+@pytest.mark.parametrize("name, event_type, kept", EDGE_HEADERS)
+def test_generated_response_headers_per_event_type(name: str, event_type: str, kept: bool) -> None:
+    app = answering("200 OK", [("Content-Type", "text/plain"), (name, "v")], b"ok")
+    result = adapt(app)(edge_event(event_type=event_type), LambdaContext())
+    assert (name.lower() in result["headers"]) is kept
+    assert headers_of(result)["content-type"] == ["text/plain"]
+
+
+# AWS "Generating HTTP responses in request triggers", Errors: a 204 whose response includes a value
+# for body is a 502; an empty string is such a value (serverless-next.js issue 436).
+@pytest.mark.parametrize("event_type", ["viewer-request", "origin-request"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_no_content_has_no_body_field(event_type: str, method: str) -> None:
+    app = answering("204 No Content", [("X-A", "1")], b"")
+    result = adapt(app)(edge_event(event_type=event_type, method=method), LambdaContext())
+    assert result["status"] == "204" and headers_of(result)["x-a"] == ["1"]
+    assert "body" not in result and "bodyEncoding" not in result
+
+
+@pytest.mark.parametrize("config", ["oops", [1], {"eventType": ["viewer-request"]}, {"eventType": 5}])
+def test_malformed_config_gets_a_well_formed_400(config: Any) -> None:
+    event = edge_event()
+    event["Records"][0]["cf"]["config"] = config
+    result = adapt(answering("200 OK", [], b""))(event, LambdaContext())
+    assert result["status"] == "400" and body_of(result) == b"Bad Request"
 
 
 def test_binary_answer_is_base64() -> None:

@@ -188,6 +188,32 @@ def test_a_denial_response_refuses_with_its_status() -> None:
     assert handler(ws_event("CONNECT", "c1", query="deny"), LambdaContext()) == {"statusCode": 401}
 
 
+def test_a_denial_response_without_headers_refuses_with_its_status() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()  # ASGI: the denial's headers are optional, an empty list when missing (as uvicorn reads them)
+        await send({"type": "websocket.http.response.start", "status": 401})
+        await send({"type": "websocket.http.response.body", "body": b"who are you?"})
+
+    assert adapt(app, lifespan="off")(ws_event("CONNECT", "c1"), LambdaContext()) == {"statusCode": 401}
+
+
+def test_a_denial_response_with_a_2xx_status_still_refuses(caplog: pytest.LogCaptureFixture) -> None:
+    from starlette.responses import PlainTextResponse
+
+    app = FastAPI()
+
+    @app.websocket("/")
+    async def endpoint(ws: WebSocket) -> None:
+        await ws.send_denial_response(PlainTextResponse("not today"))  # Starlette's default status: 200
+
+    store = MemoryStore()
+    with caplog.at_level(logging.WARNING, "lambda_adapter"):
+        result = adapt(app, lifespan="off", connection_store=store)(ws_event("CONNECT", "c1"), LambdaContext())
+    assert result == {"statusCode": 403}, "uvicorn answers the 200, and the client's handshake fails: no 101"
+    assert list(store.connections()) == []
+    assert "denial response of status 200" in caplog.text
+
+
 def test_send_during_connect_is_dropped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     handler = adapt(raw_app, lifespan="off")
     with caplog.at_level(logging.WARNING, "lambda_adapter"):
@@ -324,6 +350,36 @@ def test_an_endpoint_that_lets_websocket_disconnect_escape_is_fine(
     assert not [r for r in caplog.records if r.name == "lambda_adapter"], "the framework's WebSocketDisconnect"
 
 
+def test_a_websocket_disconnect_in_a_task_group_is_fine(endpoint: str, caplog: pytest.LogCaptureFixture) -> None:
+    import anyio
+
+    app = FastAPI()
+
+    @app.websocket("/")
+    async def echo(ws: WebSocket) -> None:  # a reader in a task group: the group wraps its WebSocketDisconnect
+        await ws.accept()
+
+        async def reader() -> None:
+            while True:
+                text = await ws.receive_text()
+                if text == "boom":
+                    raise RuntimeError("the reader broke")
+                await ws.send_text(text)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(reader)
+
+    handler = adapt(app)
+    cid = uuid.uuid4().hex
+    with caplog.at_level(logging.ERROR, "lambda_adapter"):
+        assert handler(ws_event("CONNECT", cid), LambdaContext()) == {"statusCode": 200}
+        assert handler(ws_event("MESSAGE", cid, body="again"), LambdaContext()) == {"statusCode": 200}
+        assert handler(ws_event("DISCONNECT", cid, close_code=1001), LambdaContext()) == {"statusCode": 200}
+    assert posted_to(cid) == b"again"
+    assert not [r for r in caplog.records if r.name == "lambda_adapter"], "a group of WebSocketDisconnect only"
+    assert handler(ws_event("MESSAGE", cid, body="boom"), LambdaContext()) == {"statusCode": 500}, "any other error"
+
+
 def test_accept_headers_with_a_line_break_refuse_the_connect() -> None:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await receive()
@@ -442,3 +498,56 @@ def test_an_accept_with_a_subprotocol_and_its_header_too_is_refused() -> None:
     assert handler(ws_event("CONNECT", "c1"), LambdaContext()) == {"statusCode": 500}
     accepted = handler(ws_event("CONNECT", "c2"), LambdaContext())
     assert accepted == {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v2"}}
+
+
+def test_ainvoke_makes_the_stores_and_the_management_apis_calls_off_the_shared_loop(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Managed Instances: every slot's invocation is a task of one loop; a blocking call there would hold up the rest
+    import threading
+
+    from lambda_adapter.websocket import _management
+
+    threads: list[tuple[str, bool]] = []
+
+    class Recording(MemoryStore):
+        def save(self, connection_id: str, request: Any) -> None:
+            threads.append(("save", threading.current_thread() is threading.main_thread()))
+            super().save(connection_id, request)
+
+        def load(self, connection_id: str) -> dict[str, str] | None:
+            threads.append(("load", threading.current_thread() is threading.main_thread()))
+            return super().load(connection_id)
+
+    post, delete = _management.post, _management.delete
+
+    def recorded(name: str, call: Any) -> Any:
+        def run(*args: Any) -> Any:
+            threads.append((name, threading.current_thread() is threading.main_thread()))
+            return call(*args)
+
+        return run
+
+    monkeypatch.setattr(_management, "post", recorded("post", post))
+    monkeypatch.setattr(_management, "delete", recorded("delete", delete))
+    seen: list[Any] = []
+    handler = adapt(fastapi_app(seen), connection_store=Recording(), websocket_path="/ws")
+
+    class Sink:
+        streams = False
+        value: Any = None
+
+        def result(self, result: Any) -> None:
+            self.value = result
+
+    async def invoke(event: dict[str, Any]) -> Any:  # on the loop of the main thread, as the runtime loop runs it
+        sink = Sink()
+        await handler.ainvoke(event, LambdaContext(), sink)  # type: ignore[arg-type]
+        return sink.value
+
+    cid = uuid.uuid4().hex
+    assert asyncio.run(invoke(ws_event("CONNECT", cid)))["statusCode"] == 200
+    assert asyncio.run(invoke(ws_event("MESSAGE", cid, body="hi"))) == {"statusCode": 200}
+    assert posted_to(cid) == b"echo 'hi'"
+    assert [name for name, _ in threads] == ["save", "load", "post"]
+    assert not any(on_loop for _, on_loop in threads), threads

@@ -325,3 +325,31 @@ def test_the_size_limit_counts_the_body_as_lambda_serialises_it(format: str, bod
         return [body.encode()]
 
     assert status_of(adapt(app)(event_for(format), LambdaContext())) == status
+
+
+@pytest.mark.parametrize(
+    ("runtime", "format", "body", "status"),
+    [
+        # 300,000 CJK characters: 900,000 bytes of UTF-8, 1,800,000 once escaped (\u4e2d)
+        ("AWS_Lambda_python3.12", "alb", "中" * 300_000, 200),  # written as UTF-8: under ALB's 1,000,000
+        ("AWS_Lambda_python3.13", "alb", "中" * 300_000, 200),
+        ("AWS_Lambda_python3.11", "alb", "中" * 300_000, 500),  # written escaped: over
+        ("", "alb", "中" * 300_000, 500),  # no managed runtime named: escaped, as our loop writes it
+        ("AWS_Lambda_python3.12", "alb", "中" * 340_000, 500),  # 1,020,000 bytes of UTF-8: over all the same
+        ("AWS_Lambda_python3.12", "alb", "\x01" * 170_000, 500),  # a control character is escaped either way
+        ("AWS_Lambda_python3.12", "http", "\U0001f600" * 1_500_000, 200),  # 6,000,000 bytes of UTF-8: under 6 MB
+        ("AWS_Lambda_python3.11", "http", "\U0001f600" * 1_500_000, 500),
+    ],
+    ids=lambda value: value if isinstance(value, (str, int)) and len(str(value)) < 25 else "",
+)
+def test_the_size_limit_counts_the_result_as_the_runtime_of_its_python_writes_it(
+    runtime: str, format: str, body: str, status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """awslambdaric (and our loop) write a result's text as UTF-8 on python3.12 and later, escaped before."""
+    monkeypatch.setenv("AWS_EXECUTION_ENV", runtime)
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return [body.encode()]
+
+    assert status_of(adapt(app)(event_for(format), LambdaContext())) == status
