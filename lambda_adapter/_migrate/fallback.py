@@ -8,10 +8,19 @@ Invariants:
   origin's; the client's host, scheme and address go in ``X-Forwarded-Host/-Proto/-For``.
 - Redirects are not followed: the client gets them, as from any reverse proxy.
 - The path goes raw when the raw target shows it ("%2F" stays "%2F"), else re-encoded. A ``Location``
-  that points at the origin is rewritten to the client's host and root, as a reverse proxy does.
+  that points at the origin is rewritten to the client's host and root, as a reverse proxy does. A path
+  whose dot segments climb above the root ("/../admin", decoded "%2E%2E" and "..%2F" too) is a 400 and
+  is not sent, as nginx answers it: the origin would resolve it above its base path.
+- The origin gets only the client's headers and the forwarding ones: no ``Accept-Encoding: identity`` of
+  ``http.client``'s own, no ``X-Forwarded-Prefix`` but the adapter's.
 - One deadline for the whole exchange: the smaller of the configured timeout and the Lambda time left
-  less the margin (a socket timeout alone is per read: an origin sending a byte at a time would pass it).
-- The answer is read up to the largest Lambda result; more is refused without reading on.
+  less the margin (a socket timeout alone is per read: an origin sending a byte at a time, its headers
+  included, would pass it; a timer shuts the socket at the deadline).
+- The answer is read up to the largest Lambda result; more is refused without reading on. Interim 1xx
+  answers are skipped (no Lambda result carries them); an answer cut short of its ``Content-Length`` is
+  a 502, never a shorter 200. Header values are checked as an app's (a UTF-8 value reaches the client as
+  the text its bytes spell; an obs-fold becomes spaces, RFC 9112 section 5.2); a malformed one, a header
+  line http.client cannot parse (it would drop the rest) or differing ``Content-Length`` values is a 502.
 - A failing origin is a 502, an origin too slow a 504, each with one log line that names the origin
   and the reason, never the request's content.
 """
@@ -20,7 +29,8 @@ from __future__ import annotations
 
 import time
 
-from .._model import RESULT_LIMIT, Response
+from .._events.encoding import checked_headers
+from .._model import RESULT_LIMIT, InvalidResponse, Response
 from .._run import gateway_timeout, logger, request_id, seconds_left
 
 TYPE_CHECKING = False
@@ -70,23 +80,33 @@ def make_runner(url: str, timeout: float, margin: float) -> Runner:
         wait = timeout if left is None else min(timeout, left)
         if wait <= 0:
             return _failed(504, f"no time left before the Lambda deadline for {origin}", context)
+        if _climbs(environ["PATH_INFO"]):
+            return Response(400, [("Content-Type", "text/plain; charset=utf-8")], b"Bad Request")
         kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
         connection = kind(host, port, timeout=wait)
         deadline = time.monotonic() + wait
+        watchdog = None
         try:
-            method, target = environ["REQUEST_METHOD"], base + _target(environ)
-            connection.request(method, target, body or None, _headers(environ, host_header))
-            answer = connection.getresponse()
+            connection.connect()
+            watchdog = _Watchdog(connection.sock, deadline)
+            _send(connection, environ["REQUEST_METHOD"], base + _target(environ), body, _headers(environ, host_header))
+            answer = _checked(_final(connection.getresponse()))
             data = _read(answer, connection, deadline)
-            headers = _located(_kept(answer.getheaders()), origin, environ)
-            return Response(answer.status, headers, data)
-        except TimeoutError:
-            return _failed(504, f"{origin} did not answer within {wait:.1f} s", context)
+            if watchdog.fired:  # the socket was shut mid-answer: what came is not the whole answer
+                raise TimeoutError
+            headers = _located(_unfolded(_kept(answer.getheaders())), origin, environ)
+            return Response(answer.status, checked_headers(headers), data)
         except _TooLarge:
             return _failed(502, f"{origin} answered more than {_READ_LIMIT} bytes, over any Lambda limit", context)
+        except InvalidResponse as exc:
+            return _failed(502, f"{origin} answered a malformed header: {exc}", context)
         except (OSError, http.client.HTTPException) as exc:
+            if isinstance(exc, TimeoutError) or (watchdog is not None and watchdog.fired):
+                return _failed(504, f"{origin} did not answer within {wait:.1f} s", context)
             return _failed(502, f"{origin} failed: {type(exc).__name__}: {exc}", context)
         finally:
+            if watchdog is not None:
+                watchdog.timer.cancel()
             connection.close()
 
     return run
@@ -94,6 +114,66 @@ def make_runner(url: str, timeout: float, margin: float) -> Runner:
 
 class _TooLarge(Exception):
     """The origin's answer would not fit in any Lambda result."""
+
+
+class _Watchdog:
+    """Shuts the socket at the deadline: a socket timeout is per read, and an origin sending its status
+    line and headers a byte at a time would pass it (the body's reads are bounded by ``_read`` too)."""
+
+    def __init__(self, sock: Any, deadline: float) -> None:
+        import threading
+
+        self.sock, self.fired = sock, False
+        self.timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _fire(self) -> None:
+        import contextlib
+        import socket
+
+        self.fired = True
+        with contextlib.suppress(OSError):  # already closed
+            self.sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once
+
+
+def _send(connection: Any, method: str, target: str, body: bytes, headers: dict[str, str]) -> None:
+    """The request with the client's headers only: ``request()`` would add ``Accept-Encoding: identity``."""
+    connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+    if body:
+        headers["Content-Length"] = str(len(body))
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.endheaders(body or None)
+
+
+def _final(answer: Any) -> Any:
+    """The final answer: interim ones (103 Early Hints) skipped, as http.client skips only 100 Continue."""
+    while 100 <= answer.status < 200:
+        answer.headers = None  # begin() reads the next status line from the same stream
+        answer.begin()
+    return answer
+
+
+def _checked(answer: Any) -> Any:
+    """The answer, refused when its header section is malformed (RFC 9112 sections 5 and 6.3)."""
+    lengths = {value.strip() for line in answer.msg.get_all("Content-Length", ()) for value in line.split(",")}
+    if answer.msg.defects or len(lengths) > 1:
+        raise InvalidResponse("a line that is no header field, or differing Content-Length values")
+    return answer
+
+
+def _climbs(path: str) -> bool:
+    """Whether the decoded path's dot segments climb above its root (empty segments not counted)."""
+    depth = 0
+    for segment in path.split("/"):
+        if segment == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif segment not in ("", "."):
+            depth += 1
+    return False
 
 
 def _read(answer: Any, connection: Any, deadline: float) -> bytes:
@@ -108,6 +188,10 @@ def _read(answer: Any, connection: Any, deadline: float) -> bytes:
             connection.sock.settimeout(left)
         chunk = answer.read1(_CHUNK)  # read() would block until the whole chunk came, past any timeout
         if not chunk:
+            if answer.length:  # closed short of its Content-Length: read1() returns b"" where read() raises
+                import http.client
+
+                raise http.client.IncompleteRead(b"".join(chunks), answer.length)
             return b"".join(chunks)
         size += len(chunk)
         if size > _READ_LIMIT:
@@ -161,6 +245,7 @@ def _headers(environ: Environ, host: str) -> dict[str, str]:
     headers["Host"] = host
     headers["X-Forwarded-Host"] = client_host
     headers["X-Forwarded-Proto"] = environ["wsgi.url_scheme"]
+    headers.pop("X-Forwarded-Prefix", None)  # only the adapter's: a client's would steer the origin's URLs
     if environ["SCRIPT_NAME"]:  # the API stage or base path the client's URLs hold
         headers["X-Forwarded-Prefix"] = environ["SCRIPT_NAME"]
     headers.pop("X-Forwarded-For", None)  # a client can write any chain: only the address AWS saw is sent
@@ -174,6 +259,12 @@ def _kept(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     listed = [value for name, value in headers if name.lower() == "connection"]
     dropped = _HOP_BY_HOP | {token.strip().lower() for value in listed for token in value.split(",")}
     return [(name, value) for name, value in headers if name.lower() not in dropped]
+
+
+def _unfolded(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each obs-fold (a line break and blanks inside a value) as spaces, as RFC 9112 section 5.2 asks of
+    a proxy: a CR or LF must not reach the Lambda result."""
+    return [(name, value.replace("\r", " ").replace("\n", " ")) for name, value in headers]
 
 
 def _failed(status: int, reason: str, context: LambdaContext) -> Response:

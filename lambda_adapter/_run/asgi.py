@@ -258,7 +258,9 @@ class ASGIRunner:
         try:
             lifespan = self.container.lifespan
             scope = to_scope(environ, lifespan.state if lifespan is not None else _NO_STATE, event, context)
-            await finish(asyncio.ensure_future(self._call_scope(cycle, scope)), seconds_left(context, self.margin))
+            task = asyncio.ensure_future(self._call_scope(cycle, scope))
+            await finish(task, seconds_left(context, self.margin))
+            task.result()  # the app's failure, as run's loop.run raises it: finish only waits
         except DeadlineExceeded:
             self._timed_out(cycle, context)
         except Exception:

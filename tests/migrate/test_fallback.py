@@ -68,6 +68,24 @@ class _Handler(socketserver.StreamRequestHandler):
         elif path == "/chunked":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n")
             self.wfile.write(b"Connection: close, X-Hop\r\nX-Hop: 1\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        elif path == "/drip-head":  # the header section a byte every 0.2 s: only an overall deadline stops it
+            with contextlib.suppress(OSError):
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 1000:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+        elif path == "/early-hints":  # RFC 8297: an interim 103, then the answer
+            self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload\r\n\r\n")
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal")
+        elif path == "/cut":  # the origin dies 3 bytes into a 10-byte answer
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        elif path == "/odd-headers":  # an obs-fold (RFC 9112 section 5.2) and a UTF-8 value
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nX-Name: caf\xc3\xa9\r\n")
+            self.wfile.write(b"Content-Length: 2\r\n\r\nok")
+        elif path == "/no-colon":  # a broken header line: http.client would drop every header after it
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Broken : 1\r\nSet-Cookie: a=1\r\nContent-Length: 2\r\n\r\nok")
+        elif path == "/two-lengths":  # RFC 9112 section 6.3: a proxy answers 502 to differing Content-Lengths
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 10\r\n\r\nhelloworld")
         elif path == "/huge":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 8000000\r\n\r\n")
             with contextlib.suppress(OSError):
@@ -289,3 +307,56 @@ def test_credentials_in_the_origin_url_are_refused() -> None:
     with pytest.raises(ValueError, match="must not hold credentials") as caught:
         adapt({"/api": wsgi_echo}, fallback="https://user:hunter2@legacy.example.com")
     assert "hunter2" not in str(caught.value)
+
+
+def test_an_origin_that_drips_its_headers_is_cut_at_the_overall_deadline(raw_origin: str) -> None:
+    started = time.monotonic()
+    result = migrated(raw_origin, fallback_timeout=1)(event_for("http", path="/drip-head"), LambdaContext())
+    assert status_of(result) == 504
+    assert time.monotonic() - started < 3  # a per-read timeout alone would wait 200 s
+
+
+def test_an_interim_answer_is_skipped_and_the_final_one_reaches_the_client(raw_origin: str) -> None:
+    result = migrated(raw_origin)(event_for("http", path="/early-hints"), LambdaContext())
+    assert (status_of(result), body_of(result)) == (200, b"final")
+
+
+def test_an_answer_cut_short_is_a_502_not_a_truncated_200(raw_origin: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="lambda_adapter"):
+        result = migrated(raw_origin)(event_for("http", path="/cut"), LambdaContext())
+    assert (status_of(result), body_of(result)) == (502, b"Bad Gateway")
+    assert "IncompleteRead" in caplog.text
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "alb"])
+def test_origin_header_values_reach_the_client_as_sent_and_unfolded(raw_origin: str, format: str) -> None:
+    result = migrated(raw_origin)(event_for(format, path="/odd-headers"), LambdaContext())
+    headers = headers_of(result)
+    assert headers["x-name"] == ["caf\u00e9"]  # the UTF-8 bytes the origin sent, as the text they spell
+    assert headers["x-folded"] == ["a   b"]  # the fold replaced by spaces: no CR or LF reaches AWS
+
+
+def test_the_origin_gets_no_header_the_client_did_not_send(echo_origin: str) -> None:
+    event = event_for("http", path="/old", headers={"X-Forwarded-Prefix": "/evil"})  # no stage: no prefix to send
+    sent = json_of(migrated(echo_origin)(event, LambdaContext()))["headers"]
+    assert "HTTP_X_FORWARDED_PREFIX" not in sent  # a client's claim would steer the origin's URLs
+    assert "HTTP_ACCEPT_ENCODING" not in sent  # http.client's "identity" would forbid the origin to compress
+
+
+@pytest.mark.parametrize("path", ["/no-colon", "/two-lengths"])
+def test_a_malformed_header_section_is_a_502_not_a_partial_answer(
+    raw_origin: str, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="lambda_adapter"):
+        result = migrated(raw_origin, fallback_timeout=30)(event_for("http", path=path), LambdaContext())
+    assert (status_of(result), body_of(result)) == (502, b"Bad Gateway")
+    assert "malformed" in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/../admin", "/x/..%2F..%2Fadmin", "/%2E%2E/admin", "/x//../../admin"])
+def test_dot_segments_never_climb_above_the_origin_base_path(echo_origin: str, path: str) -> None:
+    handler = adapt({"/api/v2": asgi_echo}, fallback=f"{echo_origin}/legacy")
+    result = handler(event_for("url", path=path), LambdaContext())
+    assert (status_of(result), body_of(result)) == (400, b"Bad Request")  # nginx's answer too: no request is sent
+    inside = json_of(handler(event_for("url", path="/x/../y"), LambdaContext()))  # stays below the base: sent
+    assert inside["path_info"] == "/legacy/x/../y"

@@ -135,6 +135,29 @@ def test_one_invocations_fault_leaves_the_others_in_flight_alone(
     assert json.loads(api.invoke({}).body)["opened"] is True  # and the slots go on
 
 
+@pytest.mark.parametrize("streaming", ["1", "0"])
+def test_an_asgi_app_that_fails_on_the_one_loop_is_answered_as_one_at_a_time(
+    api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch, streaming: str
+) -> None:
+    """Before its first byte: a 500 (streamed or buffered), not "returned without giving an answer"; after
+    its first bytes: trailers, the app's own error and traceback in the log (docs/streaming.md, "At the edges")."""
+    monkeypatch.setenv("AWS_LAMBDA_MAX_CONCURRENCY", "2")
+    runtime = start_runtime("tests.streaming_apps:asgi", streaming=streaming)
+    answer = api.invoke(url_event(path="/fail"))
+    assert answer.kind == "response" and answer.trailers == {}
+    if streaming == "1":
+        prelude, body = answer.body.partition(b"\0" * 8)[::2]
+        assert json.loads(prelude)["statusCode"] == 500 and body == b"Internal Server Error"
+    else:
+        assert json.loads(answer.body)["statusCode"] == 500
+    assert "the app broke before answering" in runtime.wait_for_log("the ASGI app failed")
+    if streaming == "1":
+        cut = api.invoke(url_event(path="/midstream"))
+        assert cut.trailers["lambda-runtime-function-error-type"] == "Function.RuntimeError"
+        assert "the app broke after its first chunk" in runtime.wait_for_log("ended with error trailers")
+    assert "never retrieved" not in runtime.log() and "without giving an answer" not in runtime.log()
+
+
 def test_a_fatal_runtime_api_answer_ends_the_process(
     api: RuntimeAPIServer, start_runtime: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
