@@ -25,15 +25,21 @@ def free_port() -> int:
 
 
 def wait_for_port(
-    port: int, process: subprocess.Popen[bytes], log: IO[bytes], *, timeout: float = 30, what: str = "server"
+    port: int,
+    process: subprocess.Popen[bytes],
+    log: IO[bytes],
+    *,
+    timeout: float = 30,
+    what: str = "server",
+    host: str = "127.0.0.1",
 ) -> None:
-    """Return once ``port`` accepts connections; fail with the process's output if it exits or times out."""
+    """Return once ``port`` on ``host`` accepts connections; fail with the process's output if it exits or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"{what} exited with status {process.returncode} before listening:\n{output(log)}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with socket.create_connection((host, port), timeout=1):
                 return
         except OSError:
             time.sleep(0.1)
@@ -67,17 +73,26 @@ def serving(
     stage: str | None = None,
     env: dict[str, str] | None = None,
     options: Sequence[str] = (),
+    host: str = "127.0.0.1",
 ) -> Iterator[str]:
-    """``lambda-adapter serve spec`` as a subprocess on a free port; yields the base URL (with the stage)."""
+    """``lambda-adapter serve spec`` as a subprocess on a free port of ``host``; yields the base URL (and stage)."""
     port = free_port()
     command = [sys.executable, "-m", "lambda_adapter", "serve", spec, "--format", format, "--port", str(port)]
-    command += [*(["--stage", stage] if stage else []), *options]
-    base = f"http://127.0.0.1:{port}/{stage}" if stage else f"http://127.0.0.1:{port}"
-    yield from run_server(command, cwd=cwd, port=port, env=env, base=base)
+    command += [*(["--stage", stage] if stage else []), *(["--host", host] if host != "127.0.0.1" else []), *options]
+    origin = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    base = f"{origin}/{stage}" if stage else origin
+    yield from run_server(command, cwd=cwd, port=port, env=env, base=base, host=host)
 
 
 def run_server(
-    command: Sequence[str], *, cwd: Path, port: int, env: dict[str, str] | None, base: str, timeout: float = 30
+    command: Sequence[str],
+    *,
+    cwd: Path,
+    port: int,
+    env: dict[str, str] | None,
+    base: str,
+    timeout: float = 30,
+    host: str = "127.0.0.1",
 ) -> Iterator[str]:
     """Run ``command`` (a server listening on ``port``) until the caller is done with ``base``."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
@@ -85,7 +100,7 @@ def run_server(
         process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)  # fmt: skip
         try:
-            wait_for_port(port, process, log, timeout=timeout, what=" ".join(command[:5]))
+            wait_for_port(port, process, log, timeout=timeout, what=" ".join(command[:5]), host=host)
             yield base
         finally:
             stop(process)

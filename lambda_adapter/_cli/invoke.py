@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         result = handler(event, context)
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
-        frames = traceback.format_tb(exc.__traceback__)
+        # from the handler's frame on: awslambdaric leaves its own frames out of stackTrace
+        frames = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
         print(json.dumps({"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": frames}, indent=2))
         return 1
     try:

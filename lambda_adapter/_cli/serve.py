@@ -5,7 +5,7 @@ Invariants:
   when this command runs.
 - Every request goes through ``_local.LocalFunction`` (the translation the httpx transport shares): the
   headers exactly as received (repeats and spelling kept), the target as sent (bytes beyond ASCII
-  percent-encoded, as browsers send them).
+  percent-encoded, as browsers send them); the answer's header values go out as UTF-8 bytes.
 - A wrong ``MODULE:HANDLER``, a port in use, a stage with a format that has none: a ``UsageError``,
   found before the server starts. With ``--reload``, a module that stops importing after an edit fails
   every request (502) until it is fixed; the server stays up.
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from .._events.encoding import wsgi_str
 from .._load import UsageError, load_handler
 from ..testing._local import LOCAL_FORMATS, STAGE_FORMATS, LocalFunction, Request
 
@@ -47,10 +48,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--stage goes with --format {'|'.join(STAGE_FORMATS)}, not {args.format}")
     if args.stage is not None and (not args.stage or "/" in args.stage):
         raise UsageError(f"--stage must be one path segment, got {args.stage!r}")
+    if args.stage == "$default":
+        raise UsageError("--stage $default is the stage without a segment: leave --stage out")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, got {args.port}")
     handler = reloaded_handler(args.handler) if serving.is_running_from_reloader() else load_handler(args.handler)
     function = LocalFunction(handler, format=args.format, stage=args.stage)
     if not serving.is_running_from_reloader():
-        _check_port(args.host, args.port)
+        _check_port(args.host, args.port, serving.select_address_family(args.host, args.port))
         root = f"/{args.stage}/" if args.stage else "/"
         print(f"lambda-adapter: {args.handler} as {args.format} events on http://{args.host}:{args.port}{root}",
               file=sys.stderr, flush=True)  # fmt: skip
@@ -87,9 +92,10 @@ def _werkzeug_serving() -> Any:
     return werkzeug.serving
 
 
-def _check_port(host: str, port: int) -> None:
+def _check_port(host: str, port: int, family: socket.AddressFamily) -> None:
+    """``UsageError`` unless werkzeug can listen there (``family``: the one werkzeug picks, IPv6 for ``::1``)."""
     try:
-        with socket.create_server((host, port)):
+        with socket.create_server((host, port), family=family):
             pass
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
@@ -112,7 +118,8 @@ def to_wsgi(function: LocalFunction) -> Callable[[dict[str, Any], Any], Iterable
             port=int(environ["SERVER_PORT"]),
         )
         answer = function.answer(request)
-        start_response(f"{answer.status} {_phrase(answer.status)}", answer.headers)
+        # header values on the wire as the UTF-8 bytes of the result's text (werkzeug writes latin-1)
+        start_response(f"{answer.status} {_phrase(answer.status)}", [(n, wsgi_str(v)) for n, v in answer.headers])
         return [answer.body]
 
     return app

@@ -19,7 +19,8 @@ Invariants:
 - Lambda's payload limits hold: an event over 6 MiB is a 413 and the handler is not called; a result over
   them is the source's failure (502/500), each with the sizes on stderr.
 - Connection-level headers (``Connection``, ``Transfer-Encoding``...) end at API Gateway and Function
-  URLs (ALB passes them on). No answer to HEAD has a body, the front's own included.
+  URLs (ALB passes them on). No answer to HEAD has a body, the front's own included, nor a 1xx, 204 or 304
+  (RFC 9110 6.4.1), whatever the handler returned.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ class LocalFunction:
     def answer(self, request: Request) -> Answer:
         """Turn ``request`` into the event, call the handler, turn its result into the answer."""
         answer = self._answer(request)
-        return replace(answer, body=b"") if request.method == "HEAD" else answer  # the front's own answers too
+        bodiless = request.method == "HEAD" or answer.status < 200 or answer.status in (204, 304)
+        return replace(answer, body=b"") if bodiless else answer  # the front's own answers too
 
     def _answer(self, request: Request) -> Answer:
         target = self._within_stage(request.target)

@@ -9,7 +9,7 @@ Invariants:
 - Anything else the source cannot read is its failure (``failure``): REST's 502 ``{"message": "Internal
   server error"}``, HTTP APIs' 500 ``{"message":"Internal Server Error"}``, with the reason on stderr.
 - Connection-level headers of the result belong to the server; ``Content-Length`` is the body's length,
-  except in the answer to HEAD, which keeps the app's.
+  except in the answer to HEAD and a 304, which keep the app's, and a 1xx or 204, which have none.
 """
 
 from __future__ import annotations
@@ -61,8 +61,19 @@ def to_answer(format: str, result: Any, method: str) -> Answer:
         log(f"malformed Lambda proxy response: {exc}")
         return failure(format)
     headers = [(name, value) for name, values in received.items() if name not in HOP_BY_HOP for value in values]
-    length = received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body))
-    return Answer(status, [*headers, ("Content-Length", length)], body)  # LocalFunction drops a HEAD's body
+    return Answer(status, [*headers, *_content_length(status, method, received, body)], body)
+
+
+def _content_length(status: int, method: str, received: dict[str, list[str]], body: bytes) -> list[tuple[str, str]]:
+    """The answer's Content-Length (LocalFunction drops a HEAD's body): RFC 9110 8.6 allows none in a 1xx or
+    204, and in a 304 only the length the 200 would have, which the app knows (Flask sends none)."""
+    if status < 200 or status == 204:
+        return []
+    if status == 304:
+        return [("Content-Length", value) for value in received.get("content-length", [])[-1:]]
+    return [
+        ("Content-Length", received.get("content-length", [str(len(body))])[-1] if method == "HEAD" else str(len(body)))
+    ]
 
 
 def _known_fields(format: str, result: Any) -> Any:

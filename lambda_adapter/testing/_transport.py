@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from ._local import LocalFunction, Request
+from ._result import Answer
 
 
 class LambdaTransport(httpx.BaseTransport):
@@ -32,7 +33,7 @@ class LambdaTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self.function.answer(to_request(request, request.read(), self.client))
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
+        return httpx.Response(answer.status, headers=wire_headers(answer), content=answer.body, request=request)
 
 
 class AsyncLambdaTransport(httpx.AsyncBaseTransport):
@@ -48,7 +49,12 @@ class AsyncLambdaTransport(httpx.AsyncBaseTransport):
 
         local = to_request(request, await request.aread(), self.client)
         answer = await anyio.to_thread.run_sync(self.function.answer, local)
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
+        return httpx.Response(answer.status, headers=wire_headers(answer), content=answer.body, request=request)
+
+
+def wire_headers(answer: Answer) -> list[tuple[bytes, bytes]]:
+    """The answer's headers as the bytes on the wire: UTF-8, as the source sends them (httpx would take ASCII only)."""
+    return [(name.encode(), value.encode()) for name, value in answer.headers]
 
 
 def to_request(request: httpx.Request, body: bytes, client: str) -> Request:

@@ -148,12 +148,15 @@ FLASK = ROOT / "samples" / "flask_app"
         (["app:handler", "--format", "url", "--stage", "dev"], "--stage goes with --format rest|http|http1, not url"),
         (["app:handler", "--stage", "a/b"], "--stage must be one path segment"),
         (["app:handler", "--host", "192.0.2.1"], "cannot listen on 192.0.2.1:"),
+        (["app:handler", "--stage", "$default"], "--stage $default is the stage without a segment: leave --stage out"),
+        (["app:handler", "--port", "65536"], "--port must be 0 to 65535, got 65536"),
+        (["app:handler", "--port", "-1"], "--port must be 0 to 65535, got -1"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(argv: list[str], message: str, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     monkeypatch.chdir(FLASK)
-    assert main(["serve", *argv, "--port", str(free_port())]) == 2
+    assert main(["serve", "--port", str(free_port()), *argv]) == 2  # a --port in argv comes last and wins
     error = capsys.readouterr().err
     assert error.startswith("lambda-adapter serve: error: ") and message in error and error.count("\n") == 1
 
@@ -185,6 +188,21 @@ def test_the_server_hands_over_headers_and_target_as_received() -> None:
     assert (event["path"], event["multiValueQueryStringParameters"]) == ("/a%2Fb", {"q": [" "]})
     assert event["multiValueHeaders"]["X-Trace"] == ["1"] and event["multiValueHeaders"]["x-trace"] == ["2"]
     assert event["multiValueHeaders"]["X-Forwarded-For"] == ["127.0.0.1"]
+
+
+def ipv6_loopback() -> bool:
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback")
+def test_an_ipv6_listen_address_is_served_as_werkzeug_serves_it() -> None:
+    with serving("app:handler", cwd=FLASK, format="http", host="::1") as base:
+        answer = httpx.get(f"{base}/request?x=1", timeout=30)
+    assert answer.status_code == 200 and answer.json()["remote"] == "::1"
 
 
 def test_serve_without_werkzeug_says_which_extra(monkeypatch: pytest.MonkeyPatch,
@@ -223,6 +241,16 @@ def test_raw_non_ascii_bytes_in_the_target_reach_the_handler_percent_encoded() -
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     (event,) = events
     assert (event["rawPath"], event["rawQueryString"]) == ("/café", "q=%C3%BC")  # as httpx sends it
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "alb"])
+def test_a_utf8_header_value_goes_out_as_its_utf8_bytes(format: str) -> None:
+    """What the app put in the result as text reaches the client as the UTF-8 bytes uvicorn would send."""
+    result = {"statusCode": 200, "headers": {"Content-Disposition": 'attachment; filename="€-Łódź.txt"'}, "body": ""}
+    with in_process(LocalFunction(lambda event, context: result, format=format)) as port:
+        answer = raw_request(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert 'content-disposition: attachment; filename="€-Łódź.txt"\r\n'.encode() in answer
 
 
 def test_reload_survives_a_module_that_fails_to_import_until_it_is_fixed(tmp_path: Path) -> None:

@@ -127,3 +127,43 @@ def test_hop_by_hop_headers_end_at_api_gateway_not_at_alb(format: str) -> None:
     assert "x-kept" in names
     assert ("connection" in names, "keep-alive" in names, "te" in names) == ((True,) * 3 if format == "alb" else
                                                                                (False,) * 3)  # fmt: skip
+
+
+def flask_without_content() -> Any:
+    from flask import Flask, request
+
+    app = Flask(__name__)
+
+    @app.delete("/item")
+    def deleted() -> tuple[str, int]:
+        return "", 204
+
+    @app.get("/item")
+    def item() -> Any:
+        answer = app.make_response("the item")
+        answer.set_etag("v1")
+        return answer.make_conditional(request)
+
+    return app
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "http1", "url", "alb", "alb-multi"])
+@pytest.mark.parametrize(
+    ("method", "headers", "status"), [("DELETE", [], 204), ("GET", [("If-None-Match", '"v1"')], 304)]
+)
+def test_a_204_or_304_goes_out_without_the_content_length_the_app_left_out(
+    format: str, method: str, headers: list[tuple[str, str]], status: int
+) -> None:
+    """RFC 9110 8.6: no Content-Length in a 204; in a 304 only the length the 200 would have (Flask sends none)."""
+    function = LocalFunction(adapt(flask_without_content()), format=format)
+    answer = function.answer(Request(method, "/item", [("Host", "localhost"), *headers]))
+    assert (answer.status, answer.body) == (status, b"")
+    assert [name for name, _ in answer.headers if name.lower() == "content-length"] == []
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "url", "alb"])
+@pytest.mark.parametrize("status", [204, 304])
+def test_a_204_or_304_has_no_body_whatever_the_handler_returned(format: str, status: int) -> None:
+    result = {"statusCode": status, "headers": {"ETag": '"v1"'}, "body": "a body"}
+    answer = LocalFunction(lambda event, context: result, format=format).answer(Request("GET", "/", []))
+    assert (answer.status, answer.body, answer.headers) == (status, b"", [("etag", '"v1"')])

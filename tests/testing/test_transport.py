@@ -59,6 +59,21 @@ def test_a_utf8_header_value_reaches_the_app_as_the_bytes_sent(app: Any, value: 
     assert headers["HTTP_X_CITY"] == value.encode().decode("latin-1")
 
 
+async def utf8_header_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Sends back the X-City request header's bytes as its own header, as uvicorn would put them on the wire."""
+    city = dict(scope["headers"])[b"x-city"]
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"x-city", city)]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.mark.parametrize("format", ["rest", "http", "url", "alb", "alb-multi"])
+@pytest.mark.parametrize("value", ["Logroño", "☃ 𝄞"])
+def test_a_utf8_header_value_reaches_the_client_as_the_bytes_the_app_sent(value: str, format: str) -> None:
+    with httpx.Client(transport=LambdaTransport(adapt(utf8_header_app), format=format), base_url="https://t") as client:
+        answer = client.get("/", headers={"X-City": value.encode()})
+    assert (answer.status_code, answer.headers.raw[0]) == (200, (b"x-city", value.encode()))
+
+
 def test_binary_both_ways_and_head(sample: Any) -> None:
     with httpx.Client(transport=LambdaTransport(sample.handler, format="http"), base_url="https://t") as client:
         upload = client.post("/upload", files={"file": ("b.bin", DATA)}).json()
