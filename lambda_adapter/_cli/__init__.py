@@ -5,13 +5,15 @@ Invariants:
 - Each subcommand lives in its own module, imported only when it runs, with two functions:
   ``add_arguments(parser)`` and ``run(args) -> int`` (the exit status).
 - A user's mistake (a wrong ``MODULE:HANDLER``, a bad file, a port in use) is a ``UsageError``:
-  one clear line on stderr and exit status 2, never a traceback.
+  one clear line on stderr and exit status 2, never a traceback. A reader that goes away (``| head``)
+  ends the command quietly with status 1, as Python's documentation recommends.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -43,11 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = modules[args.command].run(args)
+        sys.stdout.flush()  # here, where a reader gone away is caught, rather than at exit
     except UsageError as exc:
         print(f"lambda-adapter {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader is gone (`| head`): what is left unwritten goes nowhere, at exit too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return status
 
 

@@ -89,3 +89,15 @@ def test_a_missing_dependency_named_like_the_start_of_the_module_is_not_hidden(t
     (tmp_path / "cli_pkg_x").mkdir()
     with pytest.raises(UsageError, match=r"cannot import module 'cli_pkg_x\.nothing'"):
         load_handler("cli_pkg_x.nothing:handler", search_path=str(tmp_path))
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # `lambda-adapter event | head -c 1`: the reader is gone before the event is written
+    command = [sys.executable, "-m", "lambda_adapter", "event", "--path", "/" + "a" * 100_000]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # before the child has even started: its first write finds no reader
+        errors = process.stderr.read().decode()
+        status = process.wait(30)
+    assert status == 1
+    assert errors == "", errors  # no traceback, no "Exception ignored" at exit
