@@ -20,6 +20,8 @@ MALFORMED: list[tuple[dict[str, Any], str]] = [
     ({"statusCode": 42, "body": ""}, "statusCode"),
     ({"statusCode": 200, "headers": ["X-A", "1"]}, "headers"),
     ({"statusCode": 200, "headers": {"X-A": {"nested": 1}}}, "header"),
+    ({"statusCode": 200, "headers": {"X-A": "a\r\nInjected: yes"}}, "CR or LF"),  # would split the answer
+    ({"statusCode": 200, "headers": {"X-A": "a\nb"}}, "CR or LF"),
 ]
 ONE_ZERO, TWO_ZERO = ["rest", "http1", "alb"], ["http", "url"]
 
