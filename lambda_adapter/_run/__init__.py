@@ -43,7 +43,9 @@ _ESCAPED_MAX = 12
 _UNMEASURED = {"alb": (_LIMITS["alb"] - 65536) // _ESCAPED_MAX, "edge": -1}
 _UNMEASURED_ELSE = (RESULT_LIMIT - 65536) // _ESCAPED_MAX
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
-_ALWAYS_CHECKED = _SINGLE_VALUE | {"edge"}  # and Lambda@Edge's, whose 204 has no body field to measure
+# source -> the longest body Buffered.end hands on without to_result; -1: every answer goes through it (one
+# value per header name, and Lambda@Edge's, whose 204 has no body field to measure). A subscript per event.
+_CHECKED_ABOVE = dict.fromkeys(NAMES, _UNMEASURED_ELSE) | dict.fromkeys((*_SINGLE_VALUE, "edge"), -1)
 _new = object.__new__
 
 
@@ -144,7 +146,8 @@ class Buffered(Answer):
             # to_result called only when it has something to check (a call fewer per event): a body that may be
             # over the source's limit once escaped (else under it, escaped or not), one value per header name,
             # or Lambda@Edge's answer (always measured)
-            if source in _ALWAYS_CHECKED or len(result["body"]) > _UNMEASURED.get(source, _UNMEASURED_ELSE):
+            above = _CHECKED_ABOVE[source]
+            if above < 0 or len(result["body"]) > above:
                 result = to_result(result, response, self._module, source, self._event, self._options, self._context)
         except Exception:  # the adapter's bug, not the app's: the client gets the 500, never a null result
             logger().error("lambda-adapter failed to translate the app's answer (request %s): a bug in lambda-adapter",
