@@ -170,20 +170,24 @@ def test_an_oversized_answer_is_the_same_bytes_refused_alike_and_only_ours_goes_
     assert our_status is None and normalised(ours[1])[3] == b'{"kind": "after"}'  # ours answers the next one
 
 
-def test_a_handler_that_cannot_be_imported_is_the_same_init_error() -> None:
-    spec = "tests.broken_handlers.import_fails:handler"
+def init_errors(spec: str, cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    """What each runtime posts to /init/error for a handler it cannot load (it exits with status 1)."""
     answers = {}
     for runtime in ("awslambdaric", "ours"):
         api = RuntimeAPIServer()
-        env = {**os.environ, "AWS_LAMBDA_RUNTIME_API": api.address, "PYTHONPATH": str(ROOT)}
-        process = subprocess.Popen(command(runtime, spec), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        process = subprocess.Popen(command(runtime, spec), cwd=cwd, env={**env, "AWS_LAMBDA_RUNTIME_API": api.address},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         try:
             answers[runtime] = api.wait("init")
             assert process.wait(STOP_GRACE) == 1
         finally:
             assert stop(process) is None
             api.close()
+    return answers
+
+
+def test_a_handler_that_cannot_be_imported_is_the_same_init_error() -> None:
+    answers = init_errors("tests.broken_handlers.import_fails:handler", ROOT, {**os.environ, "PYTHONPATH": str(ROOT)})
     assert answers["ours"].body == answers["awslambdaric"].body
     assert answers["ours"].headers["lambda-runtime-function-error-type"] == "Runtime.ImportModuleError"
     assert answers["awslambdaric"].headers["lambda-runtime-function-error-type"] == "Runtime.ImportModuleError"
@@ -200,19 +204,9 @@ INIT_FAILURES = {  # a module in the task root: its source, and the handler sett
 def test_a_handler_that_cannot_be_loaded_is_the_same_init_error(failure: str, tmp_path: Path) -> None:
     module, source = INIT_FAILURES[failure]
     (tmp_path / f"{module}.py").write_text(source)
-    answers = {}
-    for runtime in ("awslambdaric", "ours"):
-        api = RuntimeAPIServer()
-        env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_LAMBDA_")}
-        env.update(AWS_LAMBDA_RUNTIME_API=api.address, PYTHONPATH=str(ROOT), LAMBDA_TASK_ROOT=str(tmp_path))
-        process = subprocess.Popen(command(runtime, f"{module}:handler"), cwd=tmp_path, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        try:
-            answers[runtime] = api.wait("init")
-            assert process.wait(STOP_GRACE) == 1
-        finally:
-            assert stop(process) is None
-            api.close()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_LAMBDA_")}
+    env.update(PYTHONPATH=str(ROOT), LAMBDA_TASK_ROOT=str(tmp_path))
+    answers = init_errors(f"{module}:handler", tmp_path, env)
     theirs, ours = answers["awslambdaric"], answers["ours"]
     assert ours.body == theirs.body, failure
     kind = "lambda-runtime-function-error-type"
