@@ -313,3 +313,17 @@ def test_an_answer_the_translator_fails_on_is_the_adapters_500_never_a_null_resu
     assert "(request r-8)" in record.getMessage() and "the app's answer" in record.getMessage()
     monkeypatch.undo()  # the next invocation is answered as ever
     assert status_of(handler(event_for(format), LambdaContext())) == 200
+
+
+@pytest.mark.parametrize("interface", sorted(HANDLERS))
+def test_a_translator_that_fails_on_its_own_500_too_raises_its_error_never_a_null_result(
+    interface: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambda_adapter._events import apigw_v2
+
+    def broken(*args: Any) -> Any:  # a bug in the translator whatever the answer: nothing can be sent
+        raise ValueError("x")
+
+    monkeypatch.setattr(apigw_v2, "from_response", broken)
+    with pytest.raises(ValueError, match="x"):  # Lambda reports the invocation's error; never a null result
+        HANDLERS[interface](event_for("http"), LambdaContext())

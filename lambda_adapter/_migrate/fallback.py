@@ -134,7 +134,8 @@ class _Watchdog:
 
         self.fired = True
         with contextlib.suppress(OSError):  # already closed
-            self.sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once
+            # the plain socket's shutdown: an SSLSocket's would unwrap TLS under a read in another thread
+            socket.socket.shutdown(self.sock, socket.SHUT_RDWR)  # a blocked read returns at once
 
 
 def _send(connection: Any, method: str, target: str, body: bytes, headers: dict[str, str]) -> None:

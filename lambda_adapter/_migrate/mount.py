@@ -86,8 +86,12 @@ class MountRunner:
         runner = self._chosen(environ)
         if runner is not None:
             await runner.arun(environ, body, event, context, answer)
+        elif self.origin:  # the exchange with the origin blocks: in a worker thread, the loop is every slot's
+            import asyncio
+
+            answer.whole(await asyncio.to_thread(self.origin, environ, body, event, context))
         else:
-            answer.whole(self.origin(environ, body, event, context) if self.origin else not_found())
+            answer.whole(not_found())
 
 
 def not_found() -> Response:

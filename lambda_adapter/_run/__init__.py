@@ -28,6 +28,7 @@ from .._model import seconds_left as _seconds_left
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
+    from collections.abc import Callable
     from types import ModuleType
     from typing import Any
 
@@ -45,7 +46,7 @@ _UNMEASURED_ELSE = (RESULT_LIMIT - 65536) // _ESCAPED_MAX
 _SINGLE_VALUE = frozenset(("alb", "lattice_v1", "lattice_v2"))  # answers with one value per header name
 # source -> the longest body Buffered.end hands on without to_result; -1: every answer goes through it (one
 # value per header name, and Lambda@Edge's, whose 204 has no body field to measure). A subscript per event.
-_CHECKED_ABOVE = dict.fromkeys(NAMES, _UNMEASURED_ELSE) | dict.fromkeys((*_SINGLE_VALUE, "edge"), -1)
+_CHECKED_ABOVE = dict.fromkeys(NAMES, _UNMEASURED_ELSE) | _UNMEASURED | dict.fromkeys(_SINGLE_VALUE, -1)
 _new = object.__new__
 
 
@@ -134,7 +135,6 @@ class Buffered(Answer):
             self._chunks.append(chunk)
 
     def end(self) -> None:
-        self.ended = self.committed = True
         chunks = self._chunks
         response = _new(Response)  # made without its __init__ call: a Python frame fewer per event
         response.status = self._status
@@ -152,7 +152,8 @@ class Buffered(Answer):
         except Exception:  # the adapter's bug, not the app's: the client gets the 500, never a null result
             logger().error("lambda-adapter failed to translate the app's answer (request %s): a bug in lambda-adapter",
                            request_id(self._context), exc_info=True)  # fmt: skip
-            result = self._module.from_response(server_error(), self._event, self._options)
+            result = self._module.from_response(server_error(), self._event, self._options)  # raises on: no null result
+        self.ended = self.committed = True  # once a result exists: a failure before it is the runner's to answer
         if self._sink is None:
             self.value = result
         else:
@@ -194,15 +195,21 @@ def size_and_limit(result: Result, source: str, event: Any, translator: ModuleTy
 
 
 def _json_size(document: Result) -> int:
-    """The bytes of ``document`` as the runtime writes it: non-ASCII text escaped, or UTF-8."""
+    """The bytes of ``document`` as the runtime writes it."""
     import json
 
-    if escapes_non_ascii():
-        return len(json.dumps(document))
-    try:
-        return len(json.dumps(document, ensure_ascii=False).encode())
-    except UnicodeEncodeError:  # a lone surrogate has no UTF-8: the runtime writes it escaped
-        return len(json.dumps(document))
+    return len(written_json(lambda ascii_only: json.dumps(document, ensure_ascii=ascii_only), escapes_non_ascii()))
+
+
+def written_json(dumps: Callable[[bool], str], ascii_only: bool) -> bytes:
+    """JSON as a runtime writes a result: ``dumps(ensure_ascii)``'s text, escaped to ASCII or, where the runtime
+    writes UTF-8, as UTF-8 (a lone surrogate, which has no UTF-8, escaped all the same)."""
+    if not ascii_only:
+        try:
+            return dumps(False).encode()
+        except UnicodeEncodeError:
+            pass
+    return dumps(True).encode()
 
 
 def escapes_non_ascii() -> bool:

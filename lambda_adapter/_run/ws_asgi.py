@@ -66,6 +66,7 @@ class _Session:
         self.frame = frame
         self.endpoint = endpoint
         self.off_loop = off_loop  # Management API calls in a worker thread: the loop is shared (ainvoke)
+        self._calls: Any = None  # then an asyncio.Lock: one call at a time, as on the loop (a send can't pass a close)
         self.state = CONNECTING if frame.event_type == CONNECT else OPEN
         self.inbox: list[Message] = [{"type": "websocket.connect"}]
         if frame.event_type == MESSAGE:
@@ -119,7 +120,10 @@ class _Session:
         if self.off_loop:
             import asyncio
 
-            await asyncio.to_thread(call, *args)
+            if self._calls is None:
+                self._calls = asyncio.Lock()
+            async with self._calls:  # the app's tasks may send at once: in turn, as they asked
+                await asyncio.to_thread(call, *args)
         else:
             call(*args)
 
@@ -232,8 +236,9 @@ class ASGIWebSocket:
         scope["state"] = self.runner.container.state().copy()
         error: Exception | None = None
         try:
-            await finish(asyncio.ensure_future(self.runner.app(scope, session.receive, session.send)),
-                         seconds_left(context, margin))  # fmt: skip
+            task = asyncio.ensure_future(self.runner.app(scope, session.receive, session.send))
+            await finish(task, seconds_left(context, margin))
+            task.result()  # the app's failure, as __call__'s loop.run raises it: finish only waits
         except Exception as exc:
             error = exc
         return await asyncio.to_thread(self._settled, frame, request, _outcome(error, session, context))

@@ -16,7 +16,7 @@ import os
 import time
 import traceback
 
-from .._run import escapes_non_ascii
+from .._run import escapes_non_ascii, written_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,10 +108,7 @@ def _public_message(error: BaseException) -> str:
 
 
 def _json(document: dict[str, Any]) -> bytes:
-    try:
-        return json.dumps(document, ensure_ascii=ASCII_ONLY).encode()
-    except UnicodeEncodeError:  # a lone surrogate in a message has no UTF-8: escaped, as JSON can write it
-        return json.dumps(document).encode()
+    return written_json(lambda ascii_only: json.dumps(document, ensure_ascii=ascii_only), ASCII_ONLY)
 
 
 class RuntimeAPI:

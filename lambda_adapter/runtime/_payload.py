@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 
+from .._run import written_json
 from ._api import ASCII_ONLY
 from ._context import Context
 
@@ -69,10 +70,7 @@ def to_payload(result: Any) -> tuple[bytes, str]:
     if isinstance(result, (bytes, bytearray)):
         return bytes(result), "application/unknown"
     try:
-        try:
-            return _dumps(result, ASCII_ONLY).encode(), "application/json"
-        except UnicodeEncodeError:  # a lone surrogate has no UTF-8: escaped, as JSON can write it
-            return _dumps(result, True).encode(), "application/json"
+        return written_json(lambda ascii_only: _dumps(result, ascii_only), ASCII_ONLY), "application/json"
     except (TypeError, ValueError, OverflowError) as exc:  # ValueError: bytes that are no UTF-8 too
         raise Fault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
 

@@ -113,9 +113,9 @@ def _proxy_response(result: Any) -> tuple[int, dict[str, list[str]], bytes]:
 def _header_text(name: str, value: Any) -> str:
     """A header value as API Gateway writes it: a JSON number or boolean as its JSON text. One holding CR
     or LF is no header (it would split the answer): a malformed proxy response."""
+    if "\r" in name or "\n" in name or (isinstance(value, str) and ("\r" in value or "\n" in value)):
+        raise ValueError(f"header {name!r} holds CR or LF")
     if isinstance(value, str):
-        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-            raise ValueError(f"header {name!r} holds CR or LF")
         return value
     if isinstance(value, (bool, int, float)):
         return json.dumps(value)

@@ -551,3 +551,25 @@ def test_ainvoke_makes_the_stores_and_the_management_apis_calls_off_the_shared_l
     assert posted_to(cid) == b"echo 'hi'"
     assert [name for name, _ in threads] == ["save", "load", "post"]
     assert not any(on_loop for _, on_loop in threads), threads
+
+
+def test_under_ainvoke_an_app_that_raises_is_a_500_and_the_connection_is_not_stored() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        raise RuntimeError("the app broke after accepting")
+
+    store = MemoryStore()
+    handler = adapt(app, connection_store=store)
+
+    class Sink:
+        streams = False
+        value: Any = None
+
+        def result(self, result: Any) -> None:
+            self.value = result
+
+    sink = Sink()
+    asyncio.run(handler.ainvoke(ws_event("CONNECT", uuid.uuid4().hex), LambdaContext(), sink))  # type: ignore[arg-type]
+    assert sink.value["statusCode"] == 500  # as handler(event, context) answers it
+    assert list(store.connections()) == []

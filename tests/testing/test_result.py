@@ -22,6 +22,7 @@ MALFORMED: list[tuple[dict[str, Any], str]] = [
     ({"statusCode": 200, "headers": {"X-A": {"nested": 1}}}, "header"),
     ({"statusCode": 200, "headers": {"X-A": "a\r\nInjected: yes"}}, "CR or LF"),  # would split the answer
     ({"statusCode": 200, "headers": {"X-A": "a\nb"}}, "CR or LF"),
+    ({"statusCode": 200, "headers": {"X-A\r\nInjected": 1}}, "CR or LF"),  # in the name, whatever the value
 ]
 ONE_ZERO, TWO_ZERO = ["rest", "http1", "alb"], ["http", "url"]
 
