@@ -102,3 +102,31 @@ def posted_to(connection_id: str) -> bytes:
     connections = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].connections
     key = quote(connection_id, safe="")  # moto keys by the id as it is in the URL: "=" as %3D
     return connections[key].data if key in connections else b""
+
+
+class Kept:
+    """The sink of one ``handler.ainvoke``: the result it was given."""
+
+    streams = False
+    value: Any = None
+
+    def result(self, result: Any) -> None:
+        self.value = result
+
+    def write(self, data: bytes) -> None:
+        raise AssertionError("nothing streams here")
+
+    def end(self) -> None:
+        pass
+
+
+def ainvoke(handler: Any, event: Any) -> Any:
+    """``event``'s result through ``handler.ainvoke`` on a loop of the main thread, as Lambda Managed
+    Instances' one loop runs each invocation."""
+    import asyncio
+
+    from lambda_adapter.testing import LambdaContext
+
+    sink = Kept()
+    asyncio.run(handler.ainvoke(event, LambdaContext(), sink))
+    return sink.value

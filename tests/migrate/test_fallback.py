@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from lambda_adapter import adapt
 from lambda_adapter.testing import LambdaContext, body_of, event_for, headers_of, json_of, set_cookies_of, status_of
 from tests.apps import asgi_echo, wsgi_echo
+from tests.conftest import ainvoke
 
 
 def _serve(app: Any) -> Iterator[str]:
@@ -375,8 +376,6 @@ def test_dot_segments_never_climb_above_the_origin_base_path(echo_origin: str, p
 
 def test_under_ainvoke_the_exchange_with_the_origin_runs_off_the_shared_loop(echo_origin: str) -> None:
     # Managed Instances: one loop serves every slot; a forwarded request must not hold it for its round trip
-    import asyncio
-
     handler = migrated(echo_origin)
     forward = handler.runner.origin
     threads: list[bool] = []
@@ -386,15 +385,5 @@ def test_under_ainvoke_the_exchange_with_the_origin_runs_off_the_shared_loop(ech
         return forward(*args)
 
     handler.runner.origin = recorded
-
-    class Sink:
-        streams = False
-        value: Any = None
-
-        def result(self, result: Any) -> None:
-            self.value = result
-
-    sink = Sink()
-    asyncio.run(handler.ainvoke(event_for("http", path="/old"), LambdaContext(), sink))
-    assert json_of(sink.value)["path_info"] == "/old"
+    assert json_of(ainvoke(handler, event_for("http", path="/old")))["path_info"] == "/old"
     assert threads == [False]  # once, in a worker thread

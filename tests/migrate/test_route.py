@@ -16,7 +16,7 @@ from flask import Flask, jsonify, request
 from lambda_adapter import EventFailed, InvalidResponse, UnsupportedEvent, adapt
 from lambda_adapter.testing import LambdaContext, event_for, status_of
 from tests.apps import wsgi_echo
-from tests.conftest import load_event
+from tests.conftest import Kept, ainvoke, load_event
 from tests.events.test_detect import NON_HTTP
 
 SOURCES = sorted(set(NON_HTTP.values()))
@@ -264,28 +264,6 @@ def test_mounted_apps_take_event_routes_below_their_prefix() -> None:
 
 
 # -- on a running event loop (handler.ainvoke: Lambda Managed Instances runs ASGI invocations as tasks) --
-
-
-class Kept:
-    """The sink of one ainvoke: the result it was given."""
-
-    streams = False
-    value: Any = None
-
-    def result(self, result: Any) -> None:
-        self.value = result
-
-    def write(self, data: bytes) -> None:
-        raise AssertionError("nothing streams here")
-
-    def end(self) -> None:
-        pass
-
-
-def ainvoke(handler: Any, event: Any) -> Any:
-    sink = Kept()
-    asyncio.run(handler.ainvoke(event, LambdaContext(), sink))
-    return sink.value
 
 
 def test_on_a_running_loop_an_app_route_runs_as_a_task_of_that_loop() -> None:

@@ -19,7 +19,7 @@ from lambda_adapter._events.websocket import to_request
 from lambda_adapter._options import Options
 from lambda_adapter.testing import LambdaContext, event_for, websocket_event
 from lambda_adapter.websocket import INVOCATION_ENDED, MemoryStore
-from tests.conftest import load_event, posted_to
+from tests.conftest import ainvoke, load_event, posted_to
 
 Handler = Any
 
@@ -532,22 +532,9 @@ def test_ainvoke_makes_the_stores_and_the_management_apis_calls_off_the_shared_l
     monkeypatch.setattr(_management, "delete", recorded("delete", delete))
     seen: list[Any] = []
     handler = adapt(fastapi_app(seen), connection_store=Recording(), websocket_path="/ws")
-
-    class Sink:
-        streams = False
-        value: Any = None
-
-        def result(self, result: Any) -> None:
-            self.value = result
-
-    async def invoke(event: dict[str, Any]) -> Any:  # on the loop of the main thread, as the runtime loop runs it
-        sink = Sink()
-        await handler.ainvoke(event, LambdaContext(), sink)  # type: ignore[arg-type]
-        return sink.value
-
     cid = uuid.uuid4().hex
-    assert asyncio.run(invoke(ws_event("CONNECT", cid)))["statusCode"] == 200
-    assert asyncio.run(invoke(ws_event("MESSAGE", cid, body="hi"))) == {"statusCode": 200}
+    assert ainvoke(handler, ws_event("CONNECT", cid))["statusCode"] == 200  # on a loop of the main thread
+    assert ainvoke(handler, ws_event("MESSAGE", cid, body="hi")) == {"statusCode": 200}
     assert posted_to(cid) == b"echo 'hi'"
     assert [name for name, _ in threads] == ["save", "load", "post"]
     assert not any(on_loop for _, on_loop in threads), threads
@@ -560,16 +547,6 @@ def test_under_ainvoke_an_app_that_raises_is_a_500_and_the_connection_is_not_sto
         raise RuntimeError("the app broke after accepting")
 
     store = MemoryStore()
-    handler = adapt(app, connection_store=store)
-
-    class Sink:
-        streams = False
-        value: Any = None
-
-        def result(self, result: Any) -> None:
-            self.value = result
-
-    sink = Sink()
-    asyncio.run(handler.ainvoke(ws_event("CONNECT", uuid.uuid4().hex), LambdaContext(), sink))  # type: ignore[arg-type]
-    assert sink.value["statusCode"] == 500  # as handler(event, context) answers it
+    result = ainvoke(adapt(app, connection_store=store), ws_event("CONNECT", uuid.uuid4().hex))
+    assert result["statusCode"] == 500  # as handler(event, context) answers it
     assert list(store.connections()) == []
