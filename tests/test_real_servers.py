@@ -1,7 +1,8 @@
 """Fidelity: the same HTTP request, sent to the samples under a real server and through adapt().
 
-Flask and Django run under werkzeug's WSGI server, FastAPI under uvicorn, all on loopback; the
-app reports what it saw and both reports must agree on everything the request decides.
+Flask and Django run under werkzeug's WSGI server, FastAPI and Django's ASGI app under uvicorn,
+all on loopback; the app reports what it saw and both reports must agree on everything the
+request decides.
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ def werkzeug_server(request: pytest.FixtureRequest) -> Iterator[tuple[int, Any]]
 
 
 @pytest.fixture
-def uvicorn_server(fastapi_sample: Any) -> Iterator[tuple[int, Any]]:
+def uvicorn_server(request: pytest.FixtureRequest) -> Iterator[tuple[int, Any]]:
+    sample = request.getfixturevalue(request.param)
+    app = getattr(sample, "app", None) or sample.application
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(fastapi_sample.app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -71,7 +74,7 @@ def uvicorn_server(fastapi_sample: Any) -> Iterator[tuple[int, Any]]:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     try:
-        yield port, fastapi_sample
+        yield port, sample
     finally:
         server.should_exit = True
         thread.join(10)
@@ -100,6 +103,7 @@ def test_wsgi_samples_see_what_werkzeug_gives_them(werkzeug_server: tuple[int, A
     compare(*werkzeug_server, format)
 
 
+@pytest.mark.parametrize("uvicorn_server", ["fastapi_sample", "django_asgi_sample"], indirect=True)
 @pytest.mark.parametrize("format", ["rest", "http", "url", "alb-multi"])
-def test_fastapi_sample_sees_what_uvicorn_gives_it(uvicorn_server: tuple[int, Any], format: str) -> None:
+def test_asgi_samples_see_what_uvicorn_gives_them(uvicorn_server: tuple[int, Any], format: str) -> None:
     compare(*uvicorn_server, format)
