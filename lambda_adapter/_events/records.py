@@ -100,8 +100,10 @@ def checked_result(result: Any, source: str, event: Event) -> Any:
         return result
     if not isinstance(failures, list) or not all(isinstance(item, dict) for item in failures):
         raise InvalidResponse('batchItemFailures must be a list of {"itemIdentifier": ...} objects')
-    known = set(_batch_ids(event, _BATCH_IDS[source]))
-    unknown = [item.get("itemIdentifier") for item in failures if item.get("itemIdentifier") not in known]
+    # a null or empty itemIdentifier fails the whole batch (AWS: services-ddb-batchfailurereporting.html)
+    known = {ident for ident in _batch_ids(event, _BATCH_IDS[source]) if isinstance(ident, str)}
+    unknown = [ident for ident in (item.get("itemIdentifier") for item in failures)
+               if not isinstance(ident, str) or ident not in known]  # fmt: skip
     if unknown:
         raise InvalidResponse(f"batchItemFailures names items that are not in the {source} batch: {unknown!r}")
     return result

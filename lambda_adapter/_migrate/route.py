@@ -16,6 +16,8 @@ Invariants:
   an ASGI app's invocations as tasks of one loop) nothing blocks the loop: an app route runs as a
   task of it (``runner.arun``), a plain callable in a worker thread (``asyncio.to_thread``, which
   carries the invocation's context variables), a callable that returns an awaitable is awaited.
+  ``router(...)`` cannot await: there, a callable that returns an awaitable is a ``TypeError`` (the
+  awaitable closed unstarted), never a coroutine handed to Lambda, which cannot serialise it.
 """
 
 from __future__ import annotations
@@ -80,7 +82,10 @@ class Router:
         from .._events import records
 
         if not isinstance(target, str):
-            return records.checked_result(target(event, context), source, event)
+            result = target(event, context)
+            if hasattr(result, "__await__"):  # an async def target: only acall, on a running loop, awaits it
+                raise _refused(result, source)
+            return records.checked_result(result, source, event)
         environ, body = records.to_request(event, target, source)
         return records.from_response(response_of(self.run, environ, body, event, context), source, event, target)
 
@@ -112,6 +117,17 @@ class Router:
         if target is None:
             raise unsupported(event, f"adapt() has no events[{source!r}] for this {NAMES[source]} event")
         return target
+
+
+def _refused(awaitable: Any, source: str) -> TypeError:
+    close = getattr(awaitable, "close", None)
+    if callable(close):
+        close()  # never started: closed, so that nothing warns of a coroutine never awaited
+    return TypeError(
+        f"adapt(): events[{source!r}] returned an awaitable (an async def target?), which handler(event, "
+        "context) cannot await (Lambda could not serialise it and the job would never run): make the target a "
+        "plain function, or call handler.ainvoke on a running event loop"
+    )
 
 
 def _is_warm_ping(event: Event, source: str, rule: object) -> bool:

@@ -112,7 +112,8 @@ def lattice_event(
     text, is_b64 = _body(body, binary, pairs)
     multi_query = _decoded_query(query)
     if version == 1:
-        return {"raw_path": path, "method": method, "headers": {n: v[-1] for n, v in _multi(pairs).items()},
+        # 1.0: a repeated header's values joined with "," (AWS's example: "header2": "value1,value2")
+        return {"raw_path": path, "method": method, "headers": {n: ",".join(v) for n, v in _multi(pairs).items()},
                 "query_string_parameters": {k: v[-1] for k, v in multi_query.items()}, "body": text,
                 "is_base64_encoded": is_b64}  # fmt: skip
     return {

@@ -55,3 +55,23 @@ def test_binary_round_trip(version: int) -> None:
 
     result = adapt(app)(lattice_event(version=version, method="POST", body=data), LambdaContext())
     assert result["isBase64Encoded"] is True and body_of(result) == data
+
+
+# payload 1.0 carries one string per header name: a repeated header's values joined with "," (the
+# recorded event's "header2": "value1,value2"), as werkzeug and uvicorn's WSGI bridge join them
+V1_HEADERS = [
+    ([("Header1", "value1"), ("Header2", "value1"), ("Header2", "value2")], "header2", "value1,value2"),
+    ([("X-Forwarded-For", "192.0.2.1")], "x-forwarded-for", "192.0.2.1,10.0.0.7"),
+    ([("Accept", "*/*")], "accept", "*/*"),
+]
+
+
+@pytest.mark.parametrize(("headers", "name", "value"), V1_HEADERS)
+def test_v1_builder_joins_repeated_headers_as_lattice_does(headers: list[tuple[str, str]], name: str,
+                                                            value: str) -> None:  # fmt: skip
+    assert load_event("powertools/vpcLatticeEvent.json")["headers"]["header2"] == "value1,value2"  # AWS's shape
+    event = lattice_event(version=1, headers=headers, source_ip="10.0.0.7")
+    assert event["headers"][name] == value
+    seen = json.loads(body_of(adapt(wsgi_echo)(event, LambdaContext())))
+    assert seen["headers"]["HTTP_" + name.upper().replace("-", "_")] == value
+    assert seen["remote_addr"] == "10.0.0.7"  # the entry Lattice appended, not the client's

@@ -328,3 +328,30 @@ def test_on_a_running_loop_an_async_callable_is_awaited_and_warm_pings_answered(
         ainvoke(handler, load_event("powertools/snsEvent.json"))
     with pytest.raises(UnsupportedEvent, match="matches no event source"):
         ainvoke(handler, {"what": "ever"})
+
+
+@pytest.mark.parametrize("identifier", [{"messageId": "x"}, ["x"], None, 7], ids=["object", "list", "null", "number"])
+def test_partial_failures_whose_identifier_is_no_string_are_the_apps_error(identifier: Any) -> None:
+    """Lambda fails the whole batch on an itemIdentifier that is not a message id (null among them):
+    said as InvalidResponse, never a TypeError from the check itself, even for a record without an id."""
+    event = load_event("powertools/sqsEvent.json")
+    del event["Records"][0]["messageId"]  # a hand-made record: its id is missing, not null
+    answer = {"batchItemFailures": [{"itemIdentifier": identifier}]}
+    with pytest.raises(InvalidResponse, match="not in the sqs batch"):
+        adapt(wsgi_echo, events={"sqs": lambda e, c: answer})(event, LambdaContext())
+
+
+def test_an_async_target_on_the_buffered_handler_is_refused_clearly_and_the_next_event_works() -> None:
+    """handler(event, context) cannot await: an async def target would return a coroutine to Lambda,
+    which cannot serialise it, and the job would never run."""
+    ran: list[Any] = []
+
+    async def take(event: Any, context: Any) -> dict[str, Any]:
+        ran.append(event)
+        return {"batchItemFailures": []}
+
+    handler = adapt(wsgi_echo, events={"sqs": take, "sns": lambda e, c: {"done": True}})
+    with pytest.raises(TypeError, match=r"events\['sqs'\] returned an awaitable .* handler.ainvoke"):
+        handler(load_event("powertools/sqsEvent.json"), LambdaContext())
+    assert ran == []  # refused before it ran, closed so that nothing warns of a coroutine never awaited
+    assert handler(load_event("powertools/snsEvent.json"), LambdaContext()) == {"done": True}
