@@ -192,8 +192,9 @@ class LogSocket:
         """The JSON lines received once one of them holds ``text``: a line reaches the socket on the
         runtime's time, not the test's, so the test waits for it (bounded) instead of reading at once."""
 
-        def lines() -> list[dict[str, Any]]:
-            return [json.loads(line) for line in self.received.decode().splitlines() if line.startswith("{")]
+        def lines() -> list[dict[str, Any]]:  # whole lines only: a line may arrive in parts
+            whole = self.received[: self.received.rfind(b"\n") + 1].decode()
+            return [json.loads(line) for line in whole.splitlines() if line.startswith("{")]
 
         with self.arrived:
             self.arrived.wait_for(lambda: any(text in line.get("message", "") for line in lines()), timeout)
