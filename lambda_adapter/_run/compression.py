@@ -56,7 +56,7 @@ class CompressingRunner:
 
     def _compressing(self, environ: Environ, answer: ResponseSink, context: Any) -> ResponseSink:
         # Answer.streamed, not isinstance(): a buffered function never imports the streaming module
-        kind = CompressingStream if getattr(answer, "streamed", False) else CompressedWhole
+        kind = CompressingStream if answer.streamed else CompressedWhole
         # read before the app runs: a WSGI app may change its environ
         return kind(answer, environ["REQUEST_METHOD"], environ.get("HTTP_ACCEPT_ENCODING"), self._text_types, context)
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .._events.encoding import text_from_native
+from .._model import NO_BODY
 from ._builders_other import event_for
 from ._readers import LambdaContext
 from ._result import HOP_BY_HOP, JSON, Answer, failure, log, outside_stage, to_answer
@@ -111,7 +112,7 @@ class LocalFunction:
     def answer(self, request: Request) -> Answer:
         """Turn ``request`` into the event, call the handler, turn its result into the answer."""
         answer = self._answer(request)
-        bodiless = request.method == "HEAD" or answer.status < 200 or answer.status in (204, 304)
+        bodiless = request.method == "HEAD" or answer.status < 200 or answer.status in NO_BODY
         return replace(answer, body=b"") if bodiless else answer  # the front's own answers too
 
     def _answer(self, request: Request) -> Answer:
